@@ -1,0 +1,1 @@
+//! The embedded demo fleet: simulated zones served over real HTTP on loopback.

@@ -1,0 +1,7 @@
+//! ge-console: a full-screen terminal console that watches GE's Kubernetes zones side by side.
+//!
+//! The crate is split into rooms with one-way doors: `cluster` (kube-rs watchers per zone)
+//! feeds `fleet` (the projected, derived model), which `ui` draws; `demo` serves a simulated
+//! fleet over real HTTP for newcomers and tests.
+
+pub mod demo;
