@@ -2,6 +2,8 @@
 //!
 //! The crate is split into rooms with one-way doors: `cluster` (kube-rs watchers per zone)
 //! feeds `fleet` (the projected, derived model), which `ui` draws; `demo` serves a simulated
-//! fleet over real HTTP for newcomers and tests.
+//! fleet over real HTTP for newcomers and tests; `config` loads files before anything starts.
 
+pub mod config;
 pub mod demo;
+pub mod fleet;

@@ -1,0 +1,139 @@
+//! Configuration files: where they live, how they are read, and the errors they give.
+//!
+//! Everything here runs before the terminal is touched, so a bad file ends in a clear message
+//! on stderr instead of a half-drawn screen.
+
+mod zones;
+
+pub use zones::{
+    DEFAULT_ZONES_TOML, FleetConfig, MAX_ZONES, PinConfig, SYSTEM_NAMESPACE, ZoneConfig, ZoneId,
+    ZoneOverride, parse_zones,
+};
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides the user config directory.
+pub const CONFIG_DIR_ENV: &str = "GE_CONSOLE_CONFIG";
+/// Environment variable that overrides the state directory (logs, demo kubeconfig, audit log).
+pub const STATE_DIR_ENV: &str = "GE_CONSOLE_STATE";
+
+/// An error in a configuration file, located precisely enough to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but its content is wrong at a known place.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The content is wrong as a whole (no single place to point at).
+    #[error("{path}: {message}")]
+    Whole { path: PathBuf, message: String },
+}
+
+/// Where ge-console looks for user files and keeps its own state.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    /// User configuration: zones.toml, keymaps/, themes/.
+    pub config: PathBuf,
+    /// Logs, the demo kubeconfig, the audit log.
+    pub state: PathBuf,
+}
+
+impl Dirs {
+    /// Resolves the directories from the environment (`GE_CONSOLE_CONFIG`, `GE_CONSOLE_STATE`,
+    /// `XDG_CONFIG_HOME`, `XDG_STATE_HOME` through `directories`).
+    pub fn from_env() -> Dirs {
+        let project = directories::ProjectDirs::from("", "", "ge-console");
+        let config = std::env::var_os(CONFIG_DIR_ENV)
+            .map(PathBuf::from)
+            .or_else(|| project.as_ref().map(|p| p.config_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(".ge-console"));
+        let state = std::env::var_os(STATE_DIR_ENV)
+            .map(PathBuf::from)
+            .or_else(|| {
+                project.as_ref().map(|p| {
+                    p.state_dir()
+                        .unwrap_or_else(|| p.data_local_dir())
+                        .to_path_buf()
+                })
+            })
+            .unwrap_or_else(|| std::env::temp_dir().join("ge-console"));
+        Dirs { config, state }
+    }
+}
+
+/// Loads the zones file: `explicit` if given (must exist), else `<config dir>/zones.toml` if it
+/// exists, else the built-in defaults.
+pub fn load_fleet_config(explicit: Option<&Path>, dirs: &Dirs) -> Result<FleetConfig, ConfigError> {
+    let (path, must_exist) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => (dirs.config.join("zones.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_zones(&text, &path),
+        Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
+            parse_zones(DEFAULT_ZONES_TOML, Path::new("<built-in zones>"))
+        }
+        Err(source) => Err(ConfigError::Read { path, source }),
+    }
+}
+
+/// Converts a byte offset in `text` into a 1-based (line, column) pair.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
+    (line, column)
+}
+
+/// Builds a located error from a toml parse error.
+pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
+    let (line, column) = err
+        .span()
+        .map_or((1, 1), |span| line_column(text, span.start));
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message: err.message().trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_from_one() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 9), (2, 4));
+    }
+
+    #[test]
+    fn missing_user_file_falls_back_to_defaults_but_explicit_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = Dirs {
+            config: dir.path().to_path_buf(),
+            state: dir.path().to_path_buf(),
+        };
+        let fleet = load_fleet_config(None, &dirs).unwrap();
+        assert_eq!(fleet.zones.len(), 3);
+        let err = load_fleet_config(Some(&dir.path().join("nope.toml")), &dirs).unwrap_err();
+        assert!(err.to_string().contains("nope.toml"), "{err}");
+    }
+}

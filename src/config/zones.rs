@@ -1,0 +1,364 @@
+//! The zones file: which clusters ge-console watches and what each is pinned to.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::{ConfigError, line_column, toml_error};
+
+/// The built-in zones (the team's three zones), also shipped as the commented example.
+pub const DEFAULT_ZONES_TOML: &str = include_str!("../../assets/zones.example.toml");
+
+/// The most zones one console shows.
+pub const MAX_ZONES: usize = 8;
+
+/// A zone's number as the team uses it ("Zone 1" is dev).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ZoneId(pub u32);
+
+impl fmt::Display for ZoneId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Z{}", self.0)
+    }
+}
+
+/// A pinned version line for one component of a zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinConfig {
+    /// `kubernetes`, `containerd`, or a kube-system workload's component name.
+    pub component: String,
+    /// The line, with `x` as wildcard: `v1.34.x`.
+    pub line: String,
+    /// For image pins: the kube-system workload whose image tag is checked (default: component).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+}
+
+/// One zone as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneConfig {
+    pub id: ZoneId,
+    pub name: String,
+    pub environment: String,
+    pub platform: String,
+    pub owner: String,
+    pub location: String,
+    /// The kubeconfig context this zone connects through.
+    pub context: String,
+    /// Namespaces shown for this zone, in display order.
+    pub namespaces: Vec<String>,
+    pub pins: Vec<PinConfig>,
+    /// Changes need the zone's name typed in.
+    pub protected: bool,
+    /// No mutations from ge-console.
+    pub read_only: bool,
+}
+
+impl ZoneConfig {
+    /// True for the production environment, which the UI draws unmistakably.
+    pub fn is_production(&self) -> bool {
+        self.environment.eq_ignore_ascii_case("production")
+    }
+}
+
+/// All configured zones, in display order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetConfig {
+    pub zones: Vec<ZoneConfig>,
+}
+
+/// The system namespace whose pods form a zone's "system pods" block.
+pub const SYSTEM_NAMESPACE: &str = "kube-system";
+
+impl FleetConfig {
+    /// Applies `--zone NAME=CONTEXT` mappings; an unknown zone name is an error.
+    pub fn apply_overrides(&mut self, overrides: &[ZoneOverride]) -> Result<(), String> {
+        let names: Vec<String> = self.zones.iter().map(|z| z.name.clone()).collect();
+        for o in overrides {
+            let zone = self
+                .zones
+                .iter_mut()
+                .find(|z| z.name == o.zone || z.id.0.to_string() == o.zone)
+                .ok_or_else(|| {
+                    format!(
+                        "--zone {}={}: there is no zone named {:?}; the zones are {}",
+                        o.zone,
+                        o.context,
+                        o.zone,
+                        names.join(", ")
+                    )
+                })?;
+            zone.context = o.context.clone();
+        }
+        Ok(())
+    }
+
+    /// Finds a zone by name or by id number.
+    pub fn find(&self, name_or_id: &str) -> Option<&ZoneConfig> {
+        self.zones
+            .iter()
+            .find(|z| z.name == name_or_id || z.id.0.to_string() == name_or_id)
+    }
+}
+
+/// A `--zone NAME=CONTEXT` command-line mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneOverride {
+    pub zone: String,
+    pub context: String,
+}
+
+impl FromStr for ZoneOverride {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((zone, context)) if !zone.trim().is_empty() && !context.trim().is_empty() => {
+                Ok(ZoneOverride {
+                    zone: zone.trim().to_string(),
+                    context: context.trim().to_string(),
+                })
+            }
+            _ => Err(format!("expected NAME=CONTEXT, got {s:?}")),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFleet {
+    #[serde(default)]
+    namespaces: Option<Vec<String>>,
+    zones: Option<Spanned<Vec<RawZone>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZone {
+    id: Spanned<u32>,
+    name: Spanned<String>,
+    #[serde(default)]
+    environment: String,
+    #[serde(default)]
+    platform: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    location: String,
+    context: String,
+    #[serde(default)]
+    namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    pins: Vec<PinConfig>,
+    #[serde(default)]
+    protected: Option<bool>,
+    #[serde(default)]
+    read_only: bool,
+}
+
+/// Parses and validates a zones file; `path` is only used in error messages.
+pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> {
+    let raw: RawFleet = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let (zones_span, raw_zones) = match raw.zones {
+        Some(z) => (z.span(), z.into_inner()),
+        None => (0..0, Vec::new()),
+    };
+    if raw_zones.is_empty() {
+        return Err(ConfigError::Whole {
+            path: path.to_path_buf(),
+            message: "no zones are configured: add at least one [[zones]] table".into(),
+        });
+    }
+    if raw_zones.len() > MAX_ZONES {
+        return Err(at(
+            zones_span.start,
+            format!(
+                "{} zones are configured; ge-console shows at most {MAX_ZONES}",
+                raw_zones.len()
+            ),
+        ));
+    }
+    let default_namespaces = raw.namespaces.unwrap_or_else(|| {
+        [
+            "ge-system",
+            "ge-agents",
+            "ge-data",
+            "ge-monitoring",
+            "kube-system",
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    let mut zones: Vec<ZoneConfig> = Vec::with_capacity(raw_zones.len());
+    for raw in raw_zones {
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('=') {
+            return Err(at(
+                raw.name.span().start,
+                format!("zone name {name:?} must be one word without spaces or '='"),
+            ));
+        }
+        if let Some(other) = zones.iter().find(|z| z.name == name) {
+            return Err(at(
+                raw.name.span().start,
+                format!(
+                    "duplicate zone name {name:?} (zone {} already uses it)",
+                    other.id
+                ),
+            ));
+        }
+        let id = ZoneId(*raw.id.get_ref());
+        if zones.iter().any(|z| z.id == id) {
+            return Err(at(
+                raw.id.span().start,
+                format!("duplicate zone id {}", id.0),
+            ));
+        }
+        let environment = if raw.environment.is_empty() {
+            name.clone()
+        } else {
+            raw.environment
+        };
+        let protected = raw
+            .protected
+            .unwrap_or_else(|| environment.eq_ignore_ascii_case("production"));
+        zones.push(ZoneConfig {
+            id,
+            name,
+            environment,
+            platform: raw.platform,
+            owner: raw.owner,
+            location: raw.location,
+            context: raw.context,
+            namespaces: raw.namespaces.unwrap_or_else(|| default_namespaces.clone()),
+            pins: raw.pins,
+            protected,
+            read_only: raw.read_only,
+        });
+    }
+    Ok(FleetConfig { zones })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FleetConfig, ConfigError> {
+        parse_zones(text, Path::new("zones.toml"))
+    }
+
+    #[test]
+    fn built_in_defaults_are_the_teams_three_zones() {
+        let fleet = parse(DEFAULT_ZONES_TOML).unwrap();
+        let names: Vec<_> = fleet.zones.iter().map(|z| z.name.as_str()).collect();
+        assert_eq!(names, ["dev", "staging", "production"]);
+        let owners: Vec<_> = fleet.zones.iter().map(|z| z.owner.as_str()).collect();
+        assert_eq!(owners, ["gerco", "thijmen", "rutger"]);
+        let dev = &fleet.zones[0];
+        assert_eq!(dev.platform, "k3s");
+        assert_eq!(dev.namespaces.len(), 5);
+        let pins: Vec<_> = dev
+            .pins
+            .iter()
+            .map(|p| (p.component.as_str(), p.line.as_str()))
+            .collect();
+        assert_eq!(
+            pins,
+            [
+                ("kubernetes", "v1.34.x"),
+                ("traefik", "v3.6.x"),
+                ("coredns", "v1.14.x"),
+                ("containerd", "v2.1.x")
+            ]
+        );
+        assert!(fleet.zones[2].protected && fleet.zones[2].is_production());
+        assert!(!fleet.zones[0].protected);
+    }
+
+    #[test]
+    fn one_zone_is_enough() {
+        let fleet = parse("[[zones]]\nid = 7\nname = \"lab\"\ncontext = \"lab\"\n").unwrap();
+        assert_eq!(fleet.zones.len(), 1);
+        assert_eq!(fleet.zones[0].environment, "lab");
+    }
+
+    #[test]
+    fn empty_zone_list_is_an_error() {
+        let err = parse("namespaces = [\"a\"]\n").unwrap_err();
+        assert!(err.to_string().contains("no zones are configured"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_name_names_the_line() {
+        let text = "[[zones]]\nid = 1\nname = \"dev\"\ncontext = \"a\"\n\n[[zones]]\nid = 2\nname = \"dev\"\ncontext = \"b\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("zones.toml:8:8: duplicate zone name \"dev\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_id_names_the_line() {
+        let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[[zones]]\nid = 1\nname = \"b\"\ncontext = \"b\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("zones.toml:6:6: duplicate zone id 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn toml_syntax_error_has_line_and_column() {
+        let err = parse("[[zones]]\nid = 1\nname = dev\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("zones.toml:3:8:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_reported() {
+        let err = parse("[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("zones.toml:5:1") && err.contains("colour"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn more_than_eight_zones_is_an_error() {
+        let text: String = (1..=9)
+            .map(|i| format!("[[zones]]\nid = {i}\nname = \"z{i}\"\ncontext = \"c{i}\"\n"))
+            .collect();
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("at most 8"), "{err}");
+    }
+
+    #[test]
+    fn zone_override_maps_a_context() {
+        let mut fleet = parse(DEFAULT_ZONES_TOML).unwrap();
+        let o: ZoneOverride = "staging=kind-staging".parse().unwrap();
+        fleet.apply_overrides(&[o]).unwrap();
+        assert_eq!(fleet.find("staging").unwrap().context, "kind-staging");
+        assert_eq!(fleet.find("2").unwrap().context, "kind-staging");
+        let bad: ZoneOverride = "qa=x".parse().unwrap();
+        let err = fleet.apply_overrides(&[bad]).unwrap_err();
+        assert!(err.contains("dev, staging, production"), "{err}");
+        assert!("nocontext".parse::<ZoneOverride>().is_err());
+    }
+}

@@ -1,0 +1,529 @@
+//! The fleet model: what each zone looks like, as projected from its watch streams, and the
+//! health and checks derived from it.
+//!
+//! The model is plain data owned by the event loop. The cluster layer sends [`ZoneEvent`]s; the
+//! UI and the snapshot report read the model and its derived [`health`] summaries.
+
+pub mod health;
+pub mod objects;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::config::{FleetConfig, ZoneConfig, ZoneId};
+pub use objects::*;
+
+/// The resource kinds each zone watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Nodes,
+    Namespaces,
+    Pods,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    ReplicaSets,
+}
+
+impl ResourceKind {
+    /// Every watched kind, in display order.
+    pub const ALL: [ResourceKind; 7] = [
+        ResourceKind::Nodes,
+        ResourceKind::Namespaces,
+        ResourceKind::Pods,
+        ResourceKind::Deployments,
+        ResourceKind::StatefulSets,
+        ResourceKind::DaemonSets,
+        ResourceKind::ReplicaSets,
+    ];
+
+    /// The plural resource name used in the API path.
+    pub fn plural(self) -> &'static str {
+        match self {
+            ResourceKind::Nodes => "nodes",
+            ResourceKind::Namespaces => "namespaces",
+            ResourceKind::Pods => "pods",
+            ResourceKind::Deployments => "deployments",
+            ResourceKind::StatefulSets => "statefulsets",
+            ResourceKind::DaemonSets => "daemonsets",
+            ResourceKind::ReplicaSets => "replicasets",
+        }
+    }
+}
+
+/// Why a request to a zone failed, as far as the console's state is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    /// 401: the credentials were refused.
+    Unauthorized,
+    /// Connection refused, DNS, TLS, timeouts: the server could not be reached.
+    Unreachable,
+    /// Any other error (5xx, a broken stream).
+    Other,
+}
+
+/// Connection facts about a zone as a whole, reported by its supervisor task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkStatus {
+    /// Building the client or waiting for the first answer.
+    Connecting,
+    /// The server answered `/version`.
+    Connected { server_version: String },
+    /// The last attempt failed; another follows at `retry_at`.
+    Failed {
+        error: String,
+        cause: FailureCause,
+        retry_at: Option<SystemTime>,
+    },
+    /// The zone cannot be connected at all (its context is missing, its kubeconfig is broken).
+    NotConfigured { reason: String },
+}
+
+/// Where one kind's watch stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindStatus {
+    /// Listing (first time or after a reconnect / 410).
+    Syncing,
+    /// Listed and watching.
+    Synced,
+    /// The watch failed; it is retried at `retry_at`.
+    Failed {
+        error: String,
+        cause: FailureCause,
+        retry_at: Option<SystemTime>,
+    },
+    /// 403: this credential may not list this kind; the others still show.
+    Forbidden { message: String },
+    /// The server does not serve this kind.
+    NotServed,
+}
+
+impl KindStatus {
+    /// The kind has reached a steady state (data, or a definite "you will not get data").
+    pub fn is_settled(&self) -> bool {
+        matches!(
+            self,
+            KindStatus::Synced | KindStatus::Forbidden { .. } | KindStatus::NotServed
+        )
+    }
+}
+
+/// A change to one kind's objects, with reflector semantics.
+#[derive(Debug, Clone)]
+pub enum StoreChange<T> {
+    /// A full relist: these are now all the objects of the kind.
+    Replace(Vec<T>),
+    /// Added or modified.
+    Upsert(T),
+    /// Deleted.
+    Delete(ObjectKey),
+}
+
+/// A change to a zone's objects.
+#[derive(Debug, Clone)]
+pub enum ObjectChange {
+    Nodes(StoreChange<NodeInfo>),
+    Namespaces(StoreChange<NamespaceInfo>),
+    Pods(StoreChange<PodInfo>),
+    Workloads(WorkloadKind, StoreChange<WorkloadInfo>),
+    ReplicaSets(StoreChange<ReplicaSetInfo>),
+}
+
+/// Something the cluster layer learned about a zone.
+#[derive(Debug, Clone)]
+pub enum ZoneEvent {
+    Link(LinkStatus),
+    Kind(ResourceKind, KindStatus),
+    Objects(ObjectChange),
+}
+
+/// A [`ZoneEvent`] addressed to its zone.
+#[derive(Debug, Clone)]
+pub struct FleetEvent {
+    pub zone: ZoneId,
+    pub event: ZoneEvent,
+}
+
+/// The state a zone is shown in; derived from its link and kind statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneState {
+    Connecting,
+    Syncing,
+    Live,
+    Reconnecting,
+    Unauthorized,
+    Unreachable,
+    NotConfigured,
+}
+
+impl ZoneState {
+    /// The lower-case word used on screen and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneState::Connecting => "connecting",
+            ZoneState::Syncing => "syncing",
+            ZoneState::Live => "live",
+            ZoneState::Reconnecting => "reconnecting",
+            ZoneState::Unauthorized => "unauthorized",
+            ZoneState::Unreachable => "unreachable",
+            ZoneState::NotConfigured => "not_configured",
+        }
+    }
+}
+
+/// Everything known about one zone.
+#[derive(Debug, Clone)]
+pub struct ZoneModel {
+    pub config: Arc<ZoneConfig>,
+    pub link: LinkStatus,
+    pub server_version: Option<String>,
+    pub kinds: BTreeMap<ResourceKind, KindStatus>,
+    pub nodes: ObjectMap<NodeInfo>,
+    pub namespaces: ObjectMap<NamespaceInfo>,
+    pub pods: ObjectMap<PodInfo>,
+    pub workloads: BTreeMap<WorkloadKey, WorkloadInfo>,
+    pub replicasets: ObjectMap<ReplicaSetInfo>,
+    /// The zone has been live at least once (so a later failure is "reconnecting").
+    pub ever_live: bool,
+    state: ZoneState,
+    state_since: Instant,
+}
+
+impl ZoneModel {
+    /// An empty model for a configured zone, not yet connecting.
+    pub fn new(config: Arc<ZoneConfig>) -> Self {
+        ZoneModel {
+            config,
+            link: LinkStatus::Connecting,
+            server_version: None,
+            kinds: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            workloads: BTreeMap::new(),
+            replicasets: BTreeMap::new(),
+            ever_live: false,
+            state: ZoneState::Connecting,
+            state_since: Instant::now(),
+        }
+    }
+
+    /// The zone's current state.
+    pub fn state(&self) -> ZoneState {
+        self.state
+    }
+
+    /// When the zone entered its current state.
+    pub fn state_since(&self) -> Instant {
+        self.state_since
+    }
+
+    /// Moves the start of the current state (for deterministic renders in tests and demos).
+    pub fn set_state_since(&mut self, since: Instant) {
+        self.state_since = since;
+    }
+
+    /// The error to show next to the state, if any: the link's, else the first failing kind's.
+    pub fn error(&self) -> Option<String> {
+        match &self.link {
+            LinkStatus::Failed { error, .. } => return Some(error.clone()),
+            LinkStatus::NotConfigured { reason } => return Some(reason.clone()),
+            _ => {}
+        }
+        self.kinds.iter().find_map(|(kind, status)| match status {
+            KindStatus::Failed { error, .. } => Some(format!("{}: {error}", kind.plural())),
+            _ => None,
+        })
+    }
+
+    /// When the next retry is due, if the zone is waiting for one.
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        match &self.link {
+            LinkStatus::Failed { retry_at, .. } => *retry_at,
+            _ => self.kinds.values().find_map(|s| match s {
+                KindStatus::Failed { retry_at, .. } => *retry_at,
+                _ => None,
+            }),
+        }
+    }
+
+    /// Kinds this zone's credentials may not list, with the server's message.
+    pub fn forbidden_kinds(&self) -> Vec<(ResourceKind, &str)> {
+        self.kinds
+            .iter()
+            .filter_map(|(k, s)| match s {
+                KindStatus::Forbidden { message } => Some((*k, message.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Applies one event and re-derives the state.
+    pub fn apply(&mut self, event: ZoneEvent) {
+        match event {
+            ZoneEvent::Link(link) => {
+                if let LinkStatus::Connected { server_version } = &link {
+                    self.server_version = Some(server_version.clone());
+                }
+                self.link = link;
+            }
+            ZoneEvent::Kind(kind, status) => {
+                self.kinds.insert(kind, status);
+            }
+            ZoneEvent::Objects(change) => self.apply_objects(change),
+        }
+        self.rederive_state();
+    }
+
+    fn apply_objects(&mut self, change: ObjectChange) {
+        match change {
+            ObjectChange::Nodes(c) => apply_change(&mut self.nodes, c),
+            ObjectChange::Namespaces(c) => apply_change(&mut self.namespaces, c),
+            ObjectChange::Pods(c) => apply_change(&mut self.pods, c),
+            ObjectChange::ReplicaSets(c) => apply_change(&mut self.replicasets, c),
+            ObjectChange::Workloads(kind, c) => match c {
+                StoreChange::Replace(items) => {
+                    self.workloads.retain(|k, _| k.kind != kind);
+                    for w in items {
+                        self.workloads.insert(w.workload_key(), w);
+                    }
+                }
+                StoreChange::Upsert(w) => {
+                    self.workloads.insert(w.workload_key(), w);
+                }
+                StoreChange::Delete(key) => {
+                    self.workloads.remove(&WorkloadKey {
+                        kind,
+                        namespace: key.namespace,
+                        name: key.name,
+                    });
+                }
+            },
+        }
+    }
+
+    fn rederive_state(&mut self) {
+        let any_unauthorized = matches!(
+            self.link,
+            LinkStatus::Failed {
+                cause: FailureCause::Unauthorized,
+                ..
+            }
+        ) || self.kinds.values().any(|s| {
+            matches!(
+                s,
+                KindStatus::Failed {
+                    cause: FailureCause::Unauthorized,
+                    ..
+                }
+            )
+        });
+        let state = match &self.link {
+            LinkStatus::NotConfigured { .. } => ZoneState::NotConfigured,
+            _ if any_unauthorized => ZoneState::Unauthorized,
+            LinkStatus::Connecting if self.ever_live => ZoneState::Reconnecting,
+            LinkStatus::Connecting => ZoneState::Connecting,
+            LinkStatus::Failed { .. } if self.ever_live => ZoneState::Reconnecting,
+            LinkStatus::Failed { .. } => ZoneState::Unreachable,
+            LinkStatus::Connected { .. } => {
+                let failing = self
+                    .kinds
+                    .values()
+                    .any(|s| matches!(s, KindStatus::Failed { .. }));
+                let settled = ResourceKind::ALL
+                    .iter()
+                    .all(|k| self.kinds.get(k).is_some_and(KindStatus::is_settled));
+                if failing && self.ever_live {
+                    ZoneState::Reconnecting
+                } else if failing && self.kinds.values().all(|s| !s.is_settled()) {
+                    ZoneState::Unreachable
+                } else if settled {
+                    ZoneState::Live
+                } else {
+                    ZoneState::Syncing
+                }
+            }
+        };
+        if state == ZoneState::Live {
+            self.ever_live = true;
+        }
+        if state != self.state {
+            self.state = state;
+            self.state_since = Instant::now();
+        }
+    }
+}
+
+fn apply_change<T: Keyed>(map: &mut ObjectMap<T>, change: StoreChange<T>) {
+    match change {
+        StoreChange::Replace(items) => {
+            map.clear();
+            map.extend(items.into_iter().map(|o| (o.key(), o)));
+        }
+        StoreChange::Upsert(o) => {
+            map.insert(o.key(), o);
+        }
+        StoreChange::Delete(key) => {
+            map.remove(&key);
+        }
+    }
+}
+
+/// All zones, in configured order.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub zones: Vec<ZoneModel>,
+}
+
+impl Fleet {
+    /// An empty model with one zone per configured zone.
+    pub fn new(config: &FleetConfig) -> Self {
+        Fleet {
+            zones: config
+                .zones
+                .iter()
+                .map(|z| ZoneModel::new(Arc::new(z.clone())))
+                .collect(),
+        }
+    }
+
+    /// Applies an event to its zone; events for unknown zones are ignored.
+    pub fn apply(&mut self, event: FleetEvent) {
+        if let Some(zone) = self.zone_mut(event.zone) {
+            zone.apply(event.event);
+        }
+    }
+
+    /// The zone with this id.
+    pub fn zone(&self, id: ZoneId) -> Option<&ZoneModel> {
+        self.zones.iter().find(|z| z.config.id == id)
+    }
+
+    /// The zone with this id, mutably.
+    pub fn zone_mut(&mut self, id: ZoneId) -> Option<&mut ZoneModel> {
+        self.zones.iter_mut().find(|z| z.config.id == id)
+    }
+
+    /// True when no zone is still on its way to a steady state.
+    pub fn all_settled(&self) -> bool {
+        self.zones.iter().all(|z| {
+            !matches!(
+                z.state(),
+                ZoneState::Connecting | ZoneState::Syncing | ZoneState::Reconnecting
+            ) && !(z.state() == ZoneState::Unreachable && z.retry_at().is_none())
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
+
+    pub(crate) fn dev_zone() -> ZoneModel {
+        let fleet = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        ZoneModel::new(Arc::new(fleet.zones[0].clone()))
+    }
+
+    fn connect_and_sync(zone: &mut ZoneModel) {
+        zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+            server_version: "v1.34.2+k3s1".into(),
+        }));
+        for k in ResourceKind::ALL {
+            zone.apply(ZoneEvent::Kind(k, KindStatus::Synced));
+        }
+    }
+
+    fn failed(cause: FailureCause) -> KindStatus {
+        KindStatus::Failed {
+            error: "boom".into(),
+            cause,
+            retry_at: None,
+        }
+    }
+
+    #[test]
+    fn zone_goes_connecting_syncing_live() {
+        let mut zone = dev_zone();
+        assert_eq!(zone.state(), ZoneState::Connecting);
+        zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+            server_version: "v1.34.2+k3s1".into(),
+        }));
+        assert_eq!(zone.state(), ZoneState::Syncing);
+        connect_and_sync(&mut zone);
+        assert_eq!(zone.state(), ZoneState::Live);
+        assert_eq!(zone.server_version.as_deref(), Some("v1.34.2+k3s1"));
+    }
+
+    #[test]
+    fn a_forbidden_kind_still_lets_the_zone_be_live() {
+        let mut zone = dev_zone();
+        connect_and_sync(&mut zone);
+        zone.apply(ZoneEvent::Kind(
+            ResourceKind::Nodes,
+            KindStatus::Forbidden {
+                message: "nodes is forbidden".into(),
+            },
+        ));
+        assert_eq!(zone.state(), ZoneState::Live);
+        assert_eq!(zone.forbidden_kinds().len(), 1);
+    }
+
+    #[test]
+    fn failure_after_live_is_reconnecting_before_is_unreachable() {
+        let mut zone = dev_zone();
+        zone.apply(ZoneEvent::Link(LinkStatus::Failed {
+            error: "connection refused".into(),
+            cause: FailureCause::Unreachable,
+            retry_at: None,
+        }));
+        assert_eq!(zone.state(), ZoneState::Unreachable);
+        connect_and_sync(&mut zone);
+        zone.apply(ZoneEvent::Kind(
+            ResourceKind::Pods,
+            failed(FailureCause::Unreachable),
+        ));
+        assert_eq!(zone.state(), ZoneState::Reconnecting);
+        assert_eq!(zone.error().as_deref(), Some("pods: boom"));
+        zone.apply(ZoneEvent::Kind(ResourceKind::Pods, KindStatus::Synced));
+        assert_eq!(zone.state(), ZoneState::Live);
+    }
+
+    #[test]
+    fn unauthorized_wins_over_other_failures() {
+        let mut zone = dev_zone();
+        connect_and_sync(&mut zone);
+        zone.apply(ZoneEvent::Kind(
+            ResourceKind::Pods,
+            failed(FailureCause::Unauthorized),
+        ));
+        assert_eq!(zone.state(), ZoneState::Unauthorized);
+    }
+
+    #[test]
+    fn replace_removes_objects_missing_from_the_relist() {
+        let mut zone = dev_zone();
+        let ns = |n: &str| NamespaceInfo {
+            name: n.into(),
+            phase: "Active".into(),
+        };
+        zone.apply(ZoneEvent::Objects(ObjectChange::Namespaces(
+            StoreChange::Replace(vec![ns("a"), ns("b")]),
+        )));
+        zone.apply(ZoneEvent::Objects(ObjectChange::Namespaces(
+            StoreChange::Upsert(ns("c")),
+        )));
+        zone.apply(ZoneEvent::Objects(ObjectChange::Namespaces(
+            StoreChange::Replace(vec![ns("b")]),
+        )));
+        let names: Vec<_> = zone.namespaces.keys().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["b"]);
+    }
+}

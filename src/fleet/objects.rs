@@ -1,0 +1,259 @@
+//! Small projections of Kubernetes objects: only what the console shows or checks.
+//!
+//! The cluster layer builds these from full API objects (sanitising every string on the way),
+//! so a zone with tens of thousands of pods stays light in memory.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Identifies an object within one zone and kind: namespace (empty for cluster-scoped) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// A key for a namespaced object.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        ObjectKey {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// A key for a cluster-scoped object.
+    pub fn cluster(name: impl Into<String>) -> Self {
+        ObjectKey::new("", name)
+    }
+}
+
+/// Something the store can key.
+pub trait Keyed {
+    /// The object's key within its kind.
+    fn key(&self) -> ObjectKey;
+}
+
+/// A node: readiness and the versions it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeInfo {
+    pub name: String,
+    pub ready: bool,
+    pub unschedulable: bool,
+    pub roles: Vec<String>,
+    pub kubelet_version: String,
+    pub container_runtime: String,
+    pub os_image: String,
+    pub kernel_version: String,
+    pub created: Option<Timestamp>,
+}
+
+impl Keyed for NodeInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::cluster(&self.name)
+    }
+}
+
+/// The controller that owns an object (from its controller ownerReference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
+}
+
+/// A pod: its status as kubectl would summarise it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodInfo {
+    pub namespace: String,
+    pub name: String,
+    /// `status.phase`: Pending, Running, Succeeded, Failed, Unknown.
+    pub phase: String,
+    /// kubectl's STATUS column: Running, Completed, CrashLoopBackOff, ContainerCreating,
+    /// Terminating, ...
+    pub status: String,
+    /// A longer explanation when the pod is unhealthy (container message or condition message).
+    pub message: Option<String>,
+    pub ready_containers: u16,
+    pub total_containers: u16,
+    pub restarts: u32,
+    pub node: Option<String>,
+    pub images: Vec<String>,
+    pub owner: Option<OwnerRef>,
+    /// The `pod-template-hash` label, linking a pod to its ReplicaSet revision.
+    pub template_hash: Option<String>,
+    pub created: Option<Timestamp>,
+    /// When the pod's containers started (`status.startTime`).
+    pub started: Option<Timestamp>,
+    pub deleting: bool,
+}
+
+impl PodInfo {
+    /// Every container is ready and the pod is running.
+    pub fn is_ready(&self) -> bool {
+        self.phase == "Running" && !self.deleting && self.ready_containers == self.total_containers
+    }
+
+    /// Finished successfully (a completed job pod), which is not a problem.
+    pub fn is_completed(&self) -> bool {
+        self.phase == "Succeeded"
+    }
+}
+
+impl Keyed for PodInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.namespace, &self.name)
+    }
+}
+
+/// The three kinds of workload the console tracks and can restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+impl WorkloadKind {
+    /// The kind name as Kubernetes spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        }
+    }
+
+    /// The short name kubectl accepts (deploy, sts, ds).
+    pub fn short(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deploy",
+            WorkloadKind::StatefulSet => "sts",
+            WorkloadKind::DaemonSet => "ds",
+        }
+    }
+
+    /// Parses `deployment`, `deploy`, `Deployment`, `sts`, `statefulset`, `ds`, `daemonset`.
+    pub fn parse(s: &str) -> Option<WorkloadKind> {
+        match s.to_ascii_lowercase().as_str() {
+            "deployment" | "deployments" | "deploy" => Some(WorkloadKind::Deployment),
+            "statefulset" | "statefulsets" | "sts" => Some(WorkloadKind::StatefulSet),
+            "daemonset" | "daemonsets" | "ds" => Some(WorkloadKind::DaemonSet),
+            _ => None,
+        }
+    }
+}
+
+/// A status condition kept from a workload (Progressing, Available).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConditionInfo {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A Deployment, StatefulSet or DaemonSet with the status fields rollouts are judged by.
+///
+/// For DaemonSets, `desired` is desiredNumberScheduled, `current` currentNumberScheduled,
+/// `updated` updatedNumberScheduled, `ready` numberReady, `available` numberAvailable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkloadInfo {
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub name: String,
+    pub generation: i64,
+    pub observed_generation: i64,
+    /// spec.replicas (desiredNumberScheduled for DaemonSets).
+    pub desired: i32,
+    /// status.replicas: all pods, old and new.
+    pub current: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub paused: bool,
+    pub images: Vec<String>,
+    pub conditions: Vec<ConditionInfo>,
+    /// StatefulSet currentRevision / updateRevision.
+    pub current_revision: Option<String>,
+    pub update_revision: Option<String>,
+    /// Whether the StatefulSet/DaemonSet uses the RollingUpdate strategy (OnDelete does not roll).
+    pub rolling_update: bool,
+    /// StatefulSet RollingUpdate partition.
+    pub partition: i32,
+    /// The pod template's `kubectl.kubernetes.io/restartedAt` annotation.
+    pub restarted_at: Option<String>,
+    pub created: Option<Timestamp>,
+}
+
+impl WorkloadInfo {
+    /// Finds a condition by type.
+    pub fn condition(&self, kind: &str) -> Option<&ConditionInfo> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// Key of a workload: kind plus namespace/name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct WorkloadKey {
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl WorkloadInfo {
+    /// This workload's key.
+    pub fn workload_key(&self) -> WorkloadKey {
+        WorkloadKey {
+            kind: self.kind,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl Keyed for WorkloadInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.namespace, &self.name)
+    }
+}
+
+/// A ReplicaSet: links a Deployment's revisions to their pods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplicaSetInfo {
+    pub namespace: String,
+    pub name: String,
+    pub owner: Option<OwnerRef>,
+    pub desired: i32,
+    pub current: i32,
+    pub ready: i32,
+    pub available: i32,
+    /// `deployment.kubernetes.io/revision`.
+    pub revision: Option<i64>,
+    pub template_hash: Option<String>,
+    pub images: Vec<String>,
+    pub created: Option<Timestamp>,
+}
+
+impl Keyed for ReplicaSetInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.namespace, &self.name)
+    }
+}
+
+/// A namespace and its phase (Active, Terminating).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamespaceInfo {
+    pub name: String,
+    pub phase: String,
+}
+
+impl Keyed for NamespaceInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::cluster(&self.name)
+    }
+}
+
+/// A keyed, sorted collection of one kind's objects in one zone.
+pub type ObjectMap<T> = BTreeMap<ObjectKey, T>;

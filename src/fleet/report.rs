@@ -1,0 +1,227 @@
+//! The fleet report printed by `ge-console snapshot`: stable JSON and a plain-text rendering.
+//!
+//! The JSON schema is documented in README.md ("Snapshot JSON"); fields are only ever added.
+
+use serde::Serialize;
+
+use super::health::{NamespaceSummary, PinCheck, SystemPodSummary, ZoneSummary};
+use super::{Fleet, ZoneModel, ZoneState};
+
+/// The whole report: one entry per configured zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetReport {
+    pub zones: Vec<ZoneReport>,
+}
+
+/// One zone in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneReport {
+    pub id: u32,
+    pub name: String,
+    pub context: String,
+    pub environment: String,
+    pub platform: String,
+    pub owner: String,
+    pub location: String,
+    pub state: ZoneState,
+    pub error: Option<String>,
+    pub server_version: Option<String>,
+    /// Kinds the zone's credentials may not list (`{"kind": "nodes", "message": "..."}`).
+    pub forbidden: Vec<ForbiddenKind>,
+    pub nodes: Vec<NodeReport>,
+    pub pins: Vec<PinCheck>,
+    pub system_pods: SystemPodSummary,
+    pub namespaces: Vec<NamespaceSummary>,
+    /// Human-readable failed checks (empty when healthy).
+    pub failed_checks: Vec<String>,
+}
+
+/// A kind the zone may not list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForbiddenKind {
+    pub kind: String,
+    pub message: String,
+}
+
+/// A node in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeReport {
+    pub name: String,
+    pub ready: bool,
+    pub kubelet_version: String,
+    pub container_runtime: String,
+    pub os_image: String,
+}
+
+/// How the snapshot ends, mapped to the process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotOutcome {
+    /// Every zone live and every check passed (exit 0).
+    Healthy,
+    /// Every zone reachable, but a check failed (exit 1).
+    ChecksFailed,
+    /// A zone could not be reached, was unauthorised or not configured (exit 2).
+    ZoneDown,
+}
+
+impl SnapshotOutcome {
+    /// The process exit status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            SnapshotOutcome::Healthy => 0,
+            SnapshotOutcome::ChecksFailed => 1,
+            SnapshotOutcome::ZoneDown => 2,
+        }
+    }
+}
+
+impl FleetReport {
+    /// Builds the report; a zone still connecting when the report is taken is reported as
+    /// unreachable, since it did not answer in time.
+    pub fn of(fleet: &Fleet) -> Self {
+        FleetReport {
+            zones: fleet.zones.iter().map(zone_report).collect(),
+        }
+    }
+
+    /// The worst outcome over all zones.
+    pub fn outcome(&self) -> SnapshotOutcome {
+        let mut outcome = SnapshotOutcome::Healthy;
+        for z in &self.zones {
+            let this = match z.state {
+                ZoneState::Live if z.failed_checks.is_empty() => SnapshotOutcome::Healthy,
+                ZoneState::Live | ZoneState::Syncing | ZoneState::Reconnecting => {
+                    SnapshotOutcome::ChecksFailed
+                }
+                _ => SnapshotOutcome::ZoneDown,
+            };
+            if this.exit_code() > outcome.exit_code() {
+                outcome = this;
+            }
+        }
+        outcome
+    }
+
+    /// A plain-text rendering for terminals and logs.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for z in &self.zones {
+            out.push_str(&format!(
+                "Z{} {} ({}, {}, owner {}, context {}): {}",
+                z.id,
+                z.name,
+                z.environment,
+                z.platform,
+                z.owner,
+                z.context,
+                z.state.as_str()
+            ));
+            if let Some(e) = &z.error {
+                out.push_str(&format!(" ({e})"));
+            }
+            out.push('\n');
+            if let Some(v) = &z.server_version {
+                out.push_str(&format!("  server {v}\n"));
+            }
+            for f in &z.forbidden {
+                out.push_str(&format!("  forbidden: {} ({})\n", f.kind, f.message));
+            }
+            for n in &z.nodes {
+                out.push_str(&format!(
+                    "  node {} {} kubelet {} runtime {}\n",
+                    n.name,
+                    if n.ready { "Ready" } else { "NotReady" },
+                    n.kubelet_version,
+                    n.container_runtime
+                ));
+            }
+            for p in &z.pins {
+                out.push_str(&format!(
+                    "  {} {} {} (pinned {})\n",
+                    if p.ok { "✓" } else { "✗" },
+                    p.component,
+                    p.actual.as_deref().unwrap_or("not found"),
+                    p.pinned
+                ));
+            }
+            out.push_str(&format!(
+                "  system pods {}/{} ready\n",
+                z.system_pods.ready, z.system_pods.total
+            ));
+            for p in &z.system_pods.problems {
+                out.push_str(&format!(
+                    "    {} {} restarts {}\n",
+                    p.name, p.reason, p.restarts
+                ));
+            }
+            for ns in &z.namespaces {
+                out.push_str(&format!(
+                    "  {}{}\n",
+                    ns.name,
+                    if ns.exists { "" } else { " (missing)" }
+                ));
+                for w in &ns.workloads {
+                    out.push_str(&format!(
+                        "    {} {} {}/{} {}\n",
+                        w.kind.short(),
+                        w.name,
+                        w.ready,
+                        w.desired,
+                        w.rollout.word()
+                    ));
+                }
+                for p in &ns.pods_not_ready {
+                    out.push_str(&format!("    pod {} {}\n", p.name, p.reason));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn zone_report(zone: &ZoneModel) -> ZoneReport {
+    let summary = ZoneSummary::of(zone);
+    let state = match summary.state {
+        ZoneState::Connecting => ZoneState::Unreachable,
+        s => s,
+    };
+    let error = zone.error().or_else(|| {
+        (zone.state() == ZoneState::Connecting).then(|| "no answer before the timeout".into())
+    });
+    let c = &zone.config;
+    ZoneReport {
+        id: c.id.0,
+        name: c.name.clone(),
+        context: c.context.clone(),
+        environment: c.environment.clone(),
+        platform: c.platform.clone(),
+        owner: c.owner.clone(),
+        location: c.location.clone(),
+        state,
+        error,
+        server_version: zone.server_version.clone(),
+        forbidden: zone
+            .forbidden_kinds()
+            .into_iter()
+            .map(|(k, m)| ForbiddenKind {
+                kind: k.plural().to_string(),
+                message: m.to_string(),
+            })
+            .collect(),
+        nodes: zone
+            .nodes
+            .values()
+            .map(|n| NodeReport {
+                name: n.name.clone(),
+                ready: n.ready,
+                kubelet_version: n.kubelet_version.clone(),
+                container_runtime: n.container_runtime.clone(),
+                os_image: n.os_image.clone(),
+            })
+            .collect(),
+        failed_checks: summary.failed_checks(),
+        pins: summary.pins,
+        system_pods: summary.system_pods,
+        namespaces: summary.namespaces,
+    }
+}
