@@ -4,6 +4,8 @@
 //! feeds `fleet` (the projected, derived model), which `ui` draws; `demo` serves a simulated
 //! fleet over real HTTP for newcomers and tests; `config` loads files before anything starts.
 
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod fleet;
+pub mod sanitize;

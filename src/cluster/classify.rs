@@ -1,0 +1,94 @@
+//! Turns kube-rs errors into what the console shows: unauthorised, forbidden, not served,
+//! unreachable or another failure, with a short human message.
+
+use kube::runtime::watcher;
+
+use crate::fleet::FailureCause;
+use crate::sanitize::clean_owned;
+
+/// What an error means for a zone or kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// 410: the resourceVersion expired; the watcher relists by itself.
+    Gone,
+    /// 403, with the server's message.
+    Forbidden(String),
+    /// 404 on a list: the server does not serve this kind.
+    NotServed,
+    /// Anything else.
+    Failed {
+        message: String,
+        cause: FailureCause,
+    },
+}
+
+/// Classifies an error from a kube client call.
+pub fn classify_client_error(err: &kube::Error) -> ErrorClass {
+    match err {
+        kube::Error::Api(status) => match status.code {
+            401 => ErrorClass::Failed {
+                message: format!("401 Unauthorized: {}", clean_owned(&status.message)),
+                cause: FailureCause::Unauthorized,
+            },
+            403 => ErrorClass::Forbidden(clean_owned(&status.message)),
+            404 => ErrorClass::NotServed,
+            410 => ErrorClass::Gone,
+            code => ErrorClass::Failed {
+                message: format!("{code} {}: {}", status.reason, clean_owned(&status.message)),
+                cause: FailureCause::Other,
+            },
+        },
+        kube::Error::Auth(e) => ErrorClass::Failed {
+            message: clean_owned(&format!("credentials: {e}")),
+            cause: FailureCause::Unauthorized,
+        },
+        kube::Error::HyperError(_) | kube::Error::Service(_) => ErrorClass::Failed {
+            message: clean_owned(&short_chain(err)),
+            cause: FailureCause::Unreachable,
+        },
+        other => ErrorClass::Failed {
+            message: clean_owned(&short_chain(other)),
+            cause: FailureCause::Other,
+        },
+    }
+}
+
+/// Classifies an error from a kube-runtime watcher stream.
+pub fn classify_watcher_error(err: &watcher::Error) -> ErrorClass {
+    match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => classify_client_error(e),
+        watcher::Error::WatchError(status) => match status.code {
+            410 => ErrorClass::Gone,
+            401 => ErrorClass::Failed {
+                message: format!("401 Unauthorized: {}", clean_owned(&status.message)),
+                cause: FailureCause::Unauthorized,
+            },
+            403 => ErrorClass::Forbidden(clean_owned(&status.message)),
+            code => ErrorClass::Failed {
+                message: format!("watch error {code}: {}", clean_owned(&status.message)),
+                cause: FailureCause::Other,
+            },
+        },
+        watcher::Error::NoResourceVersion => ErrorClass::Failed {
+            message: "the server sent no resourceVersion".into(),
+            cause: FailureCause::Other,
+        },
+    }
+}
+
+/// The error and its sources on one line, innermost last, without repeats
+/// (hyper's and tower's wrappers say the same thing several times).
+pub fn short_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,369 @@
+//! Talking to clusters: one kube `Client` per zone built from its kubeconfig context, one
+//! supervisor task per zone and one watcher task per zone and kind, all reporting into the
+//! event loop as [`FleetEvent`]s. A slow or broken zone only ever affects its own tasks.
+
+mod classify;
+pub mod project;
+mod watch;
+
+pub use classify::{ErrorClass, classify_client_error, short_chain};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::utils::Backoff;
+use kube::runtime::watcher::DefaultBackoff;
+use kube::{Api, Client, Config};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
+
+use crate::config::{FleetConfig, ZoneConfig};
+use crate::fleet::{
+    FailureCause, FleetEvent, KindStatus, LinkStatus, ObjectChange, ResourceKind, WorkloadKind,
+    ZoneEvent,
+};
+use watch::{KindWatch, run_kind_watch};
+
+/// Where the kubeconfig came from, for error messages.
+#[derive(Debug, Clone)]
+pub struct LoadedKubeconfig {
+    pub kubeconfig: Kubeconfig,
+    /// The file(s) it was read from, as the user would name them.
+    pub origin: String,
+}
+
+impl LoadedKubeconfig {
+    /// The context names it defines.
+    pub fn context_names(&self) -> Vec<String> {
+        self.kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+/// Reads the kubeconfig as kubectl does: `--kubeconfig PATH`, else `KUBECONFIG` (several
+/// files merged, first wins), else `~/.kube/config`.
+pub fn load_kubeconfig(explicit: Option<&Path>) -> anyhow::Result<LoadedKubeconfig> {
+    if let Some(path) = explicit {
+        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the kubeconfig {}: {}",
+                path.display(),
+                short_chain(&e)
+            )
+        })?;
+        return Ok(LoadedKubeconfig {
+            kubeconfig,
+            origin: path.display().to_string(),
+        });
+    }
+    if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        let origin = format!("KUBECONFIG={}", value.to_string_lossy());
+        let kubeconfig = Kubeconfig::from_env()
+            .map_err(|e| {
+                anyhow::anyhow!("cannot read the kubeconfig ({origin}): {}", short_chain(&e))
+            })?
+            .ok_or_else(|| anyhow::anyhow!("{origin} names no readable file"))?;
+        return Ok(LoadedKubeconfig { kubeconfig, origin });
+    }
+    let path: PathBuf = directories::BaseDirs::new()
+        .map(|b| b.home_dir().join(".kube").join("config"))
+        .ok_or_else(|| anyhow::anyhow!("no home directory to find ~/.kube/config in"))?;
+    let kubeconfig = Kubeconfig::read_from(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the kubeconfig {}: {}. Point --kubeconfig or KUBECONFIG at one, \
+             or try the demo fleet with `ge-console demo`.",
+            path.display(),
+            short_chain(&e)
+        )
+    })?;
+    Ok(LoadedKubeconfig {
+        kubeconfig,
+        origin: path.display().to_string(),
+    })
+}
+
+/// Checks that at least one zone's context exists; zones whose context is missing will show
+/// as "not configured", but if none exists there is nothing to show and that is an error.
+pub fn check_contexts(fleet: &FleetConfig, kubeconfig: &LoadedKubeconfig) -> anyhow::Result<()> {
+    let names = kubeconfig.context_names();
+    if fleet.zones.iter().any(|z| names.contains(&z.context)) {
+        return Ok(());
+    }
+    let wanted: Vec<String> = fleet
+        .zones
+        .iter()
+        .map(|z| format!("{} → {}", z.name, z.context))
+        .collect();
+    anyhow::bail!(
+        "none of the zones' contexts exist in the kubeconfig ({}). Zones want: {}. \
+         Contexts there: {}. Map zones with --zone NAME=CONTEXT or a zones file, \
+         or try the demo fleet with `ge-console demo`.",
+        kubeconfig.origin,
+        wanted.join(", "),
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    )
+}
+
+/// Starts a supervisor task per zone; events arrive on `tx`. Dropping the returned set (or
+/// the receiver) stops them all.
+pub fn spawn_fleet(
+    fleet: &FleetConfig,
+    kubeconfig: &LoadedKubeconfig,
+    tx: mpsc::Sender<FleetEvent>,
+) -> JoinSet<()> {
+    let mut tasks = JoinSet::new();
+    for zone in &fleet.zones {
+        let zone = Arc::new(zone.clone());
+        let kubeconfig = kubeconfig.clone();
+        let tx = tx.clone();
+        tasks.spawn(async move { supervise_zone(zone, kubeconfig, tx).await });
+    }
+    tasks
+}
+
+/// Builds the kube client of one zone from its context.
+pub async fn zone_client(
+    zone: &ZoneConfig,
+    kubeconfig: &LoadedKubeconfig,
+) -> Result<Client, String> {
+    let names = kubeconfig.context_names();
+    if !names.contains(&zone.context) {
+        return Err(format!(
+            "context {:?} is not in the kubeconfig ({}); contexts there: {}",
+            zone.context,
+            kubeconfig.origin,
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        ));
+    }
+    let options = KubeConfigOptions {
+        context: Some(zone.context.clone()),
+        ..KubeConfigOptions::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig.kubeconfig.clone(), &options)
+        .await
+        .map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))?;
+    Client::try_from(config).map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))
+}
+
+async fn supervise_zone(
+    zone: Arc<ZoneConfig>,
+    kubeconfig: LoadedKubeconfig,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    let id = zone.id;
+    let send = |event: ZoneEvent| {
+        let tx = tx.clone();
+        async move { tx.send(FleetEvent { zone: id, event }).await.is_ok() }
+    };
+    if !send(ZoneEvent::Link(LinkStatus::Connecting)).await {
+        return;
+    }
+    let client = match zone_client(&zone, &kubeconfig).await {
+        Ok(c) => c,
+        Err(reason) => {
+            let _ = send(ZoneEvent::Link(LinkStatus::NotConfigured { reason })).await;
+            return;
+        }
+    };
+    if !read_version_until_ok(&client, &send).await {
+        return;
+    }
+    let served = served_kinds(&client).await;
+    let recovered = Arc::new(Notify::new());
+    let mut watchers = JoinSet::new();
+    for kind in ResourceKind::ALL {
+        if !served.as_ref().is_none_or(|s| s.contains(&kind)) {
+            if !send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await {
+                return;
+            }
+            continue;
+        }
+        spawn_kind(
+            &mut watchers,
+            kind,
+            &client,
+            id,
+            tx.clone(),
+            recovered.clone(),
+        );
+    }
+    loop {
+        tokio::select! {
+            _ = recovered.notified() => {
+                if !read_version_until_ok(&client, &send).await {
+                    return;
+                }
+            }
+            _ = tx.closed() => return,
+        }
+    }
+}
+
+/// Reads `/version` until it answers, reporting failures with their retry time. Returns false
+/// when the event loop has gone away.
+async fn read_version_until_ok<F, Fut>(client: &Client, send: &F) -> bool
+where
+    F: Fn(ZoneEvent) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut backoff = DefaultBackoff::default();
+    loop {
+        match client.apiserver_version().await {
+            Ok(info) => {
+                backoff.reset();
+                let server_version = crate::sanitize::clean_owned(&info.git_version);
+                return send(ZoneEvent::Link(LinkStatus::Connected { server_version })).await;
+            }
+            Err(err) => {
+                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+                let (error, cause) = match classify_client_error(&err) {
+                    ErrorClass::Failed { message, cause } => (message, cause),
+                    ErrorClass::Forbidden(m) => {
+                        (format!("403 Forbidden: {m}"), FailureCause::Other)
+                    }
+                    ErrorClass::NotServed => ("/version not found".into(), FailureCause::Other),
+                    ErrorClass::Gone => ("410 Gone".into(), FailureCause::Other),
+                };
+                tracing::warn!(error = %error, ?delay, "cannot read server version");
+                let link = LinkStatus::Failed {
+                    error,
+                    cause,
+                    retry_at: Some(SystemTime::now() + delay),
+                };
+                if !send(ZoneEvent::Link(link)).await {
+                    return false;
+                }
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Asks discovery which of the watched kinds the server serves; None when discovery itself
+/// failed (then every kind is tried and a 404 marks it as not served).
+async fn served_kinds(client: &Client) -> Option<Vec<ResourceKind>> {
+    let core = client.list_core_api_resources("v1").await.ok()?;
+    let apps = client.list_api_group_resources("apps/v1").await.ok();
+    let mut names: Vec<String> = core.resources.into_iter().map(|r| r.name).collect();
+    if let Some(apps) = apps {
+        names.extend(apps.resources.into_iter().map(|r| r.name));
+    }
+    Some(
+        ResourceKind::ALL
+            .into_iter()
+            .filter(|k| names.iter().any(|n| n == k.plural()))
+            .collect(),
+    )
+}
+
+fn spawn_kind(
+    set: &mut JoinSet<()>,
+    kind: ResourceKind,
+    client: &Client,
+    zone: crate::config::ZoneId,
+    tx: mpsc::Sender<FleetEvent>,
+    recovered: Arc<Notify>,
+) {
+    let c = client.clone();
+    match kind {
+        ResourceKind::Nodes => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<Node>::all(c),
+                project: project::node,
+                key: project::key_of,
+                wrap: ObjectChange::Nodes,
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::Namespaces => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<Namespace>::all(c),
+                project: project::namespace,
+                key: project::key_of,
+                wrap: ObjectChange::Namespaces,
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::Pods => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<Pod>::all(c),
+                project: project::pod,
+                key: project::key_of,
+                wrap: ObjectChange::Pods,
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::Deployments => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<Deployment>::all(c),
+                project: project::deployment,
+                key: project::key_of,
+                wrap: |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::StatefulSets => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<StatefulSet>::all(c),
+                project: project::statefulset,
+                key: project::key_of,
+                wrap: |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::DaemonSets => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<DaemonSet>::all(c),
+                project: project::daemonset,
+                key: project::key_of,
+                wrap: |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
+            },
+            tx,
+            recovered,
+        )),
+        ResourceKind::ReplicaSets => set.spawn(run_kind_watch(
+            zone,
+            KindWatch {
+                kind,
+                api: Api::<ReplicaSet>::all(c),
+                project: project::replicaset,
+                key: project::key_of,
+                wrap: ObjectChange::ReplicaSets,
+            },
+            tx,
+            recovered,
+        )),
+    };
+}

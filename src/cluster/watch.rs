@@ -1,0 +1,141 @@
+//! One watcher task per zone and kind: kube-runtime's watcher with its default backoff policy,
+//! projected into the fleet model's structs, with reflector semantics (a relist replaces).
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt;
+use kube::runtime::utils::Backoff;
+use kube::runtime::watcher::{self, DefaultBackoff, Event, watcher};
+use kube::{Api, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::{Notify, mpsc};
+
+use super::classify::{ErrorClass, classify_watcher_error};
+use crate::config::ZoneId;
+use crate::fleet::{
+    FleetEvent, KindStatus, ObjectChange, ObjectKey, ResourceKind, StoreChange, ZoneEvent,
+};
+
+/// How one kind is watched: which API, how objects are projected, how changes are wrapped.
+pub struct KindWatch<K, P> {
+    pub kind: ResourceKind,
+    pub api: Api<K>,
+    pub project: fn(&K) -> P,
+    pub key: fn(&K) -> ObjectKey,
+    pub wrap: fn(StoreChange<P>) -> ObjectChange,
+}
+
+/// Runs one kind's watch until the receiver goes away or the kind turns out not to be served.
+///
+/// Errors that kube-runtime's watcher recovers from by itself (410 Gone: it relists) are let
+/// through. Any other failure ends that watcher: the task waits for the delay of kube-runtime's
+/// [`DefaultBackoff`] policy and starts a fresh watcher, which relists. The relist is what
+/// tells us the zone is healthy again (the watcher gives no signal when a re-established watch
+/// is quiet) and guarantees that objects deleted during an outage do not linger.
+///
+/// `recovered` is notified when the kind syncs again after a failure, so the zone's supervisor
+/// can re-read the server version.
+pub async fn run_kind_watch<K, P>(
+    zone: ZoneId,
+    spec: KindWatch<K, P>,
+    tx: mpsc::Sender<FleetEvent>,
+    recovered: Arc<Notify>,
+) where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    P: Send + 'static,
+{
+    let kind = spec.kind;
+    let send = |event: ZoneEvent| {
+        let tx = tx.clone();
+        async move { tx.send(FleetEvent { zone, event }).await.is_ok() }
+    };
+    let mut backoff = DefaultBackoff::default();
+    let mut status = KindStatus::Syncing;
+    let mut had_failure = false;
+    if !send(ZoneEvent::Kind(kind, status.clone())).await {
+        return;
+    }
+    loop {
+        let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
+        let mut buffer: Vec<P> = Vec::new();
+        let mut failure: Option<Duration> = None;
+        while let Some(item) = stream.next().await {
+            let (change, next_status) = match item {
+                Ok(Event::Init) => {
+                    buffer.clear();
+                    (None, Some(KindStatus::Syncing))
+                }
+                Ok(Event::InitApply(obj)) => {
+                    buffer.push((spec.project)(&obj));
+                    (None, None)
+                }
+                Ok(Event::InitDone) => {
+                    backoff.reset();
+                    (
+                        Some(StoreChange::Replace(std::mem::take(&mut buffer))),
+                        Some(KindStatus::Synced),
+                    )
+                }
+                Ok(Event::Apply(obj)) => (Some(StoreChange::Upsert((spec.project)(&obj))), None),
+                Ok(Event::Delete(obj)) => (Some(StoreChange::Delete((spec.key)(&obj))), None),
+                Err(err) => {
+                    let class = classify_watcher_error(&err);
+                    if class == ErrorClass::Gone {
+                        tracing::debug!(%zone, kind = kind.plural(), "resourceVersion expired; relisting");
+                        (None, Some(KindStatus::Syncing))
+                    } else {
+                        let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+                        tracing::warn!(%zone, kind = kind.plural(), error = %err, ?delay, "watch failed");
+                        let next = match class {
+                            ErrorClass::NotServed => {
+                                tracing::info!(%zone, kind = kind.plural(), "kind not served");
+                                let _ = send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await;
+                                return;
+                            }
+                            ErrorClass::Forbidden(message) => KindStatus::Forbidden { message },
+                            ErrorClass::Failed { message, cause } => KindStatus::Failed {
+                                error: message,
+                                cause,
+                                retry_at: Some(SystemTime::now() + delay),
+                            },
+                            ErrorClass::Gone => KindStatus::Syncing,
+                        };
+                        failure = Some(delay);
+                        (None, Some(next))
+                    }
+                }
+            };
+            if let Some(change) = change
+                && !send(ZoneEvent::Objects((spec.wrap)(change))).await
+            {
+                return;
+            }
+            if let Some(next) = next_status {
+                if next == KindStatus::Synced && had_failure {
+                    had_failure = false;
+                    recovered.notify_one();
+                }
+                if failure.is_some() {
+                    had_failure = true;
+                }
+                if next != status {
+                    status = next;
+                    if !send(ZoneEvent::Kind(kind, status.clone())).await {
+                        return;
+                    }
+                }
+            }
+            if failure.is_some() {
+                break;
+            }
+        }
+        drop(stream);
+        let delay = failure.unwrap_or_else(|| backoff.next().unwrap_or(Duration::from_secs(30)));
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = tx.closed() => return,
+        }
+    }
+}
