@@ -4,8 +4,11 @@
 //! feeds `fleet` (the projected, derived model), which `ui` draws; `demo` serves a simulated
 //! fleet over real HTTP for newcomers and tests; `config` loads files before anything starts.
 
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod fleet;
+pub mod logging;
 pub mod sanitize;
+pub mod snapshot;

@@ -411,13 +411,14 @@ impl Fleet {
         self.zones.iter_mut().find(|z| z.config.id == id)
     }
 
-    /// True when no zone is still on its way to a steady state.
+    /// True when no zone is still on its way to a steady state: each is live, or definitely
+    /// unreachable, unauthorised or not configured.
     pub fn all_settled(&self) -> bool {
         self.zones.iter().all(|z| {
             !matches!(
                 z.state(),
                 ZoneState::Connecting | ZoneState::Syncing | ZoneState::Reconnecting
-            ) && !(z.state() == ZoneState::Unreachable && z.retry_at().is_none())
+            )
         })
     }
 }

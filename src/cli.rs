@@ -1,0 +1,84 @@
+//! Command-line interface: global flags and subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ZoneOverride;
+
+/// ge-console: GE's Kubernetes zones side by side, live.
+#[derive(Debug, Parser)]
+#[command(name = "ge-console", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, which may list several files, else ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Zones file (default: zones.toml in the config dir, else the built-in zones).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Map a zone (name or id) to a kubeconfig context; repeatable.
+    #[arg(long = "zone", global = true, value_name = "NAME=CONTEXT")]
+    pub zones: Vec<ZoneOverride>,
+    /// Observer mode: no mutations from this console.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Log level for the log file in the state dir (error, warn, info, debug, trace).
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+/// What to run; the full-screen console when none is given.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// The console on the embedded demo fleet (or, with --serve, only the fleet).
+    Demo(DemoArgs),
+    /// Connect, wait until every reachable zone has synced, print the fleet once and exit.
+    ///
+    /// Exit status: 0 all zones live and healthy, 1 a zone live but a check failed,
+    /// 2 a zone unreachable, unauthorised or not configured, 3 bad configuration.
+    Snapshot(SnapshotArgs),
+}
+
+/// `demo` flags.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Serve the fleet without the console, until Ctrl-C, for kubectl and other clients.
+    #[arg(long)]
+    pub serve: bool,
+    /// Where to write the demo kubeconfig (default: demo-kubeconfig.yaml in the state dir).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Extra pods per zone, in a ge-load namespace.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub pods_per_zone: usize,
+    /// Pod status/label updates per second across the fleet.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub churn: f64,
+}
+
+/// `snapshot` flags.
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
+    pub format: SnapshotFormat,
+    /// Seconds to wait for zones to sync.
+    #[arg(long, value_name = "SECS", default_value_t = 20)]
+    pub timeout: u64,
+}
+
+/// `snapshot --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,51 @@
+//! `ge-console snapshot`: connect, wait until every reachable zone has synced, report once.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::cluster::{self, LoadedKubeconfig};
+use crate::config::FleetConfig;
+use crate::fleet::Fleet;
+use crate::fleet::report::FleetReport;
+
+/// Watches the fleet until every zone has settled (live, or definitely down) or `timeout`
+/// passes, and returns the model as it then stands.
+pub async fn collect(
+    config: &FleetConfig,
+    kubeconfig: &LoadedKubeconfig,
+    timeout: Duration,
+) -> Fleet {
+    let (tx, mut rx) = mpsc::channel(4096);
+    let tasks = cluster::spawn_fleet(config, kubeconfig, tx);
+    let mut fleet = Fleet::new(config);
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            event = rx.recv() => match event {
+                Some(event) => {
+                    fleet.apply(event);
+                    while let Ok(event) = rx.try_recv() {
+                        fleet.apply(event);
+                    }
+                    if fleet.all_settled() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = &mut deadline => {
+                tracing::info!("snapshot timeout reached before every zone settled");
+                break;
+            }
+        }
+    }
+    drop(tasks);
+    fleet
+}
+
+/// Builds the report of a collected fleet.
+pub fn report(fleet: &Fleet) -> FleetReport {
+    FleetReport::of(fleet)
+}
