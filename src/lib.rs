@@ -4,6 +4,7 @@
 //! feeds `fleet` (the projected, derived model), which `ui` draws; `demo` serves a simulated
 //! fleet over real HTTP for newcomers and tests; `config` loads files before anything starts.
 
+pub mod actions;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -37,6 +37,16 @@ pub struct LoadedKubeconfig {
 }
 
 impl LoadedKubeconfig {
+    /// The kubeconfig user name a context authenticates as, for the audit log.
+    pub fn user_of(&self, context: &str) -> Option<String> {
+        self.kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == context)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| c.user.clone())
+    }
+
     /// The context names it defines.
     pub fn context_names(&self) -> Vec<String> {
         self.kubeconfig

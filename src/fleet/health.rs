@@ -150,7 +150,13 @@ pub fn system_pods(zone: &ZoneModel) -> SystemPodSummary {
     summary
 }
 
-fn pods_in<'a>(zone: &'a ZoneModel, namespace: &'a str) -> impl Iterator<Item = &'a PodInfo> {
+fn pods_in<'a, 'b>(
+    zone: &'a ZoneModel,
+    namespace: &'b str,
+) -> impl Iterator<Item = &'a PodInfo> + 'b
+where
+    'a: 'b,
+{
     let start = super::ObjectKey::new(namespace, "");
     zone.pods
         .range(start..)
@@ -282,7 +288,7 @@ pub fn rollout_state(w: &WorkloadInfo) -> RolloutState {
 
 /// The pods that belong to a workload: directly owned (StatefulSet, DaemonSet) or owned by
 /// one of its ReplicaSets (Deployment).
-pub fn workload_pods<'a>(zone: &'a ZoneModel, w: &'a WorkloadKey) -> Vec<&'a PodInfo> {
+pub fn workload_pods<'a>(zone: &'a ZoneModel, w: &WorkloadKey) -> Vec<&'a PodInfo> {
     let replicasets: BTreeSet<&str> = if w.kind == WorkloadKind::Deployment {
         zone.replicasets
             .values()

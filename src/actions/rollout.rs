@@ -1,0 +1,318 @@
+//! Following a rollout on the live model until it ends, by kubectl's `rollout status` rules:
+//! ours (started by this console) or someone else's (seen through the watch).
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::ZoneId;
+use crate::fleet::health::{RolloutState, rollout_state, workload_pods};
+use crate::fleet::{Fleet, PodInfo, WorkloadKey, WorkloadKind, ZoneModel};
+
+/// How a followed rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", content = "reason", rename_all = "snake_case")]
+pub enum RolloutPhase {
+    InProgress,
+    Succeeded,
+    Failed(String),
+    TimedOut,
+}
+
+impl RolloutPhase {
+    /// True once the rollout has ended, one way or another.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, RolloutPhase::InProgress)
+    }
+
+    /// The word shown on screen and printed by `restart --wait`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            RolloutPhase::InProgress => "in progress",
+            RolloutPhase::Succeeded => "succeeded",
+            RolloutPhase::Failed(_) => "failed",
+            RolloutPhase::TimedOut => "timed out",
+        }
+    }
+}
+
+/// A pod of the new revision and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewPodState {
+    pub name: String,
+    /// kubectl's status word (ContainerCreating, Running, CrashLoopBackOff, ...).
+    pub status: String,
+    pub ready: bool,
+    pub message: Option<String>,
+}
+
+/// What the rollout panel shows at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RolloutProgress {
+    pub desired: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    /// Pods of older revisions still present (terminating or waiting to be).
+    pub old_pods: usize,
+    pub new_pods: Vec<NewPodState>,
+    /// kubectl's message for the current step.
+    pub message: String,
+}
+
+/// One followed rollout.
+#[derive(Debug, Clone)]
+pub struct RolloutTracker {
+    pub zone: ZoneId,
+    pub target: WorkloadKey,
+    /// Started by this console (false: seen through the watch).
+    pub ours: bool,
+    pub started: Instant,
+    pub started_wall: jiff::Timestamp,
+    /// observedGeneration must reach this before "done" counts (the generation our patch made).
+    pub min_generation: i64,
+    pub timeout: Duration,
+    pub phase: RolloutPhase,
+    pub ended: Option<Instant>,
+    pub progress: Option<RolloutProgress>,
+}
+
+impl RolloutTracker {
+    /// Follows a rollout this console started.
+    pub fn ours(zone: ZoneId, target: WorkloadKey, min_generation: i64, timeout: Duration) -> Self {
+        RolloutTracker {
+            zone,
+            target,
+            ours: true,
+            started: Instant::now(),
+            started_wall: jiff::Timestamp::now(),
+            min_generation,
+            timeout,
+            phase: RolloutPhase::InProgress,
+            ended: None,
+            progress: None,
+        }
+    }
+
+    /// Time since the rollout was seen to start, frozen once it ended.
+    pub fn elapsed(&self, now: Instant) -> Duration {
+        self.ended
+            .unwrap_or(now)
+            .saturating_duration_since(self.started)
+    }
+
+    /// Re-judges the rollout against the model; returns true when the phase changed.
+    pub fn observe(&mut self, fleet: &Fleet, now: Instant) -> bool {
+        if self.phase.is_final() {
+            return false;
+        }
+        let Some(zone) = fleet.zone(self.zone) else {
+            return self.finish(RolloutPhase::Failed("zone is gone".into()), now);
+        };
+        let Some(w) = zone.workloads.get(&self.target) else {
+            if zone.state() == crate::fleet::ZoneState::Live {
+                return self.finish(
+                    RolloutPhase::Failed(format!("{} no longer exists", self.target.name)),
+                    now,
+                );
+            }
+            return false;
+        };
+        let state = rollout_state(w);
+        self.progress = Some(progress(zone, &self.target, w, &state));
+        let next = match state {
+            RolloutState::Failed(reason) => RolloutPhase::Failed(reason),
+            RolloutState::Complete if w.observed_generation >= self.min_generation => {
+                RolloutPhase::Succeeded
+            }
+            _ if now.saturating_duration_since(self.started) > self.timeout => {
+                RolloutPhase::TimedOut
+            }
+            _ => RolloutPhase::InProgress,
+        };
+        if next.is_final() {
+            self.finish(next, now)
+        } else {
+            false
+        }
+    }
+
+    fn finish(&mut self, phase: RolloutPhase, now: Instant) -> bool {
+        self.phase = phase;
+        self.ended = Some(now);
+        true
+    }
+}
+
+/// The pods that make up the newest revision of a workload, and how many older pods remain.
+fn split_revisions<'a>(
+    zone: &'a ZoneModel,
+    target: &WorkloadKey,
+    w: &crate::fleet::WorkloadInfo,
+) -> (Vec<&'a PodInfo>, usize) {
+    let pods = workload_pods(zone, target);
+    let newest_hash: Option<String> = match target.kind {
+        WorkloadKind::Deployment => zone
+            .replicasets
+            .values()
+            .filter(|rs| {
+                rs.namespace == target.namespace
+                    && rs
+                        .owner
+                        .as_ref()
+                        .is_some_and(|o| o.kind == "Deployment" && o.name == target.name)
+            })
+            .max_by_key(|rs| (rs.revision.unwrap_or(0), rs.created))
+            .and_then(|rs| rs.template_hash.clone()),
+        WorkloadKind::StatefulSet => w.update_revision.clone(),
+        WorkloadKind::DaemonSet => None,
+    };
+    match newest_hash {
+        Some(hash) => {
+            let (new, old): (Vec<&PodInfo>, Vec<&PodInfo>) = pods
+                .into_iter()
+                .partition(|p| p.template_hash.as_deref() == Some(hash.as_str()));
+            (new, old.len())
+        }
+        None => {
+            // Without a revision label, the pods started since the template last changed are
+            // the new ones; the template changes when restartedAt does.
+            let since = w
+                .restarted_at
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+            let (new, old): (Vec<&PodInfo>, Vec<&PodInfo>) = pods
+                .into_iter()
+                .partition(|p| since.is_none_or(|s| p.created.is_some_and(|c| c >= s)));
+            (new, old.len())
+        }
+    }
+}
+
+fn progress(
+    zone: &ZoneModel,
+    target: &WorkloadKey,
+    w: &crate::fleet::WorkloadInfo,
+    state: &RolloutState,
+) -> RolloutProgress {
+    let (new, old_pods) = split_revisions(zone, target, w);
+    RolloutProgress {
+        desired: w.desired,
+        updated: w.updated,
+        ready: w.ready,
+        available: w.available,
+        old_pods,
+        new_pods: new
+            .into_iter()
+            .map(|p| NewPodState {
+                name: p.name.clone(),
+                status: p.status.clone(),
+                ready: p.is_ready(),
+                message: p.message.clone(),
+            })
+            .collect(),
+        message: match state {
+            RolloutState::Complete => format!("{} successfully rolled out", target.name),
+            RolloutState::Progressing(m) | RolloutState::Failed(m) => m.clone(),
+            RolloutState::Paused => "paused".into(),
+        },
+    }
+}
+
+/// All rollouts being followed: ours, and others' noticed in the watched namespaces.
+#[derive(Debug, Default)]
+pub struct RolloutBoard {
+    pub trackers: Vec<RolloutTracker>,
+}
+
+/// How many finished rollouts the board keeps for display.
+const FINISHED_KEPT: usize = 8;
+
+impl RolloutBoard {
+    /// Starts following a rollout this console started (replacing an older tracker of it).
+    pub fn follow(&mut self, tracker: RolloutTracker) {
+        self.trackers
+            .retain(|t| !(t.zone == tracker.zone && t.target == tracker.target));
+        self.trackers.push(tracker);
+    }
+
+    /// Re-judges every rollout and picks up rollouts started by someone else; returns true when
+    /// anything the panel shows changed.
+    pub fn observe(&mut self, fleet: &Fleet, now: Instant, timeout: Duration) -> bool {
+        let mut changed = false;
+        for zone in &fleet.zones {
+            if zone.state() != crate::fleet::ZoneState::Live {
+                continue;
+            }
+            for w in zone.workloads.values() {
+                if !zone.config.namespaces.contains(&w.namespace) {
+                    continue;
+                }
+                if !matches!(rollout_state(w), RolloutState::Progressing(_)) {
+                    continue;
+                }
+                let key = w.workload_key();
+                let known = self.trackers.iter().any(|t| {
+                    t.zone == zone.config.id
+                        && t.target == key
+                        && (!t.phase.is_final() || t.min_generation >= w.generation)
+                });
+                if !known {
+                    self.trackers.push(RolloutTracker {
+                        zone: zone.config.id,
+                        target: key,
+                        ours: false,
+                        started: now,
+                        started_wall: jiff::Timestamp::now(),
+                        min_generation: w.generation,
+                        timeout,
+                        phase: RolloutPhase::InProgress,
+                        ended: None,
+                        progress: None,
+                    });
+                    changed = true;
+                }
+            }
+        }
+        for t in &mut self.trackers {
+            let before = t.progress.clone();
+            changed |= t.observe(fleet, now);
+            changed |= t.progress != before;
+        }
+        let finished = self.trackers.iter().filter(|t| t.phase.is_final()).count();
+        if finished > FINISHED_KEPT {
+            let mut to_drop = finished - FINISHED_KEPT;
+            self.trackers.retain(|t| {
+                if to_drop > 0 && t.phase.is_final() {
+                    to_drop -= 1;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        changed
+    }
+
+    /// The rollouts still in progress.
+    pub fn active(&self) -> impl Iterator<Item = &RolloutTracker> {
+        self.trackers.iter().filter(|t| !t.phase.is_final())
+    }
+}
+
+/// Pods of a workload that started before `build_finished`: after a successful rebuild they
+/// still run the previous image until the rollout replaces them.
+pub fn stale_pods<'a>(
+    zone: &'a ZoneModel,
+    target: &WorkloadKey,
+    build_finished: jiff::Timestamp,
+) -> Vec<&'a PodInfo> {
+    workload_pods(zone, target)
+        .into_iter()
+        .filter(|p| {
+            p.started
+                .or(p.created)
+                .is_some_and(|started| started < build_finished)
+        })
+        .collect()
+}
