@@ -46,6 +46,47 @@ pub enum Command {
     /// Exit status: 0 all zones live and healthy, 1 a zone live but a check failed,
     /// 2 a zone unreachable, unauthorised or not configured, 3 bad configuration.
     Snapshot(SnapshotArgs),
+    /// Rollout-restart a workload, like `kubectl rollout restart`, and optionally follow it.
+    ///
+    /// Exit status: 0 restarted (and, with --wait, rolled out), 1 failed or timed out,
+    /// 3 bad input, 4 refused by a guard (read-only, protected zone, paused deployment).
+    Restart(RestartArgs),
+    /// Run the configured image build; with --then-restart, redeploy on success.
+    ///
+    /// Exit status as for restart; a failed build exits 1 and restarts nothing.
+    Rebuild(RebuildArgs),
+}
+
+/// `restart` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct RestartArgs {
+    /// The zone's name or id.
+    pub zone: String,
+    /// The workload, as NAMESPACE/KIND/NAME (e.g. ge-agents/deployment/ge-executor).
+    pub target: String,
+    /// Follow the rollout until it succeeds, fails or times out.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds the rollout may take with --wait.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+    /// The zone's name, required for a protected zone (instead of the typed prompt).
+    #[arg(long, value_name = "ZONE_NAME")]
+    pub confirm: Option<String>,
+}
+
+/// `rebuild` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct RebuildArgs {
+    /// After a successful build, restart the redeploy target and follow its rollout.
+    #[arg(long)]
+    pub then_restart: bool,
+    /// Seconds the rollout may take.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// The zone's name, required when the redeploy zone is protected.
+    #[arg(long, value_name = "ZONE_NAME")]
+    pub confirm: Option<String>,
 }
 
 /// `demo` flags.

@@ -2,16 +2,17 @@
 //! group, output streamed line by line (sanitised, bounded in memory, full copy in a log file),
 //! and a cancel that takes the whole group down so nothing is left behind.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 
+pub use crate::config::RebuildConfig;
 use crate::sanitize::clean_bytes;
 
 /// Longest line kept as one; longer output is split so memory per line stays bounded.
@@ -21,34 +22,6 @@ pub const CANCEL_GRACE: Duration = Duration::from_secs(3);
 /// How long output may keep flowing after the script exited (a background child holding the
 /// pipes) before the group is killed.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
-
-/// The `[rebuild]` section of the config file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RebuildConfig {
-    /// The command, as an argv list.
-    pub argv: Vec<String>,
-    /// Working directory (the ge-ops checkout); default: where the console was started.
-    pub workdir: Option<PathBuf>,
-    /// Extra environment for the script.
-    pub env: BTreeMap<String, String>,
-    /// Lines of output kept on screen.
-    pub keep_lines: usize,
-}
-
-impl Default for RebuildConfig {
-    fn default() -> Self {
-        RebuildConfig {
-            argv: vec![
-                "bash".into(),
-                "ge-ops/infrastructure/local/k3s/executor/build-executor.sh".into(),
-            ],
-            workdir: None,
-            env: BTreeMap::new(),
-            keep_lines: 1000,
-        }
-    }
-}
 
 /// Which of the script's streams a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,7 +3,10 @@
 //! Everything here runs before the terminal is touched, so a bad file ends in a clear message
 //! on stderr instead of a half-drawn screen.
 
+mod actions;
 mod zones;
+
+pub use actions::{RebuildConfig, RedeployConfig};
 
 pub use zones::{
     DEFAULT_ZONES_TOML, FleetConfig, MAX_ZONES, PinConfig, SYSTEM_NAMESPACE, ZoneConfig, ZoneId,

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{ConfigError, line_column, toml_error};
+use super::{ConfigError, RebuildConfig, RedeployConfig, line_column, toml_error};
 
 /// The built-in zones (the team's three zones), also shipped as the commented example.
 pub const DEFAULT_ZONES_TOML: &str = include_str!("../../assets/zones.example.toml");
@@ -66,10 +66,12 @@ impl ZoneConfig {
     }
 }
 
-/// All configured zones, in display order.
+/// All configured zones, in display order, and what the console's actions run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FleetConfig {
     pub zones: Vec<ZoneConfig>,
+    pub rebuild: RebuildConfig,
+    pub redeploy: RedeployConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -134,6 +136,10 @@ struct RawFleet {
     #[serde(default)]
     namespaces: Option<Vec<String>>,
     zones: Option<Spanned<Vec<RawZone>>>,
+    #[serde(default)]
+    rebuild: RebuildConfig,
+    #[serde(default)]
+    redeploy: Option<Spanned<RedeployConfig>>,
 }
 
 #[derive(Deserialize)]
@@ -249,7 +255,46 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
             read_only: raw.read_only,
         });
     }
-    Ok(FleetConfig { zones })
+    let (redeploy_span, redeploy) = match raw.redeploy {
+        Some(r) => (r.span(), r.into_inner()),
+        None => (0..0, RedeployConfig::default()),
+    };
+    if crate::fleet::WorkloadKey::parse(&redeploy.target).is_none() {
+        return Err(at(
+            redeploy_span.start,
+            format!(
+                "redeploy target {:?} must be NAMESPACE/KIND/NAME with KIND deployment, statefulset or daemonset",
+                redeploy.target
+            ),
+        ));
+    }
+    let mut redeploy = redeploy;
+    match &redeploy.zone {
+        Some(wanted) => {
+            let Some(zone) = zones
+                .iter()
+                .find(|z| &z.name == wanted || &z.id.0.to_string() == wanted)
+            else {
+                return Err(at(
+                    redeploy_span.start,
+                    format!("redeploy zone {wanted:?} is not a configured zone"),
+                ));
+            };
+            redeploy.zone = Some(zone.name.clone());
+        }
+        None => {
+            let zone = zones
+                .iter()
+                .find(|z| z.id == ZoneId(1))
+                .unwrap_or(&zones[0]);
+            redeploy.zone = Some(zone.name.clone());
+        }
+    }
+    Ok(FleetConfig {
+        zones,
+        rebuild: raw.rebuild,
+        redeploy,
+    })
 }
 
 #[cfg(test)]
@@ -285,6 +330,8 @@ mod tests {
             ]
         );
         assert!(fleet.zones[2].protected && fleet.zones[2].is_production());
+        assert_eq!(fleet.redeploy.zone.as_deref(), Some("dev"));
+        assert_eq!(fleet.redeploy.target, "ge-agents/deployment/ge-executor");
         assert!(!fleet.zones[0].protected);
     }
 
@@ -293,6 +340,11 @@ mod tests {
         let fleet = parse("[[zones]]\nid = 7\nname = \"lab\"\ncontext = \"lab\"\n").unwrap();
         assert_eq!(fleet.zones.len(), 1);
         assert_eq!(fleet.zones[0].environment, "lab");
+        assert_eq!(
+            fleet.redeploy.zone.as_deref(),
+            Some("lab"),
+            "redeploy defaults to the first zone"
+        );
     }
 
     #[test]
@@ -338,6 +390,19 @@ mod tests {
             err.contains("zones.toml:5:1") && err.contains("colour"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bad_redeploy_section_names_the_line() {
+        let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[redeploy]\ntarget = \"ge-agents/pod/x\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("zones.toml:5:1:") && err.contains("NAMESPACE/KIND/NAME"),
+            "{err}"
+        );
+        let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[redeploy]\nzone = \"qa\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("redeploy zone \"qa\""), "{err}");
     }
 
     #[test]

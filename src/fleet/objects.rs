@@ -202,6 +202,34 @@ pub struct WorkloadKey {
     pub name: String,
 }
 
+impl WorkloadKey {
+    /// Parses `NAMESPACE/KIND/NAME` (KIND as kubectl accepts it: deployment, deploy, sts, ...).
+    pub fn parse(s: &str) -> Option<WorkloadKey> {
+        let mut parts = s.split('/');
+        let (namespace, kind, name) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || namespace.is_empty() || name.is_empty() {
+            return None;
+        }
+        Some(WorkloadKey {
+            kind: WorkloadKind::parse(kind)?,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for WorkloadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}",
+            self.namespace,
+            self.kind.as_str().to_ascii_lowercase(),
+            self.name
+        )
+    }
+}
+
 impl WorkloadInfo {
     /// This workload's key.
     pub fn workload_key(&self) -> WorkloadKey {
