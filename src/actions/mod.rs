@@ -6,6 +6,7 @@ pub mod audit;
 pub mod rebuild;
 pub mod restart;
 pub mod rollout;
+pub mod runner;
 
 use crate::cluster::{ErrorClass, classify_client_error};
 use crate::config::ZoneConfig;
