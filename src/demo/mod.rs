@@ -1,1 +1,382 @@
 //! The embedded demo fleet: simulated zones served over real HTTP on loopback.
+//!
+//! Each zone is its own Kubernetes-compatible API server (own listener, store and controller
+//! task), seeded from `assets/demo-fleet.toml`, good enough for `kubectl` and kube-rs watchers.
+
+mod controller;
+mod factory;
+mod http;
+mod kubeconfig;
+mod patch;
+mod resources;
+mod seed;
+mod selector;
+mod status;
+mod store;
+mod table;
+mod watch;
+
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use controller::CHURN_LABEL;
+
+/// Options for [`DemoFleet::start`].
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Extra pods in a `ge-load` namespace per zone.
+    pub pods_per_zone: usize,
+    /// Pod status/label updates per second across the fleet.
+    pub churn_per_sec: f64,
+    /// Where to write the kubeconfig; None = `<state_dir>/demo-kubeconfig.yaml`.
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Directory for the demo's files.
+    pub state_dir: PathBuf,
+    /// 1.0 = realistic delays; smaller is faster.
+    pub time_scale: f64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            pods_per_zone: 0,
+            churn_per_sec: 0.0,
+            kubeconfig_out: None,
+            state_dir: std::env::temp_dir().join("ge-console-demo"),
+            time_scale: 1.0,
+        }
+    }
+}
+
+/// Why the demo fleet could not start or change state.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The zone's port is taken by another process.
+    #[error("port 127.0.0.1:{port} for zone {context} is already in use by another process")]
+    PortInUse {
+        /// Context of the zone.
+        context: String,
+        /// The port.
+        port: u16,
+    },
+    /// Binding the zone's listener failed for another reason.
+    #[error("cannot listen on 127.0.0.1:{port} for zone {context}: {source}")]
+    Bind {
+        /// Context of the zone.
+        context: String,
+        /// The port (0 = any).
+        port: u16,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The kubeconfig could not be written.
+    #[error("cannot write the demo kubeconfig to {}: {source}", path.display())]
+    KubeconfigUnwritable {
+        /// The path that could not be written.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The state directory could not be created.
+    #[error("cannot create the demo state directory {}: {source}", path.display())]
+    StateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The seed file is invalid.
+    #[error("{file}:{line}: bad demo seed file: {message}")]
+    Seed {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An option is out of range.
+    #[error("invalid demo option: {0}")]
+    InvalidOption(String),
+    /// No zone has this context name.
+    #[error("unknown demo context {context:?} (known: {known})")]
+    UnknownContext {
+        /// The name asked for.
+        context: String,
+        /// The known contexts.
+        known: String,
+    },
+}
+
+/// One simulated zone's shared state (used by its HTTP server and its controller).
+pub(crate) struct Zone {
+    /// kubeconfig context name.
+    pub context: String,
+    /// Accepted bearer token.
+    pub token: String,
+    /// The `/version` document.
+    pub version: Value,
+    /// The objects.
+    pub store: store::Store,
+    /// Nodes, network and faulty images.
+    pub profile: factory::ZoneProfile,
+    /// Delay multiplier.
+    pub time_scale: f64,
+    /// The port the zone listens on (kept across stop/start).
+    pub port: u16,
+}
+
+/// A running server: its stop signal and task.
+struct RunningServer {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+/// A zone plus its running tasks.
+struct ZoneHandle {
+    zone: Arc<Zone>,
+    server: Mutex<Option<RunningServer>>,
+    controller: Mutex<Option<RunningServer>>,
+}
+
+/// The running demo fleet.
+pub struct DemoFleet {
+    zones: Vec<ZoneHandle>,
+    kubeconfig_path: PathBuf,
+}
+
+fn bind(context: &str, port: u16) -> Result<TcpListener, DemoError> {
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let failed = |source: std::io::Error| {
+        if source.kind() == ErrorKind::AddrInUse {
+            DemoError::PortInUse {
+                context: context.to_string(),
+                port,
+            }
+        } else {
+            DemoError::Bind {
+                context: context.to_string(),
+                port,
+                source,
+            }
+        }
+    };
+    let socket = TcpSocket::new_v4().map_err(failed)?;
+    socket.set_reuseaddr(true).map_err(failed)?;
+    socket.bind(address).map_err(failed)?;
+    socket.listen(1024).map_err(failed)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl DemoFleet {
+    /// Start every zone on its own 127.0.0.1 port and write the kubeconfig.
+    pub async fn start(opts: DemoOptions) -> Result<DemoFleet, DemoError> {
+        if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
+            return Err(DemoError::InvalidOption(format!(
+                "time_scale must be > 0, got {}",
+                opts.time_scale
+            )));
+        }
+        if !(opts.churn_per_sec.is_finite() && opts.churn_per_sec >= 0.0) {
+            return Err(DemoError::InvalidOption(format!(
+                "churn_per_sec must be >= 0, got {}",
+                opts.churn_per_sec
+            )));
+        }
+        let started = Instant::now();
+        let seed = seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?;
+        let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
+        let mut prepared = Vec::new();
+        for zone_seed in &seed.zones {
+            let build = seed::build_zone(
+                &seed,
+                zone_seed,
+                opts.pods_per_zone,
+                seed::SEED_FILE,
+                seed::SEED_TEXT,
+            )?;
+            let listener = bind(&zone_seed.context, 0)?;
+            let port = listener
+                .local_addr()
+                .map_err(|source| DemoError::Bind {
+                    context: zone_seed.context.clone(),
+                    port: 0,
+                    source,
+                })?
+                .port();
+            let store = store::Store::new();
+            for (kind, object) in build.objects {
+                store.seed(kind, object);
+            }
+            let zone = Arc::new(Zone {
+                context: zone_seed.context.clone(),
+                token: zone_seed.token.clone(),
+                version: zone_seed.version.to_json(),
+                store,
+                profile: build.profile,
+                time_scale: opts.time_scale,
+                port,
+            });
+            let mut controller =
+                controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
+            controller.settle();
+            zone.store.reset_history();
+            prepared.push((zone, listener, controller));
+        }
+
+        let kubeconfig_path = match &opts.kubeconfig_out {
+            Some(path) => path.clone(),
+            None => {
+                std::fs::create_dir_all(&opts.state_dir).map_err(|source| DemoError::StateDir {
+                    path: opts.state_dir.clone(),
+                    source,
+                })?;
+                opts.state_dir.join("demo-kubeconfig.yaml")
+            }
+        };
+        let entries: Vec<kubeconfig::KubeconfigZone<'_>> = prepared
+            .iter()
+            .map(|(zone, _, _)| kubeconfig::KubeconfigZone {
+                context: &zone.context,
+                server: format!("http://127.0.0.1:{}", zone.port),
+                token: &zone.token,
+            })
+            .collect();
+        kubeconfig::write_atomically(&kubeconfig_path, &kubeconfig::render(&entries))?;
+
+        let mut zones = Vec::new();
+        for (zone, listener, controller) in prepared {
+            let (stop, stopped) = oneshot::channel();
+            let task = tokio::spawn(controller.run(stopped));
+            let controller = RunningServer { stop, task };
+            let (stop, stopped) = oneshot::channel();
+            let task = tokio::spawn(http::serve(listener, zone.clone(), stopped));
+            zones.push(ZoneHandle {
+                zone,
+                server: Mutex::new(Some(RunningServer { stop, task })),
+                controller: Mutex::new(Some(controller)),
+            });
+        }
+        tracing::info!(elapsed = ?started.elapsed(), path = %kubeconfig_path.display(), "demo fleet started");
+        Ok(DemoFleet {
+            zones,
+            kubeconfig_path,
+        })
+    }
+
+    /// Path of the kubeconfig written at start.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig_path
+    }
+
+    /// Context names in seed order.
+    pub fn contexts(&self) -> Vec<String> {
+        self.zones
+            .iter()
+            .map(|handle| handle.zone.context.clone())
+            .collect()
+    }
+
+    /// `http://127.0.0.1:PORT` of a context.
+    pub fn server_url(&self, context: &str) -> Option<String> {
+        self.zones
+            .iter()
+            .find(|handle| handle.zone.context == context)
+            .map(|handle| format!("http://127.0.0.1:{}", handle.zone.port))
+    }
+
+    fn handle(&self, context: &str) -> Result<&ZoneHandle, DemoError> {
+        self.zones
+            .iter()
+            .find(|handle| handle.zone.context == context)
+            .ok_or_else(|| DemoError::UnknownContext {
+                context: context.to_string(),
+                known: self.contexts().join(", "),
+            })
+    }
+
+    /// Take a zone's API server down: the listener closes and every open connection (watches
+    /// included) is dropped. The zone's objects and simulation keep going. Idempotent.
+    pub async fn stop_zone(&self, context: &str) -> Result<(), DemoError> {
+        let handle = self.handle(context)?;
+        let running = lock(&handle.server).take();
+        if let Some(running) = running {
+            let _ = running.stop.send(());
+            let _ = running.task.await;
+        }
+        Ok(())
+    }
+
+    /// Bring a stopped zone's API server back on the same port, with the same objects.
+    /// Idempotent.
+    pub async fn start_zone(&self, context: &str) -> Result<(), DemoError> {
+        let handle = self.handle(context)?;
+        if lock(&handle.server).is_some() {
+            return Ok(());
+        }
+        let listener = bind(context, handle.zone.port)?;
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(http::serve(listener, handle.zone.clone(), stopped));
+        let mut server = lock(&handle.server);
+        if server.is_some() {
+            // Another start won the race; let this listener go.
+            let _ = stop.send(());
+        } else {
+            *server = Some(RunningServer { stop, task });
+        }
+        Ok(())
+    }
+
+    /// Stop every zone and its simulation.
+    pub async fn shutdown(self) {
+        for handle in &self.zones {
+            for slot in [&handle.server, &handle.controller] {
+                let running = lock(slot).take();
+                if let Some(running) = running {
+                    let _ = running.stop.send(());
+                    let _ = running.task.await;
+                }
+            }
+        }
+    }
+}
+
+/// `ge-console demo --serve`: start the fleet, print how to use it, run until Ctrl-C.
+pub async fn serve(opts: DemoOptions) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let fleet = DemoFleet::start(opts).await?;
+    let path = fleet.kubeconfig_path().display().to_string();
+    println!(
+        "GE demo fleet is running (started in {:.0?}).",
+        started.elapsed()
+    );
+    println!("kubeconfig: {path}");
+    println!("contexts:");
+    for context in fleet.contexts() {
+        println!(
+            "  {context:<15} {}",
+            fleet.server_url(&context).unwrap_or_default()
+        );
+    }
+    println!("try:");
+    println!("  kubectl --kubeconfig {path} --context ge-dev get pods -A");
+    println!("  kubectl --kubeconfig {path} --context ge-staging get nodes -o wide");
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    println!("stopping the demo fleet");
+    fleet.shutdown().await;
+    Ok(())
+}
