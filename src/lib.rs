@@ -7,3 +7,4 @@
 pub mod config;
 pub mod demo;
 pub mod fleet;
+pub mod ui;
