@@ -14,3 +14,4 @@ pub mod fleet;
 pub mod logging;
 pub mod sanitize;
 pub mod snapshot;
+pub mod ui;

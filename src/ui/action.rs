@@ -1,0 +1,134 @@
+//! What a key can do: the [`Action`] enum, named in snake_case in keymap files.
+
+use std::fmt;
+
+/// Something the user asked for, independent of which key asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Leave ge-console.
+    Quit,
+    /// Show or hide the help overlay.
+    Help,
+    /// Clear an active filter, else close the current view or overlay.
+    Back,
+    /// Open the selected item (zone view from the overview, workload view from the zone view).
+    Open,
+    /// Focus the next zone (wraps around).
+    FocusNextZone,
+    /// Focus the previous zone (wraps around).
+    FocusPrevZone,
+    /// Move the selection one row up.
+    SelectUp,
+    /// Move the selection one row down.
+    SelectDown,
+    /// Move the selection one page up.
+    PageUp,
+    /// Move the selection one page down.
+    PageDown,
+    /// Select the first row.
+    First,
+    /// Select the last row.
+    Last,
+    /// Start typing a filter for the current list.
+    Filter,
+    /// Keep the typed filter and return to the list.
+    ApplyFilter,
+    /// Clear the filter and return to the list.
+    ClearFilter,
+    /// Delete the last character of the filter being typed.
+    DeleteChar,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay lists them.
+    pub const ALL: [Action; 16] = [
+        Action::Help,
+        Action::Quit,
+        Action::Open,
+        Action::Back,
+        Action::FocusNextZone,
+        Action::FocusPrevZone,
+        Action::SelectUp,
+        Action::SelectDown,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Filter,
+        Action::ApplyFilter,
+        Action::ClearFilter,
+        Action::DeleteChar,
+    ];
+
+    /// The snake_case name used in keymap files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Back => "back",
+            Action::Open => "open",
+            Action::FocusNextZone => "focus_next_zone",
+            Action::FocusPrevZone => "focus_prev_zone",
+            Action::SelectUp => "select_up",
+            Action::SelectDown => "select_down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::Filter => "filter",
+            Action::ApplyFilter => "apply_filter",
+            Action::ClearFilter => "clear_filter",
+            Action::DeleteChar => "delete_char",
+        }
+    }
+
+    /// The action with this snake_case name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// A short description, used when a keymap entry gives none.
+    pub fn default_description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit ge-console",
+            Action::Help => "Show or hide this help",
+            Action::Back => "Clear the filter, else go back",
+            Action::Open => "Open the selected item",
+            Action::FocusNextZone => "Focus the next zone",
+            Action::FocusPrevZone => "Focus the previous zone",
+            Action::SelectUp => "Move the selection up",
+            Action::SelectDown => "Move the selection down",
+            Action::PageUp => "Move one page up",
+            Action::PageDown => "Move one page down",
+            Action::First => "Select the first row",
+            Action::Last => "Select the last row",
+            Action::Filter => "Filter the current list",
+            Action::ApplyFilter => "Keep the filter",
+            Action::ClearFilter => "Clear the filter",
+            Action::DeleteChar => "Delete the last character",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+        }
+        let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+        assert_eq!(Action::from_name("Quit"), None);
+    }
+}
