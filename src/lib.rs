@@ -5,6 +5,7 @@
 //! fleet over real HTTP for newcomers and tests; `config` loads files before anything starts.
 
 pub mod actions;
+pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

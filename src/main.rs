@@ -1,1 +1,214 @@
-fn main() {}
+//! The `ge-console` binary: parses the command line, checks every input before the terminal is
+//! touched, then runs the console, the demo fleet or a snapshot.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use ge_console::actions::audit::AuditLog;
+use ge_console::app::{ConsoleSetup, run_console};
+use ge_console::cli::{Cli, Command, DemoArgs, GlobalArgs, SnapshotArgs, SnapshotFormat};
+use ge_console::cluster::{self, LoadedKubeconfig};
+use ge_console::commands::{self, RebuildRequest, RestartRequest};
+use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig};
+use ge_console::demo::{DemoFleet, DemoOptions};
+use ge_console::fleet::WorkloadKey;
+use ge_console::ui::{Keymap, Theme, UiOptions};
+use ge_console::{logging, snapshot};
+
+/// Exit status for input errors found before anything started.
+const EXIT_BAD_INPUT: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ge-console: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ge-console: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::from_env();
+    let global = cli.global;
+    match cli.command {
+        None => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            cluster::check_contexts(&fleet, &kubeconfig)?;
+            let setup = console_setup(&global, fleet, kubeconfig)?;
+            let log = logging::init(&dirs.state, &global.log_level)?;
+            tracing::info!(log = %log.display(), "console starting");
+            run_console(setup).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Snapshot(args)) => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            cluster::check_contexts(&fleet, &kubeconfig)?;
+            logging::init(&dirs.state, &global.log_level)?;
+            run_snapshot(&fleet, &kubeconfig, &args).await
+        }
+        Some(Command::Demo(args)) => run_demo(&global, &dirs, args).await,
+        Some(Command::Restart(args)) => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let zone = fleet.find(&args.zone).ok_or_else(|| {
+                let names: Vec<_> = fleet.zones.iter().map(|z| z.name.as_str()).collect();
+                anyhow::anyhow!(
+                    "there is no zone {:?}; the zones are {}",
+                    args.zone,
+                    names.join(", ")
+                )
+            })?;
+            let target = WorkloadKey::parse(&args.target).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{:?} is not NAMESPACE/KIND/NAME with KIND deployment, statefulset or daemonset",
+                    args.target
+                )
+            })?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            logging::init(&dirs.state, &global.log_level)?;
+            let audit = AuditLog::in_state_dir(&dirs.state);
+            let outcome = commands::restart(RestartRequest {
+                fleet: &fleet,
+                kubeconfig: &kubeconfig,
+                zone,
+                target,
+                read_only: global.read_only,
+                confirm: args.confirm.as_deref(),
+                wait: args.wait.then(|| Duration::from_secs(args.timeout)),
+                audit: &audit,
+            })
+            .await;
+            Ok(ExitCode::from(outcome.exit_code()))
+        }
+        Some(Command::Rebuild(args)) => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let kubeconfig = if args.then_restart {
+                let k = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+                check_overrides_exist(&global, &k)?;
+                Some(k)
+            } else {
+                None
+            };
+            logging::init(&dirs.state, &global.log_level)?;
+            let audit = AuditLog::in_state_dir(&dirs.state);
+            let outcome = commands::rebuild(RebuildRequest {
+                fleet: &fleet,
+                kubeconfig: kubeconfig.as_ref(),
+                state_dir: &dirs.state,
+                then_restart: args.then_restart,
+                read_only: global.read_only,
+                confirm: args.confirm.as_deref(),
+                timeout: args.timeout.map(Duration::from_secs),
+                audit: &audit,
+            })
+            .await?;
+            Ok(ExitCode::from(outcome.exit_code()))
+        }
+    }
+}
+
+fn load_fleet(global: &GlobalArgs, dirs: &Dirs) -> anyhow::Result<FleetConfig> {
+    let mut fleet = config::load_fleet_config(global.config.as_deref(), dirs)?;
+    fleet
+        .apply_overrides(&global.zones)
+        .map_err(anyhow::Error::msg)?;
+    Ok(fleet)
+}
+
+/// A context named explicitly with `--zone NAME=CONTEXT` must exist: that is a typo to fix now,
+/// not a zone to show as "not configured".
+fn check_overrides_exist(global: &GlobalArgs, kubeconfig: &LoadedKubeconfig) -> anyhow::Result<()> {
+    let names = kubeconfig.context_names();
+    for o in &global.zones {
+        if !names.contains(&o.context) {
+            anyhow::bail!(
+                "--zone {}={}: the kubeconfig ({}) has no context {:?}; contexts there: {}",
+                o.zone,
+                o.context,
+                kubeconfig.origin,
+                o.context,
+                names.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn console_setup(
+    global: &GlobalArgs,
+    fleet: FleetConfig,
+    kubeconfig: LoadedKubeconfig,
+) -> anyhow::Result<ConsoleSetup> {
+    Ok(ConsoleSetup {
+        fleet,
+        kubeconfig,
+        keymap: Keymap::default_map(),
+        theme: Theme::default_theme(),
+        options: UiOptions {
+            read_only: global.read_only,
+            keymap_name: "default".into(),
+        },
+    })
+}
+
+async fn run_snapshot(
+    fleet: &FleetConfig,
+    kubeconfig: &LoadedKubeconfig,
+    args: &SnapshotArgs,
+) -> anyhow::Result<ExitCode> {
+    let model = snapshot::collect(fleet, kubeconfig, Duration::from_secs(args.timeout)).await;
+    let report = snapshot::report(&model);
+    match args.format {
+        SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        SnapshotFormat::Text => print!("{}", report.to_text()),
+    }
+    Ok(ExitCode::from(report.outcome().exit_code()))
+}
+
+async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let options = DemoOptions {
+        pods_per_zone: args.pods_per_zone,
+        churn_per_sec: args.churn,
+        kubeconfig_out: args.kubeconfig_out,
+        state_dir: dirs.state.clone(),
+        ..DemoOptions::default()
+    };
+    if args.serve {
+        logging::init(&dirs.state, &global.log_level)?;
+        ge_console::demo::serve(options).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The demo always uses the built-in zones: their contexts are the ones the demo serves.
+    let mut fleet =
+        config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in zones>"))?;
+    fleet
+        .apply_overrides(&global.zones)
+        .map_err(anyhow::Error::msg)?;
+    let log = logging::init(&dirs.state, &global.log_level)?;
+    let demo = DemoFleet::start(options).await?;
+    let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
+    let setup = console_setup(global, fleet, kubeconfig)?;
+    tracing::info!(log = %log.display(), "demo console starting");
+    let result = run_console(setup).await;
+    demo.shutdown().await;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}

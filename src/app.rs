@@ -1,0 +1,156 @@
+//! The console's one event loop: terminal input, model changes and a one-second tick are merged
+//! with `tokio::select!`; the screen is drawn only when something changed, at most ~30 times a
+//! second, so an idle console uses next to no CPU.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use crate::cluster::{self, LoadedKubeconfig};
+use crate::config::FleetConfig;
+use crate::fleet::health::ZoneSummary;
+use crate::fleet::{Fleet, ZoneState};
+use crate::ui::{Clock, Keymap, Theme, Ui, UiOptions, UiOutcome};
+
+/// The shortest time between two frames (~30 frames per second).
+const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Model events applied in one go before the loop looks at input again.
+const MAX_EVENTS_PER_BATCH: usize = 4096;
+
+/// Everything the console needs, checked before the terminal is touched.
+pub struct ConsoleSetup {
+    pub fleet: FleetConfig,
+    pub kubeconfig: LoadedKubeconfig,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub options: UiOptions,
+}
+
+/// Owns the terminal while the console runs and gives it back on drop, whatever happened
+/// (ratatui's init also installs a panic hook that restores it).
+struct TerminalGuard {
+    terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the full-screen console until the user quits or a termination signal arrives.
+pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (tx, mut rx) = mpsc::channel(4096);
+    let _zone_tasks = cluster::spawn_fleet(&setup.fleet, &setup.kubeconfig, tx);
+    let mut fleet = Fleet::new(&setup.fleet);
+    let mut summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
+    let mut ui = Ui::new(setup.keymap, setup.theme, setup.options);
+
+    let mut guard = TerminalGuard::enter()?;
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut terminate = termination_signals()?;
+
+    let mut screen_dirty = true;
+    let mut model_dirty = false;
+    let mut last_draw: Option<Instant> = None;
+    let mut first_complete_frame_logged = false;
+
+    loop {
+        let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
+        if screen_dirty && Instant::now() >= next_frame_at {
+            if model_dirty {
+                summaries = fleet.zones.iter().map(ZoneSummary::of).collect();
+                model_dirty = false;
+            }
+            let clock = Clock {
+                instant: Instant::now(),
+                wall: jiff::Timestamp::now(),
+            };
+            guard
+                .terminal
+                .draw(|frame| ui.draw(frame, &fleet, &summaries, &clock))?;
+            last_draw = Some(Instant::now());
+            screen_dirty = false;
+            if !first_complete_frame_logged
+                && fleet.zones.iter().all(|z| z.state() == ZoneState::Live)
+            {
+                first_complete_frame_logged = true;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis(),
+                    "first complete frame: every zone live"
+                );
+            }
+        }
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    match ui.handle_key(key, &fleet) {
+                        UiOutcome::Quit => break,
+                        UiOutcome::Redraw => screen_dirty = true,
+                        UiOutcome::Nothing => {}
+                    }
+                }
+                Some(Ok(Event::Resize(..))) => screen_dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            event = rx.recv() => {
+                let Some(event) = event else { break };
+                fleet.apply(event);
+                let mut applied = 1;
+                while applied < MAX_EVENTS_PER_BATCH {
+                    match rx.try_recv() {
+                        Ok(event) => {
+                            fleet.apply(event);
+                            applied += 1;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                model_dirty = true;
+                screen_dirty = true;
+            }
+            _ = tick.tick() => screen_dirty = true,
+            _ = tokio::time::sleep_until(next_frame_at.into()), if screen_dirty => {}
+            _ = terminate.recv() => break,
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the console cleanly (raw mode turns Ctrl-C into a key, so
+/// SIGINT only comes from `kill`).
+fn termination_signals() -> io::Result<mpsc::Receiver<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = mpsc::channel(1);
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let mut sig = signal(kind)?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if sig.recv().await.is_some() {
+                let _ = tx.send(()).await;
+            }
+        });
+    }
+    Ok(rx)
+}
