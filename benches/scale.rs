@@ -1,0 +1,169 @@
+//! Scale benchmark: start-up time and memory of the demo fleet and of the console, at the demo's
+//! default size and at 3 × 10,000 pods. Run with `cargo bench --bench scale`; it prints a table.
+//!
+//! Each side runs as its own process so their memory is measured apart:
+//! - the fleet: `ge-console demo --serve --pods-per-zone N`; start-up is spawn → kubeconfig
+//!   printed, memory is its RSS once serving;
+//! - the console's model: `ge-console snapshot` against that fleet; time to every zone synced,
+//!   and its peak RSS (from getrusage of the waited child);
+//! - the full-screen console in a real tmux pane: its own log line "first complete frame"
+//!   (time from start to the first frame with every zone live) and its RSS then.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ge-console");
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn children_peak_rss_kib() -> u64 {
+    // SAFETY: getrusage only fills the struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        u64::try_from(usage.ru_maxrss).unwrap_or(0)
+    }
+}
+
+struct Fleet {
+    child: Child,
+    kubeconfig: String,
+    startup: Duration,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
+    let started = Instant::now();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--serve", "--pods-per-zone", &pods_per_zone.to_string()])
+        .env("GE_CONSOLE_STATE", state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the demo fleet");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut kubeconfig = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read fleet output");
+        if let Some(path) = line.strip_prefix("kubeconfig: ") {
+            kubeconfig = Some(path.to_string());
+            break;
+        }
+    }
+    let startup = started.elapsed();
+    Fleet {
+        child,
+        kubeconfig: kubeconfig.expect("the fleet printed its kubeconfig"),
+        startup,
+    }
+}
+
+fn snapshot(fleet: &Fleet, state: &Path) -> (Duration, u64) {
+    let started = Instant::now();
+    let status = Command::new(BIN)
+        .args(["--kubeconfig", &fleet.kubeconfig, "snapshot", "--format", "json", "--timeout", "120"])
+        .env("GE_CONSOLE_STATE", state)
+        .env("GE_CONSOLE_CONFIG", state.join("none"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("run snapshot");
+    assert!(status.code().is_some_and(|c| c <= 1), "snapshot saw every zone: {status}");
+    (started.elapsed(), children_peak_rss_kib())
+}
+
+/// Runs the console in a tmux pane until its log says the first complete frame was drawn.
+fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<(u64, u64)> {
+    let session = format!("ge-bench-{}", std::process::id());
+    let log = state.join("ge-console.log");
+    let _ = std::fs::remove_file(&log);
+    let command = format!(
+        "GE_CONSOLE_STATE={} GE_CONSOLE_CONFIG={} exec {} --kubeconfig {}",
+        state.display(),
+        state.join("none").display(),
+        BIN,
+        fleet.kubeconfig
+    );
+    let ok = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &command])
+        .status()
+        .ok()?
+        .success();
+    if !ok {
+        return None;
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut result = None;
+    while Instant::now() < deadline {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("first complete frame")) {
+            let elapsed: u64 = line
+                .split("elapsed_ms=")
+                .nth(1)
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let pid = Command::new("tmux")
+                .args(["display-message", "-p", "-t", &session, "#{pane_pid}"])
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u32>().ok());
+            result = Some((elapsed, pid.and_then(rss_kib).unwrap_or(0)));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+    result
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        println!("scale: bench");
+        return;
+    }
+    println!(
+        "{:>14} | {:>13} {:>13} | {:>14} {:>15} | {:>16} {:>14}",
+        "pods per zone",
+        "fleet start",
+        "fleet RSS",
+        "snapshot sync",
+        "snapshot peak",
+        "TUI first frame",
+        "TUI RSS"
+    );
+    for pods in [0usize, 10_000] {
+        let state = tempfile::tempdir().expect("temp dir");
+        let fleet = start_fleet(state.path(), pods);
+        std::thread::sleep(Duration::from_millis(500));
+        let fleet_rss = rss_kib(fleet.child.id()).unwrap_or(0);
+        let (sync, peak) = snapshot(&fleet, state.path());
+        let tui = console_first_frame(&fleet, state.path());
+        println!(
+            "{:>14} | {:>10.0?} {:>10} MiB | {:>14.0?} {:>11} MiB | {:>16} {:>10}",
+            if pods == 0 { "default".to_string() } else { pods.to_string() },
+            fleet.startup,
+            fleet_rss / 1024,
+            sync,
+            peak / 1024,
+            tui.map_or("n/a".into(), |(ms, _)| format!("{ms} ms")),
+            tui.map_or("n/a".into(), |(_, rss)| format!("{} MiB", rss / 1024)),
+        );
+    }
+}
