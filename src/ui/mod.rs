@@ -232,7 +232,23 @@ impl Ui {
             return UiOutcome::Nothing;
         }
         self.clamp_to(fleet);
-        let chord = KeyChord::from_event(&key);
+        self.settle_selection(fleet);
+        let outcome = self.resolve_key(KeyChord::from_event(&key), fleet);
+        if outcome == UiOutcome::Redraw {
+            self.settle_selection(fleet);
+        }
+        outcome
+    }
+
+    /// Re-finds the current list's selection in the model (after a key or a model change).
+    fn settle_selection(&mut self, fleet: &Fleet) {
+        let rows = self.current_rows(fleet);
+        if let Some(list) = self.current_list_mut() {
+            list.settle(&rows);
+        }
+    }
+
+    fn resolve_key(&mut self, chord: KeyChord, fleet: &Fleet) -> UiOutcome {
         let modes = self.active_modes();
         let had_pending = !self.pending.is_empty();
         self.pending.push(chord);
@@ -253,9 +269,8 @@ impl Ui {
             }
             KeyResolution::Unbound => {
                 self.pending.clear();
-                if self.editing_filter && self.type_into_filter(chord) {
-                    UiOutcome::Redraw
-                } else if had_pending {
+                let typed = self.editing_filter && self.type_into_filter(chord);
+                if typed || had_pending {
                     UiOutcome::Redraw
                 } else {
                     UiOutcome::Nothing
@@ -553,26 +568,32 @@ impl Ui {
         let text = theme.style(Role::Text);
         let zone = fleet.zones.get(self.focused_zone());
         let label = zone.map(|z| zone_label(&z.config)).unwrap_or_default();
-        let place = match self.stack.last() {
-            None => format!("Overview › {label}"),
-            Some(SubView::Zone { .. }) => format!("{label} › Zone"),
-            Some(SubView::Workload { workload, .. }) => {
-                format!("{label} › {}", workload_view::workload_path(workload))
-            }
-        };
-        let place = if self.help_visible() {
-            format!("{place} › Help")
-        } else {
-            place
-        };
+        let place = text.add_modifier(Modifier::BOLD);
         let mut parts = vec![
             Part::fixed(" ge-console ", theme.style(Role::Title)),
             Part::fixed("│ ", theme.style(Role::Border)),
-            Part::flexible(place, text.add_modifier(Modifier::BOLD)),
         ];
+        if self.stack.is_empty() {
+            parts.push(Part::fixed("Overview › ", place));
+        }
+        parts.push(Part::flexible(label, place));
         if zone.is_some_and(|z| z.config.is_production()) {
             parts.push(Part::fixed(" ", text));
             parts.push(Part::fixed("[PROD]", theme.style(Role::HeaderProduction)));
+        }
+        match self.stack.last() {
+            None => {}
+            Some(SubView::Zone { .. }) => parts.push(Part::fixed(" › Zone view", place)),
+            Some(SubView::Workload { workload, .. }) => {
+                parts.push(Part::fixed(" › ", place));
+                parts.push(Part::flexible(
+                    workload_view::workload_path(workload),
+                    place,
+                ));
+            }
+        }
+        if self.help_visible() {
+            parts.push(Part::fixed(" › Help", place));
         }
         let mut right = Vec::new();
         if self.options.read_only {
