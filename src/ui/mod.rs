@@ -7,6 +7,8 @@
 //! and the workload view (one workload's pods); the help overlay and the filter sit on top.
 //! Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] only a "terminal too small" message is drawn.
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod filter;
 pub mod help;
@@ -440,18 +442,13 @@ impl Ui {
                 let Some(zone) = fleet.zones.get(self.focus) else {
                     return false;
                 };
+                // A namespace opens on its first workload.
                 let start = match selected {
                     Some(RowKey::Namespace(ns)) => zone
-                        .config
-                        .namespaces
-                        .iter()
-                        .position(|n| *n == ns)
-                        .and_then(|_| {
-                            zone.workloads
-                                .values()
-                                .find(|w| w.namespace == ns)
-                                .map(|w| RowKey::Workload(w.workload_key()))
-                        }),
+                        .workloads
+                        .values()
+                        .find(|w| w.namespace == ns)
+                        .map(|w| RowKey::Workload(w.workload_key())),
                     other => other,
                 };
                 let mut list = ListState::starting_at(start.clone());

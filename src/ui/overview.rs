@@ -34,7 +34,12 @@ pub const MIN_COLUMN_HEIGHT: u16 = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverviewLayout {
     /// Side by side, in `rows` rows of `columns` columns.
-    Grid { columns: usize, rows: usize },
+    Grid {
+        /// Zones per row.
+        columns: usize,
+        /// Rows of zones.
+        rows: usize,
+    },
     /// One zone at a time under a one-line strip summarising every zone.
     Tabs,
 }
