@@ -81,13 +81,15 @@ pub fn row_keys(zone: &ZoneModel, filter: &Filter) -> Vec<RowKey> {
             .values()
             .filter(|w| &w.namespace == namespace)
             .filter(|w| {
-                workload_matches(
-                    filter,
-                    w.kind,
-                    &w.namespace,
-                    &w.name,
-                    rollout_state(w).word(),
-                )
+                // The rollout is judged only when a filter needs its word.
+                filter.is_empty()
+                    || workload_matches(
+                        filter,
+                        w.kind,
+                        &w.namespace,
+                        &w.name,
+                        rollout_state(w).word(),
+                    )
             })
             .map(|w| RowKey::Workload(w.workload_key()))
             .collect();
