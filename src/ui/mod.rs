@@ -7,6 +7,8 @@
 //! and the workload view (one workload's pods); the help overlay and the filter sit on top.
 //! Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] only a "terminal too small" message is drawn.
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod filter;
 pub mod help;
@@ -232,7 +234,23 @@ impl Ui {
             return UiOutcome::Nothing;
         }
         self.clamp_to(fleet);
-        let chord = KeyChord::from_event(&key);
+        self.settle_selection(fleet);
+        let outcome = self.resolve_key(KeyChord::from_event(&key), fleet);
+        if outcome == UiOutcome::Redraw {
+            self.settle_selection(fleet);
+        }
+        outcome
+    }
+
+    /// Re-finds the current list's selection in the model (after a key or a model change).
+    fn settle_selection(&mut self, fleet: &Fleet) {
+        let rows = self.current_rows(fleet);
+        if let Some(list) = self.current_list_mut() {
+            list.settle(&rows);
+        }
+    }
+
+    fn resolve_key(&mut self, chord: KeyChord, fleet: &Fleet) -> UiOutcome {
         let modes = self.active_modes();
         let had_pending = !self.pending.is_empty();
         self.pending.push(chord);
@@ -253,9 +271,8 @@ impl Ui {
             }
             KeyResolution::Unbound => {
                 self.pending.clear();
-                if self.editing_filter && self.type_into_filter(chord) {
-                    UiOutcome::Redraw
-                } else if had_pending {
+                let typed = self.editing_filter && self.type_into_filter(chord);
+                if typed || had_pending {
                     UiOutcome::Redraw
                 } else {
                     UiOutcome::Nothing
@@ -425,18 +442,13 @@ impl Ui {
                 let Some(zone) = fleet.zones.get(self.focus) else {
                     return false;
                 };
+                // A namespace opens on its first workload.
                 let start = match selected {
                     Some(RowKey::Namespace(ns)) => zone
-                        .config
-                        .namespaces
-                        .iter()
-                        .position(|n| *n == ns)
-                        .and_then(|_| {
-                            zone.workloads
-                                .values()
-                                .find(|w| w.namespace == ns)
-                                .map(|w| RowKey::Workload(w.workload_key()))
-                        }),
+                        .workloads
+                        .values()
+                        .find(|w| w.namespace == ns)
+                        .map(|w| RowKey::Workload(w.workload_key())),
                     other => other,
                 };
                 let mut list = ListState::starting_at(start.clone());
@@ -553,26 +565,32 @@ impl Ui {
         let text = theme.style(Role::Text);
         let zone = fleet.zones.get(self.focused_zone());
         let label = zone.map(|z| zone_label(&z.config)).unwrap_or_default();
-        let place = match self.stack.last() {
-            None => format!("Overview › {label}"),
-            Some(SubView::Zone { .. }) => format!("{label} › Zone"),
-            Some(SubView::Workload { workload, .. }) => {
-                format!("{label} › {}", workload_view::workload_path(workload))
-            }
-        };
-        let place = if self.help_visible() {
-            format!("{place} › Help")
-        } else {
-            place
-        };
+        let place = text.add_modifier(Modifier::BOLD);
         let mut parts = vec![
             Part::fixed(" ge-console ", theme.style(Role::Title)),
             Part::fixed("│ ", theme.style(Role::Border)),
-            Part::flexible(place, text.add_modifier(Modifier::BOLD)),
         ];
+        if self.stack.is_empty() {
+            parts.push(Part::fixed("Overview › ", place));
+        }
+        parts.push(Part::flexible(label, place));
         if zone.is_some_and(|z| z.config.is_production()) {
             parts.push(Part::fixed(" ", text));
             parts.push(Part::fixed("[PROD]", theme.style(Role::HeaderProduction)));
+        }
+        match self.stack.last() {
+            None => {}
+            Some(SubView::Zone { .. }) => parts.push(Part::fixed(" › Zone view", place)),
+            Some(SubView::Workload { workload, .. }) => {
+                parts.push(Part::fixed(" › ", place));
+                parts.push(Part::flexible(
+                    workload_view::workload_path(workload),
+                    place,
+                ));
+            }
+        }
+        if self.help_visible() {
+            parts.push(Part::fixed(" › Help", place));
         }
         let mut right = Vec::new();
         if self.options.read_only {

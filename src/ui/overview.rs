@@ -34,7 +34,12 @@ pub const MIN_COLUMN_HEIGHT: u16 = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverviewLayout {
     /// Side by side, in `rows` rows of `columns` columns.
-    Grid { columns: usize, rows: usize },
+    Grid {
+        /// Zones per row.
+        columns: usize,
+        /// Rows of zones.
+        rows: usize,
+    },
     /// One zone at a time under a one-line strip summarising every zone.
     Tabs,
 }
@@ -76,13 +81,15 @@ pub fn row_keys(zone: &ZoneModel, filter: &Filter) -> Vec<RowKey> {
             .values()
             .filter(|w| &w.namespace == namespace)
             .filter(|w| {
-                workload_matches(
-                    filter,
-                    w.kind,
-                    &w.namespace,
-                    &w.name,
-                    rollout_state(w).word(),
-                )
+                // The rollout is judged only when a filter needs its word.
+                filter.is_empty()
+                    || workload_matches(
+                        filter,
+                        w.kind,
+                        &w.namespace,
+                        &w.name,
+                        rollout_state(w).word(),
+                    )
             })
             .map(|w| RowKey::Workload(w.workload_key()))
             .collect();
@@ -232,7 +239,34 @@ fn draw_strip(buf: &mut Buffer, row: Rect, input: &OverviewInput<'_>) {
 struct Section<'a> {
     title: Line<'a>,
     title_key: Option<RowKey>,
-    items: Vec<(Line<'a>, Option<RowKey>)>,
+    items: Vec<Item<'a>>,
+}
+
+/// One row of a block.
+struct Item<'a> {
+    line: Line<'a>,
+    /// Set for selectable rows.
+    key: Option<RowKey>,
+    /// Shows a failure, so a "… N more" that hides it says so.
+    problem: bool,
+}
+
+impl<'a> Item<'a> {
+    fn plain(line: Line<'a>) -> Item<'a> {
+        Item {
+            line,
+            key: None,
+            problem: false,
+        }
+    }
+
+    fn problem(line: Line<'a>, problem: bool) -> Item<'a> {
+        Item {
+            line,
+            key: None,
+            problem,
+        }
+    }
 }
 
 /// How much of one section is shown.
@@ -402,8 +436,15 @@ fn draw_column(
     if inner.is_empty() {
         return 1;
     }
-    let width = usize::from(inner.width);
     draw_zone_header(buf, inner, &zone.config, theme);
+    // One cell of padding on the left, except for the header's coloured bar.
+    let inner = Rect::new(
+        inner.x + 1.min(inner.width),
+        inner.y,
+        inner.width.saturating_sub(1),
+        inner.height,
+    );
+    let width = usize::from(inner.width);
     let mut header: Vec<Line> = identity_lines(&zone.config, width, theme);
     header.extend(state_lines(zone, width, 3, theme, input.clock));
     let room = usize::from(inner.height) - 1;
@@ -449,7 +490,9 @@ fn draw_column(
                         .items
                         .iter()
                         .enumerate()
-                        .filter_map(move |(i, (_, k))| k.as_ref().map(|k| (k.clone(), s, Some(i)))),
+                        .filter_map(move |(i, item)| {
+                            item.key.as_ref().map(|k| (k.clone(), s, Some(i)))
+                        }),
                 )
         })
         .collect();
@@ -468,24 +511,26 @@ fn draw_column(
             continue;
         }
         lines.push((section.title, focus == Some((s, None))));
-        let total = section.items.len();
-        for (i, (line, _)) in section
-            .items
-            .into_iter()
-            .enumerate()
-            .skip(plan.start)
-            .take(plan.shown)
-        {
-            lines.push((line, focus == Some((s, Some(i)))));
+        let shown = plan.start..plan.start + plan.shown;
+        let mut hidden = 0;
+        let mut hidden_problems = 0;
+        for (i, item) in section.items.into_iter().enumerate() {
+            if shown.contains(&i) {
+                lines.push((item.line, focus == Some((s, Some(i)))));
+            } else {
+                hidden += 1;
+                hidden_problems += usize::from(item.problem);
+            }
         }
-        if plan.shown < total {
-            lines.push((more_line(total - plan.shown, theme), false));
+        if hidden > 0 {
+            lines.push((more_problems_line(hidden, hidden_problems, theme), false));
         }
     }
     if fit.hidden_sections > 0 {
+        let n = fit.hidden_sections;
         lines.push((
             Line::styled(
-                format!("… {} more blocks", fit.hidden_sections),
+                format!("… {n} more block{}", if n == 1 { "" } else { "s" }),
                 theme.style(Role::Muted),
             ),
             false,
@@ -505,6 +550,18 @@ fn draw_column(
 /// `… N more`.
 pub(crate) fn more_line(hidden: usize, theme: &Theme) -> Line<'static> {
     Line::styled(format!("  … {hidden} more"), theme.style(Role::Muted))
+}
+
+/// `… N more (M ✗)`: what a cut block hides, and how many of those are failures.
+fn more_problems_line(hidden: usize, problems: usize, theme: &Theme) -> Line<'static> {
+    let mut line = more_line(hidden, theme);
+    if problems > 0 {
+        line.spans.push(Span::styled(
+            format!(" ({problems} ✗)"),
+            theme.style(Role::Error).add_modifier(Modifier::BOLD),
+        ));
+    }
+    line
 }
 
 fn build_sections<'a>(
@@ -543,19 +600,21 @@ fn versions_section<'a>(
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
     let mut items = Vec::new();
+    // Pins first, failures first, so a cut block still shows what is wrong.
+    let (failed, ok): (Vec<&PinCheck>, Vec<&PinCheck>) = summary.pins.iter().partition(|p| !p.ok);
+    for pin in failed.into_iter().chain(ok) {
+        items.push(Item::problem(pin_line(pin, width, theme), !pin.ok));
+    }
     let server = zone.server_version.as_deref().unwrap_or("unknown");
-    items.push((
-        squeeze(
-            vec![Part::fixed("server ", muted), Part::flexible(server, text)],
-            width,
-        ),
-        None,
-    ));
+    items.push(Item::plain(squeeze(
+        vec![Part::fixed("server ", muted), Part::flexible(server, text)],
+        width,
+    )));
     if is_forbidden(zone, ResourceKind::Nodes) {
-        items.push((
-            Line::styled("nodes: forbidden", theme.style(Role::Warning)),
-            None,
-        ));
+        items.push(Item::plain(Line::styled(
+            "nodes: forbidden",
+            theme.style(Role::Warning),
+        )));
     }
     for node in zone.nodes.values() {
         let mut parts = vec![
@@ -568,10 +627,7 @@ fn versions_section<'a>(
         if !node.ready {
             parts.push(Part::fixed(" ✗ NotReady", theme.style(Role::Error)));
         }
-        items.push((squeeze(parts, width), None));
-    }
-    for pin in &summary.pins {
-        items.push((pin_line(pin, width, theme), None));
+        items.push(Item::problem(squeeze(parts, width), !node.ready));
     }
     Section {
         title: heading("VERSIONS", theme),
@@ -618,18 +674,26 @@ fn system_pods_section<'a>(
         } else {
             ("✗", Role::Error)
         };
-        Line::from(vec![
+        let completed = pods.total - pods.ready - pods.problems.len();
+        let mut spans = vec![
             Span::styled("SYSTEM PODS ", theme.style(Role::Title)),
             Span::styled(
                 format!("{mark} {}/{} ready", pods.ready, pods.total),
                 theme.style(role),
             ),
-        ])
+        ];
+        if completed > 0 {
+            spans.push(Span::styled(
+                format!(", {completed} completed"),
+                theme.style(Role::Muted),
+            ));
+        }
+        Line::from(spans)
     };
     let items = pods
         .problems
         .iter()
-        .map(|p| (problem_line(p, "", width, theme), None))
+        .map(|p| Item::problem(problem_line(p, "", "", width, theme), true))
         .collect();
     Section {
         title,
@@ -638,10 +702,12 @@ fn system_pods_section<'a>(
     }
 }
 
-/// `✗ metrics-server-… CrashLoopBackOff 7 restarts`; the name gives way first.
+/// `✗ metrics-server-… CrashLoopBackOff 7 restarts` (`label` goes before the name); the name
+/// gives way first.
 fn problem_line<'a>(
     pod: &'a PodProblem,
     indent: &'static str,
+    label: &'static str,
     width: usize,
     theme: &Theme,
 ) -> Line<'a> {
@@ -649,6 +715,7 @@ fn problem_line<'a>(
     let mut parts = vec![
         Part::fixed(indent, error),
         Part::fixed("✗ ", error),
+        Part::fixed(label, theme.style(Role::Muted)),
         Part::flexible(pod.name.as_str(), theme.style(Role::Text)),
         Part::fixed(" ", error),
         Part::fixed(pod.reason.as_str(), error.add_modifier(Modifier::BOLD)),
@@ -701,7 +768,7 @@ fn namespace_section<'a>(
     filter: &Filter,
     theme: &Theme,
 ) -> Option<Section<'a>> {
-    let mut items: Vec<(Line<'a>, Option<RowKey>)> = ns
+    let mut items: Vec<Item<'a>> = ns
         .workloads
         .iter()
         .filter(|w| workload_matches(filter, w.kind, &ns.name, &w.name, w.rollout.word()))
@@ -711,7 +778,12 @@ fn namespace_section<'a>(
                 namespace: ns.name.clone(),
                 name: w.name.clone(),
             };
-            (workload_line(w, width, theme), Some(key.into()))
+            let (mark, _) = rollout_mark(&w.rollout, w.ready, w.desired);
+            Item {
+                line: workload_line(w, width, theme),
+                key: Some(key.into()),
+                problem: mark == "✗",
+            }
         })
         .collect();
     let name_matches = filter.matches(&[&ns.name]);
@@ -722,13 +794,13 @@ fn namespace_section<'a>(
         ns.pods_not_ready
             .iter()
             .filter(|p| pod_matches(filter, &ns.name, p))
-            .map(|p| (problem_line(p, "    pod ", width, theme), None)),
+            .map(|p| Item::problem(problem_line(p, "    ", "pod ", width, theme), true)),
     );
     if items.is_empty() && filter.is_empty() {
-        items.push((
-            Line::styled("  no workloads", theme.style(Role::Muted)),
-            None,
-        ));
+        items.push(Item::plain(Line::styled(
+            "  no workloads",
+            theme.style(Role::Muted),
+        )));
     }
     let mut title = vec![Span::styled(
         ns.name.clone(),

@@ -375,105 +375,6 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truncation_counts_cells_not_bytes() {
-        assert_eq!(truncate("coredns", 10), "coredns");
-        assert_eq!(truncate("coredns", 7), "coredns");
-        assert_eq!(truncate("coredns", 6), "cored…");
-        assert_eq!(truncate("coredns", 1), "…");
-        assert_eq!(truncate("coredns", 0), "");
-        // Wide characters take two cells each and are never split.
-        assert_eq!(truncate("日本語のポッド", 6), "日本…");
-        assert_eq!(width(&truncate("日本語のポッド", 5)), 5);
-        assert_eq!(truncate("日本語", 2), "…");
-        assert_eq!(pad("ab", 4), "ab  ");
-        assert_eq!(pad("abcdef", 4), "abc…");
-    }
-
-    #[test]
-    fn fit_line_marks_the_cut() {
-        let line = Line::from(vec![Span::raw("abc"), Span::raw("def")]);
-        assert_eq!(fit_line(line.clone(), 6).to_string(), "abcdef");
-        assert_eq!(fit_line(line.clone(), 5).to_string(), "abcd…");
-        assert_eq!(fit_line(line.clone(), 3).to_string(), "ab…");
-        assert_eq!(fit_line(line.clone(), 4).to_string(), "abc…");
-        assert_eq!(fit_line(line, 0).to_string(), "");
-    }
-
-    #[test]
-    fn squeeze_shortens_names_before_reasons() {
-        let line = squeeze(
-            vec![
-                Part::fixed("✗ ", Style::new()),
-                Part::flexible("metrics-server-5985cbc9d7-abcde", Style::new()),
-                Part::fixed(" CrashLoopBackOff", Style::new()),
-            ],
-            30,
-        );
-        let text = line.to_string();
-        assert!(text.ends_with(" CrashLoopBackOff"), "{text}");
-        assert_eq!(width(&text), 30);
-        assert!(text.contains('…'), "{text}");
-        let tiny = squeeze(vec![Part::flexible("abcdefgh", Style::new())], 2);
-        assert_eq!(tiny.to_string(), "a…");
-    }
-
-    #[test]
-    fn wrap_breaks_words_and_marks_leftovers() {
-        assert_eq!(wrap("a bb ccc dddd", 6, 5), ["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("abcdefghij", 4, 5), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("one two three four", 9, 1), ["one two…"]);
-        assert!(wrap("anything", 0, 3).is_empty());
-        assert_eq!(wrap("日本語", 1, 3), Vec::<String>::new());
-    }
-
-    #[test]
-    fn durations_read_like_kubectl() {
-        let d = Duration::from_secs;
-        assert_eq!(human_duration(d(0)), "0s");
-        assert_eq!(human_duration(d(192)), "3m12s");
-        assert_eq!(human_duration(d(2520)), "42m");
-        assert_eq!(human_duration(d(5 * 3600 + 7 * 60)), "5h07m");
-        assert_eq!(human_duration(d(3 * 86_400 + 4 * 3600)), "3d4h");
-    }
-
-    #[test]
-    fn columns_shrink_widest_first_but_not_below_minimum() {
-        assert_eq!(column_widths(&[5, 10, 40], &[3, 3, 3], 80, 2), [5, 10, 40]);
-        assert_eq!(column_widths(&[5, 10, 40], &[3, 3, 3], 39, 2), [5, 10, 20]);
-        assert_eq!(column_widths(&[5, 30, 30], &[5, 8, 8], 37, 2), [5, 14, 14]);
-        assert_eq!(column_widths(&[5, 10], &[5, 10], 3, 2), [5, 10]);
-    }
-
-    #[test]
-    fn window_keeps_selection_visible_and_accounts_for_every_row() {
-        for n in 0..40 {
-            for height in 0..15 {
-                for selected in 0..n.max(1) {
-                    for previous in [0, 3, 39] {
-                        let w = window(n, height, (n > 0).then_some(selected), previous);
-                        assert_eq!(w.above + w.len + w.below, n, "{n} {height} {selected}");
-                        let used = w.len
-                            + usize::from(w.above > 0 && height >= 3)
-                            + usize::from(w.below > 0 && height >= 3);
-                        assert!(used <= height, "{n} {height} {selected} {w:?}");
-                        if n > 0 && height > 0 {
-                            assert!(
-                                (w.offset..w.offset + w.len).contains(&selected),
-                                "{n} {height} {selected} {previous} {w:?}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Lays out a table: a header line and one line per row, columns sized to their content and
 /// shrunk to fit `total` cells.
 pub fn table<'a>(
@@ -576,4 +477,103 @@ pub fn cap_lines<'a>(mut lines: Vec<Line<'a>>, max: usize, muted: Style) -> Vec<
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_counts_cells_not_bytes() {
+        assert_eq!(truncate("coredns", 10), "coredns");
+        assert_eq!(truncate("coredns", 7), "coredns");
+        assert_eq!(truncate("coredns", 6), "cored…");
+        assert_eq!(truncate("coredns", 1), "…");
+        assert_eq!(truncate("coredns", 0), "");
+        // Wide characters take two cells each and are never split.
+        assert_eq!(truncate("日本語のポッド", 6), "日本…");
+        assert_eq!(width(&truncate("日本語のポッド", 5)), 5);
+        assert_eq!(truncate("日本語", 2), "…");
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn fit_line_marks_the_cut() {
+        let line = Line::from(vec![Span::raw("abc"), Span::raw("def")]);
+        assert_eq!(fit_line(line.clone(), 6).to_string(), "abcdef");
+        assert_eq!(fit_line(line.clone(), 5).to_string(), "abcd…");
+        assert_eq!(fit_line(line.clone(), 3).to_string(), "ab…");
+        assert_eq!(fit_line(line.clone(), 4).to_string(), "abc…");
+        assert_eq!(fit_line(line, 0).to_string(), "");
+    }
+
+    #[test]
+    fn squeeze_shortens_names_before_reasons() {
+        let line = squeeze(
+            vec![
+                Part::fixed("✗ ", Style::new()),
+                Part::flexible("metrics-server-5985cbc9d7-abcde", Style::new()),
+                Part::fixed(" CrashLoopBackOff", Style::new()),
+            ],
+            30,
+        );
+        let text = line.to_string();
+        assert!(text.ends_with(" CrashLoopBackOff"), "{text}");
+        assert_eq!(width(&text), 30);
+        assert!(text.contains('…'), "{text}");
+        let tiny = squeeze(vec![Part::flexible("abcdefgh", Style::new())], 2);
+        assert_eq!(tiny.to_string(), "a…");
+    }
+
+    #[test]
+    fn wrap_breaks_words_and_marks_leftovers() {
+        assert_eq!(wrap("a bb ccc dddd", 6, 5), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefghij", 4, 5), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("one two three four", 9, 1), ["one two…"]);
+        assert!(wrap("anything", 0, 3).is_empty());
+        assert_eq!(wrap("日本語", 1, 3), Vec::<String>::new());
+    }
+
+    #[test]
+    fn durations_read_like_kubectl() {
+        let d = Duration::from_secs;
+        assert_eq!(human_duration(d(0)), "0s");
+        assert_eq!(human_duration(d(192)), "3m12s");
+        assert_eq!(human_duration(d(2520)), "42m");
+        assert_eq!(human_duration(d(5 * 3600 + 7 * 60)), "5h07m");
+        assert_eq!(human_duration(d(3 * 86_400 + 4 * 3600)), "3d4h");
+    }
+
+    #[test]
+    fn columns_shrink_widest_first_but_not_below_minimum() {
+        assert_eq!(column_widths(&[5, 10, 40], &[3, 3, 3], 80, 2), [5, 10, 40]);
+        assert_eq!(column_widths(&[5, 10, 40], &[3, 3, 3], 39, 2), [5, 10, 20]);
+        assert_eq!(column_widths(&[5, 30, 30], &[5, 8, 8], 37, 2), [5, 14, 14]);
+        assert_eq!(column_widths(&[5, 10], &[5, 10], 3, 2), [5, 10]);
+    }
+
+    #[test]
+    fn window_keeps_selection_visible_and_accounts_for_every_row() {
+        for n in 0..40 {
+            for height in 0..15 {
+                for selected in 0..n.max(1) {
+                    for previous in [0, 3, 39] {
+                        let w = window(n, height, (n > 0).then_some(selected), previous);
+                        assert_eq!(w.above + w.len + w.below, n, "{n} {height} {selected}");
+                        let used = w.len
+                            + usize::from(w.above > 0 && height >= 3)
+                            + usize::from(w.below > 0 && height >= 3);
+                        assert!(used <= height, "{n} {height} {selected} {w:?}");
+                        if n > 0 && height > 0 {
+                            assert!(
+                                (w.offset..w.offset + w.len).contains(&selected),
+                                "{n} {height} {selected} {previous} {w:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
