@@ -205,8 +205,11 @@ pub async fn handle(zone: Arc<Zone>, request: Request<Incoming>) -> Response<Bod
         }
         _ => {}
     }
-    let authorization = header_text(header::AUTHORIZATION);
-    if authorization.strip_prefix("Bearer ").map(str::trim) != Some(zone.token.as_str()) {
+    if !authorized(
+        &zone,
+        &header_text(header::AUTHORIZATION),
+        &header_text(header::USER_AGENT),
+    ) {
         return error_response(&ApiError::Unauthorized);
     }
     let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
@@ -229,6 +232,18 @@ pub async fn handle(zone: Arc<Zone>, request: Request<Incoming>) -> Response<Bod
         Ok(response) => response,
         Err(error) => error_response(&error),
     }
+}
+
+/// Whether a request may proceed: it must carry `Authorization: Bearer <zone token>`.
+///
+/// One narrow exception: client-go (kubectl) never sends credentials over plain HTTP (it reads
+/// a kubeconfig user only for TLS servers), so a request *without* an Authorization header
+/// whose User-Agent is kubectl's is let through. A wrong token is refused for every client.
+fn authorized(zone: &Zone, authorization: &str, user_agent: &str) -> bool {
+    if authorization.is_empty() {
+        return user_agent.starts_with("kubectl/");
+    }
+    authorization.strip_prefix("Bearer ").map(str::trim) == Some(zone.token.as_str())
 }
 
 /// One parsed request.

@@ -22,7 +22,11 @@ fn quote(text: &str) -> String {
 
 /// The kubeconfig YAML text; the first zone is the current context.
 pub fn render(zones: &[KubeconfigZone<'_>]) -> String {
-    let mut text = String::from("apiVersion: v1\nkind: Config\npreferences: {}\nclusters:\n");
+    let mut text = String::from(
+        "# GE demo fleet (ge-console demo). Plain HTTP on loopback; each zone requires its bearer\n\
+         # token. kubectl does not send tokens over plain HTTP, so the demo lets kubectl in without.\n\
+         apiVersion: v1\nkind: Config\npreferences: {}\nclusters:\n",
+    );
     for zone in zones {
         text.push_str(&format!(
             "- name: {}\n  cluster:\n    server: {}\n",
