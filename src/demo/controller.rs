@@ -805,12 +805,10 @@ impl Controller {
         let Some(node) = node.or_else(|| self.pick_node()) else {
             return;
         };
-        let namespace = owner["metadata"]["namespace"].as_str().unwrap_or_default();
         let uid = self.rng.uid();
         let pod = new_pod(
             &owner["spec"]["template"],
             name,
-            namespace,
             owner,
             extra_labels,
             &node,

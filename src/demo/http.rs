@@ -356,7 +356,7 @@ fn encode_continue(resource_version: u64, namespace: &str, name: &str) -> String
 }
 
 fn decode_continue(token: &str) -> Option<(u64, String, String)> {
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())
