@@ -319,7 +319,8 @@ fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<Target, Api
     } else {
         (None, rest)
     };
-    let kind = ResourceKind::lookup(group, version, rest[0]).ok_or(ApiError::NoRoute)?;
+    let plural = rest.first().ok_or(ApiError::NoRoute)?;
+    let kind = ResourceKind::lookup(group, version, plural).ok_or(ApiError::NoRoute)?;
     if rest.len() > 3 || (kind.info().namespaced && namespace.is_none() && rest.len() > 1) {
         return Err(ApiError::NoRoute);
     }
