@@ -1013,3 +1013,60 @@ async fn the_kubeconfig_is_private_and_points_at_every_zone() {
     }
     fleet.shutdown().await;
 }
+
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Start-up time and memory figures. Run alone:
+/// `cargo test --test demo_api -- --ignored --exact measure_start_up_and_memory --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints measurements; run explicitly"]
+async fn measure_start_up_and_memory() {
+    for pods_per_zone in [0, 10_000] {
+        let state = tempfile::tempdir().unwrap();
+        let before = resident_kib();
+        let started = Instant::now();
+        let fleet = DemoFleet::start(DemoOptions {
+            pods_per_zone,
+            state_dir: state.path().to_path_buf(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let elapsed = started.elapsed();
+        let after = resident_kib();
+        let pods: Api<Pod> = Api::all(client(&fleet, "ge-production").await);
+        let listed = Instant::now();
+        let mut total = 0;
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = ListParams::default().limit(500);
+            if let Some(token) = &token {
+                params = params.continue_token(token);
+            }
+            let page = pods.list(&params).await.unwrap();
+            total += page.items.len();
+            token = page.metadata.continue_.filter(|t| !t.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        println!(
+            "pods_per_zone={pods_per_zone}: start {elapsed:?}, RSS {before} KiB -> {after} KiB (+{} KiB); \
+             paged list of {total} pods in one zone took {:?}",
+            after.saturating_sub(before),
+            listed.elapsed()
+        );
+        assert!(total >= pods_per_zone);
+        fleet.shutdown().await;
+    }
+}

@@ -805,12 +805,10 @@ impl Controller {
         let Some(node) = node.or_else(|| self.pick_node()) else {
             return;
         };
-        let namespace = owner["metadata"]["namespace"].as_str().unwrap_or_default();
         let uid = self.rng.uid();
         let pod = new_pod(
             &owner["spec"]["template"],
             name,
-            namespace,
             owner,
             extra_labels,
             &node,
@@ -1447,6 +1445,15 @@ impl Controller {
         }
         let active: Vec<&(String, PodInfo)> = pods.iter().filter(|(_, p)| !p.terminating).collect();
         let ready = active.iter().filter(|(_, p)| p.ready).count() as i64;
+        // Outdated pods that are not ready cost no availability: replace them right away.
+        let broken: Vec<String> = active
+            .iter()
+            .filter(|(_, p)| p.revision != hash && !p.ready)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in broken {
+            self.delete_pod_gracefully(&(key.0.clone(), name));
+        }
         let unavailable_nodes = desired - ready;
         if unavailable_nodes < max_unavailable {
             let outdated: Vec<String> = active

@@ -316,11 +316,10 @@ fn qos_class(spec: &Value) -> &'static str {
     }
 }
 
-/// A new pod from a template, in stage Pending, owned by `owner`.
+/// A new pod from a template, in stage Pending, owned by `owner` (and in its namespace).
 pub fn new_pod(
     template: &Value,
     name: &str,
-    namespace: &str,
     owner: &Value,
     extra_labels: &[(&str, String)],
     node: &NodeSlot,
@@ -329,7 +328,7 @@ pub fn new_pod(
 ) -> Value {
     let mut metadata = json!({
         "name": name,
-        "namespace": namespace,
+        "namespace": owner["metadata"]["namespace"],
         "uid": uid,
         "creationTimestamp": timestamp(created),
         "labels": template["metadata"]["labels"].clone(),

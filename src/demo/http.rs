@@ -319,7 +319,8 @@ fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<Target, Api
     } else {
         (None, rest)
     };
-    let kind = ResourceKind::lookup(group, version, rest[0]).ok_or(ApiError::NoRoute)?;
+    let plural = rest.first().ok_or(ApiError::NoRoute)?;
+    let kind = ResourceKind::lookup(group, version, plural).ok_or(ApiError::NoRoute)?;
     if rest.len() > 3 || (kind.info().namespaced && namespace.is_none() && rest.len() > 1) {
         return Err(ApiError::NoRoute);
     }
@@ -356,7 +357,7 @@ fn encode_continue(resource_version: u64, namespace: &str, name: &str) -> String
 }
 
 fn decode_continue(token: &str) -> Option<(u64, String, String)> {
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())

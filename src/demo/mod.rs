@@ -175,6 +175,33 @@ fn bind(context: &str, port: u16) -> Result<TcpListener, DemoError> {
     socket.listen(1024).map_err(failed)
 }
 
+/// Build one zone from the seed: store contents, shared state and a settled controller.
+fn prepare_zone(
+    seed: &seed::Seed,
+    index: usize,
+    port: u16,
+    pods_per_zone: usize,
+    time_scale: f64,
+    churn_per_zone: f64,
+) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
+    let zone_seed = &seed.zones[index];
+    let store = store::Store::new();
+    let build = seed::build_zone(seed, zone_seed, pods_per_zone, &store)?;
+    let zone = Arc::new(Zone {
+        context: zone_seed.context.clone(),
+        token: zone_seed.token.clone(),
+        version: zone_seed.version.to_json(),
+        store,
+        profile: build.profile,
+        time_scale,
+        port,
+    });
+    let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
+    controller.settle();
+    zone.store.reset_history();
+    Ok((zone, controller))
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -197,17 +224,12 @@ impl DemoFleet {
             )));
         }
         let started = Instant::now();
-        let seed = seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?;
+        let seed = Arc::new(seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?);
         let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
-        let mut prepared = Vec::new();
+        // Bind first (ports go into the kubeconfig), then build the zones in parallel: seeding
+        // thousands of pods is CPU work that must not stall the async runtime.
+        let mut listeners = Vec::new();
         for zone_seed in &seed.zones {
-            let build = seed::build_zone(
-                &seed,
-                zone_seed,
-                opts.pods_per_zone,
-                seed::SEED_FILE,
-                seed::SEED_TEXT,
-            )?;
             let listener = bind(&zone_seed.context, 0)?;
             let port = listener
                 .local_addr()
@@ -217,23 +239,21 @@ impl DemoFleet {
                     source,
                 })?
                 .port();
-            let store = store::Store::new();
-            for (kind, object) in build.objects {
-                store.seed(kind, object);
-            }
-            let zone = Arc::new(Zone {
-                context: zone_seed.context.clone(),
-                token: zone_seed.token.clone(),
-                version: zone_seed.version.to_json(),
-                store,
-                profile: build.profile,
-                time_scale: opts.time_scale,
-                port,
-            });
-            let mut controller =
-                controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
-            controller.settle();
-            zone.store.reset_history();
+            listeners.push((listener, port));
+        }
+        let mut builds = Vec::new();
+        for (index, (_, port)) in listeners.iter().enumerate() {
+            let (seed, port, pods, time_scale) =
+                (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            builds.push(tokio::task::spawn_blocking(move || {
+                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone)
+            }));
+        }
+        let mut prepared = Vec::new();
+        for ((listener, _), build) in listeners.into_iter().zip(builds) {
+            let (zone, controller) = build.await.map_err(|error| {
+                DemoError::InvalidOption(format!("zone preparation failed: {error}"))
+            })??;
             prepared.push((zone, listener, controller));
         }
 

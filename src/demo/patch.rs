@@ -213,9 +213,8 @@ fn merge_list(
         let kept: Vec<Value> = patch_items
             .iter()
             .filter(|item| {
-                !item
-                    .as_object()
-                    .is_some_and(|map| directive(map) == Some("replace"))
+                item.as_object()
+                    .is_none_or(|map| directive(map) != Some("replace"))
             })
             .map(strip_directives)
             .collect();

@@ -15,6 +15,7 @@ use super::factory::{
     set_pod_stage, template_hash, timestamp,
 };
 use super::resources::ResourceKind;
+use super::store::Store;
 
 /// The seed compiled into the binary.
 pub const SEED_TEXT: &str = include_str!("../../assets/demo-fleet.toml");
@@ -157,6 +158,71 @@ struct FaultSeed {
 
 fn one() -> i64 {
     1
+}
+
+/// Deployments with more replicas than this get their pods stamped from a template.
+const STAMP_THRESHOLD: i64 = 16;
+const SLOT_NAME: &str = "@@NAME@@";
+const SLOT_UID: &str = "@@UID@@";
+const SLOT_IP: &str = "@@IP@@";
+const SLOT_CID: &str = "@@CID@@";
+const SLOT_RV: &str = "@@RV@@";
+/// The placeholders of a stamp, in the order `Stamp::render` takes their values.
+const SLOTS: [&str; 5] = [SLOT_NAME, SLOT_UID, SLOT_IP, SLOT_CID, SLOT_RV];
+
+/// Serialized JSON split at placeholders, for cheap per-object rendering.
+struct Stamp {
+    parts: Vec<StampPart>,
+}
+
+enum StampPart {
+    Text(Vec<u8>),
+    Slot(usize),
+}
+
+impl Stamp {
+    fn compile(bytes: &[u8]) -> Stamp {
+        let mut parts = Vec::new();
+        let mut text = Vec::new();
+        let mut index = 0;
+        while index < bytes.len() {
+            let slot = SLOTS
+                .iter()
+                .position(|slot| bytes[index..].starts_with(slot.as_bytes()));
+            match slot {
+                Some(slot) => {
+                    parts.push(StampPart::Text(std::mem::take(&mut text)));
+                    parts.push(StampPart::Slot(slot));
+                    index += SLOTS[slot].len();
+                }
+                None => {
+                    text.push(bytes[index]);
+                    index += 1;
+                }
+            }
+        }
+        parts.push(StampPart::Text(text));
+        Stamp { parts }
+    }
+
+    fn render(&self, values: &[&str; 5]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            self.parts
+                .iter()
+                .map(|p| match p {
+                    StampPart::Text(text) => text.len(),
+                    StampPart::Slot(_) => 64,
+                })
+                .sum(),
+        );
+        for part in &self.parts {
+            match part {
+                StampPart::Text(text) => out.extend_from_slice(text),
+                StampPart::Slot(slot) => out.extend_from_slice(values[*slot].as_bytes()),
+            }
+        }
+        out
+    }
 }
 
 /// A parsed `[name:]port[/PROTO]`.
@@ -314,10 +380,8 @@ fn parse_behaviour(
     }
 }
 
-/// Everything a zone starts with.
+/// What a zone's build leaves besides the seeded objects.
 pub struct ZoneBuild {
-    /// Objects to insert into the store.
-    pub objects: Vec<(ResourceKind, Value)>,
     /// What the controller needs to know about the zone.
     pub profile: ZoneProfile,
     /// Random source to continue from.
@@ -331,18 +395,18 @@ struct ZoneBuilder<'a> {
     now: Timestamp,
     rng: Rng,
     profile: ZoneProfile,
-    objects: Vec<(ResourceKind, Value)>,
+    store: &'a Store,
     namespaces: BTreeSet<String>,
 }
 
-/// Expand a zone of the seed into objects. `load_pods` extra pods go into `ge-load`.
+/// Expand a zone of the seed into objects in `store`. `load_pods` extra pods go into `ge-load`.
 pub fn build_zone(
     seed: &Seed,
     zone: &ZoneSeed,
     load_pods: usize,
-    file: &str,
-    text: &str,
+    store: &Store,
 ) -> Result<ZoneBuild, DemoError> {
+    let (file, text) = (SEED_FILE, SEED_TEXT);
     let mut faults = BTreeMap::new();
     let source = Source { file, text };
     for fault in &zone.faults {
@@ -370,7 +434,7 @@ pub fn build_zone(
         now: Timestamp::now(),
         rng: Rng::from_text(&zone.name),
         profile,
-        objects: Vec::new(),
+        store,
         namespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]
             .into_iter()
             .map(str::to_string)
@@ -384,7 +448,6 @@ pub fn build_zone(
     builder.load(load_pods)?;
     builder.namespace_objects()?;
     Ok(ZoneBuild {
-        objects: builder.objects,
         profile: builder.profile,
         rng: builder.rng,
     })
@@ -447,7 +510,7 @@ impl ZoneBuilder<'_> {
                 "cpu": node.cpu, "ephemeral-storage": node.storage, "hugepages-1Gi": "0",
                 "hugepages-2Mi": "0", "memory": node.memory, "pods": "110",
             });
-            self.objects.push((ResourceKind::Node, json!({
+            self.store.seed(ResourceKind::Node, json!({
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {"name": node.name, "uid": uid, "creationTimestamp": created,
@@ -477,7 +540,7 @@ impl ZoneBuilder<'_> {
                         "architecture": node.architecture,
                     },
                 },
-            })));
+            }));
         }
         Ok(())
     }
@@ -496,7 +559,7 @@ impl ZoneBuilder<'_> {
         let created = timestamp(self.ago(&self.zone.age)?);
         let ip = format!("{}.0.1", self.zone.service_network);
         let uid = self.rng.uid();
-        self.objects.push((ResourceKind::Service, json!({
+        self.store.seed(ResourceKind::Service, json!({
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default", "uid": uid,
                 "creationTimestamp": created,
@@ -506,7 +569,7 @@ impl ZoneBuilder<'_> {
                 "internalTrafficPolicy": "Cluster", "sessionAffinity": "None",
                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
             "status": {"loadBalancer": {}},
-        })));
+        }));
         Ok(())
     }
 
@@ -592,19 +655,23 @@ impl ZoneBuilder<'_> {
                     created_at,
                     &rs_uid,
                 );
-                for _ in 0..workload.replicas {
-                    let name = format!("{}-{hash}-{}", workload.name, self.rng.name_suffix());
-                    self.pod(
-                        &replica_set,
-                        &name,
-                        &[],
-                        workload.restarts,
-                        created_at,
-                        None,
-                    )?;
+                if workload.replicas > STAMP_THRESHOLD {
+                    self.stamped_pods(&replica_set, &hash, workload, created_at)?;
+                } else {
+                    for _ in 0..workload.replicas {
+                        let name = format!("{}-{hash}-{}", workload.name, self.rng.name_suffix());
+                        self.pod(
+                            &replica_set,
+                            &name,
+                            &[],
+                            workload.restarts,
+                            created_at,
+                            None,
+                        )?;
+                    }
                 }
-                self.objects.push((ResourceKind::Deployment, deployment));
-                self.objects.push((ResourceKind::ReplicaSet, replica_set));
+                self.store.seed(ResourceKind::Deployment, deployment);
+                self.store.seed(ResourceKind::ReplicaSet, replica_set);
             }
             "StatefulSet" => {
                 let statefulset = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata,
@@ -638,7 +705,7 @@ impl ZoneBuilder<'_> {
                 let mut statefulset = statefulset;
                 statefulset["status"] =
                     json!({"currentRevision": revision, "updateRevision": revision});
-                self.objects.push((ResourceKind::StatefulSet, statefulset));
+                self.store.seed(ResourceKind::StatefulSet, statefulset);
             }
             "DaemonSet" => {
                 let daemonset = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": metadata,
@@ -662,7 +729,7 @@ impl ZoneBuilder<'_> {
                         Some(node),
                     )?;
                 }
-                self.objects.push((ResourceKind::DaemonSet, daemonset));
+                self.store.seed(ResourceKind::DaemonSet, daemonset);
             }
             _ => self.job(workload, metadata, template, created_at)?,
         }
@@ -705,8 +772,9 @@ impl ZoneBuilder<'_> {
                     {"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": finished, "lastTransitionTime": finished},
                     {"type": "Complete", "status": "True", "lastProbeTime": finished, "lastTransitionTime": finished}]}});
         let name = format!("{}-{}", workload.name, self.rng.name_suffix());
-        self.pod(&job, &name, &[], 0, created_at, None)?;
-        if let Some((_, pod)) = self.objects.last_mut() {
+        let mut pod = self.pod_value(&job, &name, &[], 0, created_at, None)?;
+        {
+            let pod = &mut pod;
             let mut rng = self.rng.clone();
             let host_ip = pod["status"]["hostIP"]
                 .as_str()
@@ -731,11 +799,12 @@ impl ZoneBuilder<'_> {
                 },
             );
         }
-        self.objects.push((ResourceKind::Job, job));
+        self.store.seed(ResourceKind::Pod, pod);
+        self.store.seed(ResourceKind::Job, job);
         Ok(())
     }
 
-    /// A steady-state pod owned by `owner`; placed round-robin unless a node is given.
+    /// Seed a steady-state pod owned by `owner`; placed at random unless a node is given.
     fn pod(
         &mut self,
         owner: &Value,
@@ -745,6 +814,21 @@ impl ZoneBuilder<'_> {
         created_at: Timestamp,
         node: Option<&NodeSlot>,
     ) -> Result<(), DemoError> {
+        let pod = self.pod_value(owner, name, extra_labels, restarts, created_at, node)?;
+        self.store.seed(ResourceKind::Pod, pod);
+        Ok(())
+    }
+
+    /// A steady-state pod owned by `owner`; placed at random unless a node is given.
+    fn pod_value(
+        &mut self,
+        owner: &Value,
+        name: &str,
+        extra_labels: &[(&str, String)],
+        restarts: i64,
+        created_at: Timestamp,
+        node: Option<&NodeSlot>,
+    ) -> Result<Value, DemoError> {
         let node = match node {
             Some(node) => node.clone(),
             None => {
@@ -760,12 +844,10 @@ impl ZoneBuilder<'_> {
         if let Some(hash) = owner["metadata"]["labels"]["pod-template-hash"].as_str() {
             template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
         }
-        let namespace = owner["metadata"]["namespace"].as_str().unwrap_or_default();
         let uid = self.rng.uid();
         let mut pod = new_pod(
             &template,
             name,
-            namespace,
             owner,
             extra_labels,
             &node,
@@ -793,7 +875,83 @@ impl ZoneBuilder<'_> {
                 rng: &mut self.rng,
             },
         );
-        self.objects.push((ResourceKind::Pod, pod));
+        Ok(pod)
+    }
+
+    /// Seed many identical pods of a ReplicaSet quickly: one serialized template per node with
+    /// placeholders, stamped with each pod's name, uid, IP, container id and resourceVersion.
+    fn stamped_pods(
+        &mut self,
+        replica_set: &Value,
+        hash: &str,
+        workload: &WorkloadSeed,
+        created_at: Timestamp,
+    ) -> Result<(), DemoError> {
+        let nodes = self.profile.nodes.clone();
+        let mut stamps = Vec::new();
+        for node in &nodes {
+            let mut pod = self.pod_value(
+                replica_set,
+                SLOT_NAME,
+                &[],
+                workload.restarts,
+                created_at,
+                Some(node),
+            )?;
+            pod["metadata"]["uid"] = json!(SLOT_UID);
+            pod["metadata"]["resourceVersion"] = json!(SLOT_RV);
+            pod["status"]["podIP"] = json!(SLOT_IP);
+            pod["status"]["podIPs"] = json!([{"ip": SLOT_IP}]);
+            for status in pod["status"]["containerStatuses"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+            {
+                status["containerID"] = json!(format!("containerd://{SLOT_CID}"));
+            }
+            let labels: Vec<(String, String)> = pod["metadata"]["labels"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect();
+            let fields = ResourceKind::Pod.field_values(&pod);
+            let bytes =
+                serde_json::to_vec(&pod).map_err(|e| self.source.error(0, e.to_string()))?;
+            stamps.push((Stamp::compile(&bytes), labels, fields));
+        }
+        let namespace = workload.namespace.as_str();
+        for _ in 0..workload.replicas {
+            let index = (self.rng.next_u64() % stamps.len().max(1) as u64) as usize;
+            let Some((stamp, labels, fields)) = stamps.get(index) else {
+                continue;
+            };
+            let name = format!("{}-{hash}-{}", workload.name, self.rng.name_suffix());
+            let uid = self.rng.uid();
+            let ip = self.profile.allocate_pod_ip();
+            let container_id = self.rng.hex64();
+            let fields = fields
+                .iter()
+                .map(|(field, value)| {
+                    (
+                        *field,
+                        if value == SLOT_IP {
+                            ip.clone()
+                        } else {
+                            value.clone()
+                        },
+                    )
+                })
+                .collect();
+            self.store.seed_stamped(
+                ResourceKind::Pod,
+                namespace,
+                &name,
+                labels.clone(),
+                fields,
+                |rv| stamp.render(&[&name, &uid, &ip, &container_id, &rv.to_string()]),
+            );
+        }
         Ok(())
     }
 
@@ -856,10 +1014,10 @@ impl ZoneBuilder<'_> {
         if service_type != "ClusterIP" {
             spec["externalTrafficPolicy"] = json!("Cluster");
         }
-        self.objects.push((ResourceKind::Service, json!({"apiVersion": "v1", "kind": "Service",
+        self.store.seed(ResourceKind::Service, json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": namespace, "uid": uid, "creationTimestamp": created,
                 "labels": selector},
-            "spec": spec, "status": status})));
+            "spec": spec, "status": status}));
         Ok(())
     }
 
@@ -898,7 +1056,7 @@ impl ZoneBuilder<'_> {
         let namespaces: Vec<String> = self.namespaces.iter().cloned().collect();
         for name in namespaces {
             let uid = self.rng.uid();
-            self.objects.push((
+            self.store.seed(
                 ResourceKind::Namespace,
                 json!({
                     "apiVersion": "v1", "kind": "Namespace",
@@ -907,7 +1065,7 @@ impl ZoneBuilder<'_> {
                     "spec": {"finalizers": ["kubernetes"]},
                     "status": {"phase": "Active"},
                 }),
-            ));
+            );
         }
         Ok(())
     }
@@ -923,12 +1081,34 @@ mod tests {
         let contexts: Vec<&str> = seed.zones.iter().map(|z| z.context.as_str()).collect();
         assert_eq!(contexts, ["ge-dev", "ge-staging", "ge-production"]);
         for zone in &seed.zones {
-            let build = build_zone(&seed, zone, 3, SEED_FILE, SEED_TEXT).unwrap();
-            for (kind, object) in build.objects {
-                let name = object["metadata"]["name"].clone();
-                kind.normalise(object)
-                    .unwrap_or_else(|e| panic!("{kind:?} {name}: {e:?}"));
+            let store = Store::new();
+            build_zone(&seed, zone, 40, &store).unwrap();
+            for kind in ResourceKind::ALL {
+                for object in store.list(kind, None, None, None, &|_| true).items {
+                    let value = object.to_value();
+                    assert!(
+                        !object.json.windows(2).any(|w| w == b"@@"),
+                        "unfilled placeholder in {}",
+                        object.name
+                    );
+                    kind.normalise(value)
+                        .unwrap_or_else(|e| panic!("{kind:?} {}: {e:?}", object.name));
+                }
             }
+            let load = store
+                .list(ResourceKind::Pod, Some("ge-load"), None, None, &|_| true)
+                .items;
+            assert_eq!(load.len(), 40);
+            let stamped = load[0].to_value();
+            assert_eq!(stamped["metadata"]["name"], load[0].name.as_str());
+            assert_eq!(
+                stamped["metadata"]["resourceVersion"],
+                load[0].resource_version.to_string()
+            );
+            assert_eq!(
+                load[0].field("status.podIP"),
+                stamped["status"]["podIP"].as_str()
+            );
         }
     }
 

@@ -15,6 +15,11 @@ pub const HISTORY_CAPACITY: usize = 5_000;
 /// How many undelivered events a watcher may fall behind before it is disconnected.
 pub const BROADCAST_CAPACITY: usize = 4_096;
 
+/// A receiver of every store event.
+pub type EventReceiver = broadcast::Receiver<Arc<WatchEvent>>;
+/// Objects of several kinds, tagged with their kind.
+pub type Snapshot = Vec<(ResourceKind, Arc<StoredObject>)>;
+
 /// Namespace and name of an object; the namespace is empty for cluster-scoped objects.
 pub type ObjectKey = (String, String);
 
@@ -401,14 +406,7 @@ impl Store {
     }
 
     /// All objects of the given kinds plus a receiver for every later event, atomically.
-    pub fn snapshot_and_subscribe(
-        &self,
-        kinds: &[ResourceKind],
-    ) -> (
-        Vec<(ResourceKind, Arc<StoredObject>)>,
-        u64,
-        broadcast::Receiver<Arc<WatchEvent>>,
-    ) {
+    pub fn snapshot_and_subscribe(&self, kinds: &[ResourceKind]) -> (Snapshot, u64, EventReceiver) {
         let inner = self.lock();
         let mut objects = Vec::new();
         for kind in kinds {
@@ -423,7 +421,7 @@ impl Store {
     pub fn watch_from(
         &self,
         resource_version: u64,
-    ) -> Result<(Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>), TooOld> {
+    ) -> Result<(Vec<Arc<WatchEvent>>, EventReceiver), TooOld> {
         let inner = self.lock();
         if resource_version < inner.history_floor {
             return Err(TooOld {
@@ -438,6 +436,35 @@ impl Store {
             .cloned()
             .collect();
         Ok((backlog, self.events.subscribe()))
+    }
+
+    /// Insert a pre-rendered object while seeding (no event): `render` gets the object's
+    /// resourceVersion and returns its JSON, which must match the given name and labels.
+    pub fn seed_stamped(
+        &self,
+        kind: ResourceKind,
+        namespace: &str,
+        name: &str,
+        labels: Vec<(String, String)>,
+        fields: Vec<(&'static str, String)>,
+        render: impl FnOnce(u64) -> Vec<u8>,
+    ) {
+        let mut inner = self.lock();
+        inner.resource_version += 1;
+        let resource_version = inner.resource_version;
+        let stored = Arc::new(StoredObject {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            resource_version,
+            labels,
+            fields,
+            json: Bytes::from(render(resource_version)),
+        });
+        inner
+            .objects
+            .entry(kind)
+            .or_default()
+            .insert(stored.key(), stored);
     }
 
     /// Insert an object while seeding: no event, no history.

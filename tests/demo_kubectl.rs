@@ -1,0 +1,365 @@
+//! The demo fleet driven by the real `kubectl` binary, as a newcomer would use it.
+//!
+//! kubectl must be on PATH; set `GE_CONSOLE_SKIP_KUBECTL=1` to skip these tests instead of
+//! failing when it is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use ge_console::demo::{DemoFleet, DemoOptions};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::time::timeout;
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The kubectl binary, or None when the tests are explicitly skipped.
+fn kubectl_binary() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("kubectl"))
+            .find(|candidate| candidate.is_file())
+    });
+    match found {
+        Some(path) => Some(path),
+        None if std::env::var("GE_CONSOLE_SKIP_KUBECTL").as_deref() == Ok("1") => {
+            eprintln!("kubectl not found on PATH; skipped because GE_CONSOLE_SKIP_KUBECTL=1");
+            None
+        }
+        None => panic!(
+            "kubectl is not on PATH: install kubectl (e.g. Debian's kubernetes-client) to run the demo \
+             kubectl tests, or set GE_CONSOLE_SKIP_KUBECTL=1 to skip them"
+        ),
+    }
+}
+
+struct Kubectl {
+    binary: PathBuf,
+    kubeconfig: PathBuf,
+    cache: tempfile::TempDir,
+}
+
+impl Kubectl {
+    fn new(binary: PathBuf, kubeconfig: &Path) -> Kubectl {
+        Kubectl {
+            binary,
+            kubeconfig: kubeconfig.to_path_buf(),
+            cache: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, context: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.cache.path())
+            .arg("--context")
+            .arg(context)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Run to completion; panics with kubectl's output when it fails.
+    async fn run(&self, context: &str, args: &[&str]) -> String {
+        let output = timeout(DEADLINE, self.command(context, args).output())
+            .await
+            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "kubectl {args:?} failed: {stderr}\n{stdout}"
+        );
+        stdout
+    }
+}
+
+async fn start() -> Option<(DemoFleet, Kubectl, tempfile::TempDir)> {
+    let binary = kubectl_binary()?;
+    let state = tempfile::tempdir().unwrap();
+    let fleet = DemoFleet::start(DemoOptions {
+        churn_per_sec: 6.0,
+        state_dir: state.path().to_path_buf(),
+        time_scale: 0.1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let kubectl = Kubectl::new(binary, fleet.kubeconfig_path());
+    Some((fleet, kubectl, state))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_version_shows_the_server_version() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let output = kubectl.run("ge-dev", &["version"]).await;
+    // kubectl >= 1.28 prints "Server Version: v1.34.2+k3s1"; 1.20 prints a version.Info struct.
+    let server = output
+        .lines()
+        .find(|l| l.starts_with("Server Version"))
+        .unwrap_or_else(|| panic!("{output}"));
+    assert!(server.contains("v1.34.2+k3s1"), "{output}");
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_nodes_wide_prints_the_node_columns() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let output = kubectl.run("ge-dev", &["get", "nodes", "-o", "wide"]).await;
+    let header = output.lines().next().unwrap();
+    for column in [
+        "NAME",
+        "STATUS",
+        "ROLES",
+        "AGE",
+        "VERSION",
+        "INTERNAL-IP",
+        "OS-IMAGE",
+        "KERNEL-VERSION",
+        "CONTAINER-RUNTIME",
+    ] {
+        assert!(header.contains(column), "missing {column}: {output}");
+    }
+    let row = output
+        .lines()
+        .find(|l| l.starts_with("ge-dev-1"))
+        .unwrap_or_else(|| panic!("{output}"));
+    for cell in [
+        "Ready",
+        "control-plane",
+        "v1.34.2+k3s1",
+        "192.168.1.40",
+        "containerd://2.1.5-k3s1",
+    ] {
+        assert!(row.contains(cell), "missing {cell}: {row}");
+    }
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_pods_all_namespaces() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let output = kubectl.run("ge-dev", &["get", "pods", "-A"]).await;
+    assert!(
+        output.lines().next().unwrap().starts_with("NAMESPACE"),
+        "{output}"
+    );
+    let executors: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with("ge-agents") && l.contains("ge-executor-"))
+        .collect();
+    assert_eq!(executors.len(), 2, "{output}");
+    assert!(
+        executors
+            .iter()
+            .all(|l| l.contains("1/1") && l.contains("Running")),
+        "{output}"
+    );
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("helm-install-traefik-") && l.contains("Completed")),
+        "{output}"
+    );
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("ge-sandbox-") && l.contains("ContainerCreating")),
+        "{output}"
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_workloads_across_namespaces() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let output = kubectl.run("ge-dev", &["get", "deploy,sts,ds", "-A"]).await;
+    assert!(output.contains("deployment.apps/ge-executor"), "{output}");
+    let executor = output
+        .lines()
+        .find(|l| l.contains("deployment.apps/ge-executor "))
+        .unwrap();
+    assert!(executor.contains("2/2"), "{executor}");
+    assert!(output.contains("statefulset.apps/postgresql"), "{output}");
+    assert!(output.contains("statefulset.apps/redis"), "{output}");
+    assert!(output.contains("daemonset.apps/health-checks"), "{output}");
+    assert!(output.contains("daemonset.apps/svclb-traefik"), "{output}");
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_rollout_restart_then_status_succeeds() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let restarted = kubectl
+        .run(
+            "ge-dev",
+            &[
+                "-n",
+                "ge-agents",
+                "rollout",
+                "restart",
+                "deployment/ge-executor",
+            ],
+        )
+        .await;
+    assert!(restarted.contains("restarted"), "{restarted}");
+    let status = kubectl
+        .run(
+            "ge-dev",
+            &[
+                "-n",
+                "ge-agents",
+                "rollout",
+                "status",
+                "deployment/ge-executor",
+                "--timeout=60s",
+            ],
+        )
+        .await;
+    assert!(status.contains("successfully rolled out"), "{status}");
+    let sts = kubectl
+        .run(
+            "ge-staging",
+            &["-n", "ge-data", "rollout", "restart", "statefulset/redis"],
+        )
+        .await;
+    assert!(sts.contains("restarted"), "{sts}");
+    let status = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "ge-data",
+                "rollout",
+                "status",
+                "statefulset/redis",
+                "--timeout=60s",
+            ],
+        )
+        .await;
+    assert!(
+        status.contains("roll out complete") || status.contains("rolling update complete"),
+        "{status}"
+    );
+    kubectl
+        .run(
+            "ge-production",
+            &[
+                "-n",
+                "ge-monitoring",
+                "rollout",
+                "restart",
+                "daemonset/health-checks",
+            ],
+        )
+        .await;
+    let status = kubectl
+        .run(
+            "ge-production",
+            &[
+                "-n",
+                "ge-monitoring",
+                "rollout",
+                "status",
+                "daemonset/health-checks",
+                "--timeout=60s",
+            ],
+        )
+        .await;
+    assert!(status.contains("successfully rolled out"), "{status}");
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_watch_prints_churn_changes() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let listed = kubectl
+        .run("ge-dev", &["get", "pods", "-A", "--no-headers"])
+        .await;
+    let initial_rows = listed.lines().count();
+    let mut child = kubectl
+        .command("ge-dev", &["get", "pods", "-A", "-w"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Header + the initial rows, then every further row is a watch event (churn relabels pods).
+    let change = timeout(DEADLINE, async {
+        let mut seen = 0;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            seen += 1;
+            if seen > initial_rows + 1 {
+                return line;
+            }
+        }
+        panic!("kubectl get -w ended after {seen} lines");
+    })
+    .await
+    .expect("no watch event printed");
+    assert!(change.starts_with("ge-"), "churn changes GE pods: {change}");
+    child.kill().await.unwrap();
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_reaches_all_three_contexts() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let contexts = kubectl
+        .run("ge-dev", &["config", "get-contexts", "-o", "name"])
+        .await;
+    assert_eq!(
+        contexts.lines().collect::<Vec<_>>(),
+        ["ge-dev", "ge-production", "ge-staging"]
+    );
+    for (context, node, version) in [
+        ("ge-dev", "ge-dev-1", "v1.34.2+k3s1"),
+        ("ge-staging", "ge-staging-default-", "v1.33.5"),
+        ("ge-production", "ge-prod-default-", "v1.33.3"),
+    ] {
+        let nodes = kubectl.run(context, &["get", "nodes"]).await;
+        assert!(
+            nodes.contains(node) && nodes.contains(version),
+            "{context}: {nodes}"
+        );
+        let pods = kubectl
+            .run(context, &["-n", "ge-agents", "get", "pods"])
+            .await;
+        assert!(pods.contains("ge-executor-"), "{context}: {pods}");
+    }
+    let crash = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "pods",
+                "-l",
+                "k8s-app=metrics-server",
+            ],
+        )
+        .await;
+    assert!(crash.contains("CrashLoopBackOff"), "{crash}");
+    fleet.shutdown().await;
+}
