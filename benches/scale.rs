@@ -52,7 +52,12 @@ impl Drop for Fleet {
 fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
     let started = Instant::now();
     let mut child = Command::new(BIN)
-        .args(["demo", "--serve", "--pods-per-zone", &pods_per_zone.to_string()])
+        .args([
+            "demo",
+            "--serve",
+            "--pods-per-zone",
+            &pods_per_zone.to_string(),
+        ])
         .env("GE_CONSOLE_STATE", state)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -78,13 +83,24 @@ fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
 fn snapshot(fleet: &Fleet, state: &Path) -> (Duration, u64) {
     let started = Instant::now();
     let status = Command::new(BIN)
-        .args(["--kubeconfig", &fleet.kubeconfig, "snapshot", "--format", "json", "--timeout", "120"])
+        .args([
+            "--kubeconfig",
+            &fleet.kubeconfig,
+            "snapshot",
+            "--format",
+            "json",
+            "--timeout",
+            "120",
+        ])
         .env("GE_CONSOLE_STATE", state)
         .env("GE_CONSOLE_CONFIG", state.join("none"))
         .stdout(Stdio::null())
         .status()
         .expect("run snapshot");
-    assert!(status.code().is_some_and(|c| c <= 1), "snapshot saw every zone: {status}");
+    assert!(
+        status.code().is_some_and(|c| c <= 1),
+        "snapshot saw every zone: {status}"
+    );
     (started.elapsed(), children_peak_rss_kib())
 }
 
@@ -101,7 +117,17 @@ fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<(u64, u64)> {
         fleet.kubeconfig
     );
     let ok = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &command])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "200",
+            "-y",
+            "50",
+            &command,
+        ])
         .status()
         .ok()?
         .success();
@@ -123,13 +149,20 @@ fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<(u64, u64)> {
                 .args(["display-message", "-p", "-t", &session, "#{pane_pid}"])
                 .output()
                 .ok()
-                .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u32>().ok());
+                .and_then(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .trim()
+                        .parse::<u32>()
+                        .ok()
+                });
             result = Some((elapsed, pid.and_then(rss_kib).unwrap_or(0)));
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &session])
+        .status();
     result
 }
 
@@ -157,7 +190,11 @@ fn main() {
         let tui = console_first_frame(&fleet, state.path());
         println!(
             "{:>14} | {:>10.0?} {:>10} MiB | {:>14.0?} {:>11} MiB | {:>16} {:>10}",
-            if pods == 0 { "default".to_string() } else { pods.to_string() },
+            if pods == 0 {
+                "default".to_string()
+            } else {
+                pods.to_string()
+            },
             fleet.startup,
             fleet_rss / 1024,
             sync,
