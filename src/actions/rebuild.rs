@@ -302,6 +302,15 @@ pub fn start_build(
             }
         }
         let _ = log.flush().await;
+        if cancelled {
+            // A process can close its pipes a moment before the kernel marks it dead: make
+            // sure the whole group is gone before reporting the cancel as done.
+            let deadline = tokio::time::Instant::now() + CANCEL_GRACE;
+            while group_alive(pgid) && tokio::time::Instant::now() < deadline {
+                kill_group(pgid, libc::SIGKILL);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
         let status = if cancelled {
             BuildStatus::Cancelled
         } else {
