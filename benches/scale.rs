@@ -65,7 +65,8 @@ fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
         .expect("start the demo fleet");
     let stdout = child.stdout.take().expect("stdout");
     let mut kubeconfig = None;
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.expect("read fleet output");
         if let Some(path) = line.strip_prefix("kubeconfig: ") {
             kubeconfig = Some(path.to_string());
@@ -73,6 +74,8 @@ fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
         }
     }
     let startup = started.elapsed();
+    // Keep draining its output so the fleet never writes into a closed pipe.
+    std::thread::spawn(move || for _ in lines {});
     Fleet {
         child,
         kubeconfig: kubeconfig.expect("the fleet printed its kubeconfig"),

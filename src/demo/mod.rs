@@ -376,27 +376,29 @@ impl DemoFleet {
 
 /// `ge-console demo --serve`: start the fleet, print how to use it, run until Ctrl-C.
 pub async fn serve(opts: DemoOptions) -> anyhow::Result<()> {
+    use std::io::Write;
     let started = Instant::now();
     let fleet = DemoFleet::start(opts).await?;
     let path = fleet.kubeconfig_path().display().to_string();
-    println!(
-        "GE demo fleet is running (started in {:.0?}).",
+    let mut banner = format!(
+        "GE demo fleet is running (started in {:.0?}).\nkubeconfig: {path}\ncontexts:\n",
         started.elapsed()
     );
-    println!("kubeconfig: {path}");
-    println!("contexts:");
     for context in fleet.contexts() {
-        println!(
-            "  {context:<15} {}",
+        banner.push_str(&format!(
+            "  {context:<15} {}\n",
             fleet.server_url(&context).unwrap_or_default()
-        );
+        ));
     }
-    println!("try:");
-    println!("  kubectl --kubeconfig {path} --context ge-dev get pods -A");
-    println!("  kubectl --kubeconfig {path} --context ge-staging get nodes -o wide");
-    println!("Press Ctrl-C to stop.");
+    banner.push_str(&format!(
+        "try:\n  kubectl --kubeconfig {path} --context ge-dev get pods -A\n  \
+         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\nPress Ctrl-C to stop.\n"
+    ));
+    // A closed stdout (piped into `head`, a reader that went away) must not stop the fleet.
+    let _ = std::io::stdout().write_all(banner.as_bytes());
+    let _ = std::io::stdout().flush();
     tokio::signal::ctrl_c().await?;
-    println!("stopping the demo fleet");
+    let _ = writeln!(std::io::stdout(), "stopping the demo fleet");
     fleet.shutdown().await;
     Ok(())
 }
