@@ -23,8 +23,8 @@ use tokio::task::JoinSet;
 
 use crate::config::{FleetConfig, ZoneConfig};
 use crate::fleet::{
-    FailureCause, FleetEvent, KindStatus, LinkStatus, ObjectChange, ResourceKind, WorkloadKind,
-    ZoneEvent,
+    FailureCause, FleetEvent, KindStatus, LinkStatus, ObjectChange, ResourceKind, StoreChange,
+    WorkloadKind, ZoneEvent,
 };
 use watch::{KindWatch, run_kind_watch};
 
@@ -195,6 +195,11 @@ async fn supervise_zone(
     }
     let served = served_kinds(&client).await;
     let recovered = Arc::new(Notify::new());
+    let ctx = WatchContext {
+        zone: id,
+        tx: tx.clone(),
+        recovered: recovered.clone(),
+    };
     let mut watchers = JoinSet::new();
     for kind in ResourceKind::ALL {
         if !served.as_ref().is_none_or(|s| s.contains(&kind)) {
@@ -203,14 +208,7 @@ async fn supervise_zone(
             }
             continue;
         }
-        spawn_kind(
-            &mut watchers,
-            kind,
-            &client,
-            id,
-            tx.clone(),
-            recovered.clone(),
-        );
+        spawn_kind(&mut watchers, kind, &client, &ctx);
     }
     loop {
         tokio::select! {
@@ -281,99 +279,99 @@ async fn served_kinds(client: &Client) -> Option<Vec<ResourceKind>> {
     )
 }
 
-fn spawn_kind(
-    set: &mut JoinSet<()>,
-    kind: ResourceKind,
-    client: &Client,
+/// What every watcher task of a zone shares.
+#[derive(Clone)]
+struct WatchContext {
     zone: crate::config::ZoneId,
     tx: mpsc::Sender<FleetEvent>,
     recovered: Arc<Notify>,
-) {
+}
+
+impl WatchContext {
+    fn spawn<K, P>(
+        &self,
+        set: &mut JoinSet<()>,
+        kind: ResourceKind,
+        api: Api<K>,
+        project: fn(&K) -> P,
+        wrap: fn(StoreChange<P>) -> ObjectChange,
+    ) where
+        K: kube::Resource
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
+        P: Send + 'static,
+    {
+        let spec = KindWatch {
+            kind,
+            api,
+            project,
+            key: project::key_of,
+            wrap,
+        };
+        set.spawn(run_kind_watch(
+            self.zone,
+            spec,
+            self.tx.clone(),
+            self.recovered.clone(),
+        ));
+    }
+}
+
+fn spawn_kind(set: &mut JoinSet<()>, kind: ResourceKind, client: &Client, ctx: &WatchContext) {
     let c = client.clone();
     match kind {
-        ResourceKind::Nodes => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<Node>::all(c),
-                project: project::node,
-                key: project::key_of,
-                wrap: ObjectChange::Nodes,
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::Namespaces => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<Namespace>::all(c),
-                project: project::namespace,
-                key: project::key_of,
-                wrap: ObjectChange::Namespaces,
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::Pods => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<Pod>::all(c),
-                project: project::pod,
-                key: project::key_of,
-                wrap: ObjectChange::Pods,
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::Deployments => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<Deployment>::all(c),
-                project: project::deployment,
-                key: project::key_of,
-                wrap: |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::StatefulSets => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<StatefulSet>::all(c),
-                project: project::statefulset,
-                key: project::key_of,
-                wrap: |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::DaemonSets => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<DaemonSet>::all(c),
-                project: project::daemonset,
-                key: project::key_of,
-                wrap: |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
-            },
-            tx,
-            recovered,
-        )),
-        ResourceKind::ReplicaSets => set.spawn(run_kind_watch(
-            zone,
-            KindWatch {
-                kind,
-                api: Api::<ReplicaSet>::all(c),
-                project: project::replicaset,
-                key: project::key_of,
-                wrap: ObjectChange::ReplicaSets,
-            },
-            tx,
-            recovered,
-        )),
-    };
+        ResourceKind::Nodes => ctx.spawn(
+            set,
+            kind,
+            Api::<Node>::all(c),
+            project::node,
+            ObjectChange::Nodes,
+        ),
+        ResourceKind::Namespaces => ctx.spawn(
+            set,
+            kind,
+            Api::<Namespace>::all(c),
+            project::namespace,
+            ObjectChange::Namespaces,
+        ),
+        ResourceKind::Pods => ctx.spawn(
+            set,
+            kind,
+            Api::<Pod>::all(c),
+            project::pod,
+            ObjectChange::Pods,
+        ),
+        ResourceKind::Deployments => ctx.spawn(
+            set,
+            kind,
+            Api::<Deployment>::all(c),
+            project::deployment,
+            |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
+        ),
+        ResourceKind::StatefulSets => ctx.spawn(
+            set,
+            kind,
+            Api::<StatefulSet>::all(c),
+            project::statefulset,
+            |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
+        ),
+        ResourceKind::DaemonSets => ctx.spawn(
+            set,
+            kind,
+            Api::<DaemonSet>::all(c),
+            project::daemonset,
+            |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
+        ),
+        ResourceKind::ReplicaSets => ctx.spawn(
+            set,
+            kind,
+            Api::<ReplicaSet>::all(c),
+            project::replicaset,
+            ObjectChange::ReplicaSets,
+        ),
+    }
 }
