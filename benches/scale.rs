@@ -27,6 +27,15 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU time (user + system) a process has used, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command: state(0) ppid(1) ... utime(11) stime(12).
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 fn children_peak_rss_kib() -> u64 {
     // SAFETY: getrusage only fills the struct we pass.
     unsafe {
@@ -107,8 +116,20 @@ fn snapshot(fleet: &Fleet, state: &Path) -> (Duration, u64) {
     (started.elapsed(), children_peak_rss_kib())
 }
 
-/// Runs the console in a tmux pane until its log says the first complete frame was drawn.
-fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<(u64, u64)> {
+/// What the full-screen console measured: first complete frame (ms), RSS then (KiB), and CPU
+/// use while idle afterwards (percent of one core).
+struct ConsoleFigures {
+    first_frame_ms: u64,
+    rss_kib: u64,
+    idle_cpu_percent: f64,
+}
+
+/// How long the idle console is watched for its CPU use.
+const IDLE_WINDOW: Duration = Duration::from_secs(5);
+
+/// Runs the console in a tmux pane until its log says the first complete frame was drawn,
+/// then watches its CPU use while nobody types.
+fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<ConsoleFigures> {
     let session = format!("ge-bench-{}", std::process::id());
     let log = state.join("ge-console.log");
     let _ = std::fs::remove_file(&log);
@@ -158,7 +179,20 @@ fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<(u64, u64)> {
                         .parse::<u32>()
                         .ok()
                 });
-            result = Some((elapsed, pid.and_then(rss_kib).unwrap_or(0)));
+            let rss = pid.and_then(rss_kib).unwrap_or(0);
+            let idle_cpu_percent = pid.map_or(0.0, |pid| {
+                let before = cpu_ticks(pid).unwrap_or(0);
+                std::thread::sleep(IDLE_WINDOW);
+                let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
+                // SAFETY: sysconf has no preconditions.
+                let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+                used as f64 / hz / IDLE_WINDOW.as_secs_f64() * 100.0
+            });
+            result = Some(ConsoleFigures {
+                first_frame_ms: elapsed,
+                rss_kib: rss,
+                idle_cpu_percent,
+            });
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -175,14 +209,15 @@ fn main() {
         return;
     }
     println!(
-        "{:>14} | {:>13} {:>13} | {:>14} {:>15} | {:>16} {:>14}",
+        "{:>14} | {:>13} {:>13} | {:>14} {:>15} | {:>16} {:>10} {:>9}",
         "pods per zone",
         "fleet start",
         "fleet RSS",
         "snapshot sync",
         "snapshot peak",
         "TUI first frame",
-        "TUI RSS"
+        "TUI RSS",
+        "idle CPU"
     );
     for pods in [0usize, 10_000] {
         let state = tempfile::tempdir().expect("temp dir");
@@ -192,7 +227,7 @@ fn main() {
         let (sync, peak) = snapshot(&fleet, state.path());
         let tui = console_first_frame(&fleet, state.path());
         println!(
-            "{:>14} | {:>10.0?} {:>10} MiB | {:>14.0?} {:>11} MiB | {:>16} {:>10}",
+            "{:>14} | {:>10.0?} {:>10} MiB | {:>14.0?} {:>11} MiB | {:>16} {:>10} {:>9}",
             if pods == 0 {
                 "default".to_string()
             } else {
@@ -202,8 +237,12 @@ fn main() {
             fleet_rss / 1024,
             sync,
             peak / 1024,
-            tui.map_or("n/a".into(), |(ms, _)| format!("{ms} ms")),
-            tui.map_or("n/a".into(), |(_, rss)| format!("{} MiB", rss / 1024)),
+            tui.as_ref()
+                .map_or("n/a".into(), |t| format!("{} ms", t.first_frame_ms)),
+            tui.as_ref()
+                .map_or("n/a".into(), |t| format!("{} MiB", t.rss_kib / 1024)),
+            tui.as_ref()
+                .map_or("n/a".into(), |t| format!("{:.1} %", t.idle_cpu_percent)),
         );
     }
 }
