@@ -78,7 +78,7 @@ impl ActionError {
             ErrorClass::Forbidden(message) => ActionError::Forbidden(message),
             ErrorClass::Failed { message, .. } => ActionError::Failed(message),
             ErrorClass::NotServed => ActionError::NotFound(err.to_string()),
-            ErrorClass::Gone => ActionError::Failed(err.to_string()),
+            ErrorClass::Gone | ErrorClass::GoneRestart => ActionError::Failed(err.to_string()),
         }
     }
 }

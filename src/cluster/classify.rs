@@ -9,8 +9,11 @@ use crate::sanitize::clean_owned;
 /// What an error means for a zone or kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// 410: the resourceVersion expired; the watcher relists by itself.
+    /// 410 inside a watch stream: the resourceVersion expired; the watcher relists by itself.
     Gone,
+    /// 410 as the answer to a new watch request: kube-runtime would retry the same expired
+    /// resourceVersion forever, so the watcher must be restarted (which relists).
+    GoneRestart,
     /// 403, with the server's message.
     Forbidden(String),
     /// 404 on a list: the server does not serve this kind.
@@ -58,7 +61,10 @@ pub fn classify_watcher_error(err: &watcher::Error) -> ErrorClass {
     match err {
         watcher::Error::InitialListFailed(e)
         | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => classify_client_error(e),
+        | watcher::Error::WatchFailed(e) => match classify_client_error(e) {
+            ErrorClass::Gone => ErrorClass::GoneRestart,
+            other => other,
+        },
         watcher::Error::WatchError(status) => match status.code {
             410 => ErrorClass::Gone,
             401 => ErrorClass::Failed {
@@ -91,4 +97,47 @@ pub fn short_chain(err: &(dyn std::error::Error + 'static)) -> String {
         current = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::core::Status;
+
+    fn status(code: u16) -> Box<Status> {
+        Box::new(Status::failure("expired", "Expired").with_code(code))
+    }
+
+    #[test]
+    fn a_410_in_the_stream_is_left_to_the_watcher_but_on_a_new_watch_restarts_it() {
+        assert_eq!(
+            classify_watcher_error(&watcher::Error::WatchError(status(410))),
+            ErrorClass::Gone
+        );
+        assert_eq!(
+            classify_watcher_error(&watcher::Error::WatchStartFailed(kube::Error::Api(status(
+                410
+            )))),
+            ErrorClass::GoneRestart
+        );
+    }
+
+    #[test]
+    fn auth_errors_are_classified() {
+        assert!(matches!(
+            classify_client_error(&kube::Error::Api(status(401))),
+            ErrorClass::Failed {
+                cause: FailureCause::Unauthorized,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify_client_error(&kube::Error::Api(status(403))),
+            ErrorClass::Forbidden(_)
+        ));
+        assert_eq!(
+            classify_client_error(&kube::Error::Api(status(404))),
+            ErrorClass::NotServed
+        );
+    }
 }

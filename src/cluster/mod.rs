@@ -15,7 +15,6 @@ use std::time::{Duration, SystemTime};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::DefaultBackoff;
 use kube::{Api, Client, Config};
 use tokio::sync::{Notify, mpsc};
@@ -190,7 +189,8 @@ async fn supervise_zone(
             return;
         }
     };
-    if !read_version_until_ok(&client, &send).await {
+    let mut version: Option<String> = None;
+    if !read_version_until_ok(&client, &send, &mut version).await {
         return;
     }
     let served = served_kinds(&client).await;
@@ -210,21 +210,34 @@ async fn supervise_zone(
         }
         spawn_kind(&mut watchers, kind, &client, &ctx);
     }
+    let mut probe = tokio::time::interval_at(
+        tokio::time::Instant::now() + VERSION_PROBE_INTERVAL,
+        VERSION_PROBE_INTERVAL,
+    );
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = recovered.notified() => {
-                if !read_version_until_ok(&client, &send).await {
-                    return;
-                }
-            }
+            _ = recovered.notified() => {}
+            _ = probe.tick() => {}
             _ = tx.closed() => return,
+        }
+        if !read_version_until_ok(&client, &send, &mut version).await {
+            return;
         }
     }
 }
 
-/// Reads `/version` until it answers, reporting failures with their retry time. Returns false
-/// when the event loop has gone away.
-async fn read_version_until_ok<F, Fut>(client: &Client, send: &F) -> bool
+/// How often a live zone's `/version` is read again: it notices an upgraded server (zones are
+/// watched during staged upgrades) and a revoked credential, which open watches do not report.
+const VERSION_PROBE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Reads `/version` until it answers, reporting failures with their retry time, and the
+/// version when it is new or follows a failure. Returns false when the event loop has gone.
+async fn read_version_until_ok<F, Fut>(
+    client: &Client,
+    send: &F,
+    last_reported: &mut Option<String>,
+) -> bool
 where
     F: Fn(ZoneEvent) -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -233,11 +246,15 @@ where
     loop {
         match client.apiserver_version().await {
             Ok(info) => {
-                backoff.reset();
                 let server_version = crate::sanitize::clean_owned(&info.git_version);
+                if last_reported.as_deref() == Some(server_version.as_str()) {
+                    return true;
+                }
+                *last_reported = Some(server_version.clone());
                 return send(ZoneEvent::Link(LinkStatus::Connected { server_version })).await;
             }
             Err(err) => {
+                *last_reported = None;
                 let delay = backoff.next().unwrap_or(Duration::from_secs(30));
                 let (error, cause) = match classify_client_error(&err) {
                     ErrorClass::Failed { message, cause } => (message, cause),
@@ -245,7 +262,9 @@ where
                         (format!("403 Forbidden: {m}"), FailureCause::Other)
                     }
                     ErrorClass::NotServed => ("/version not found".into(), FailureCause::Other),
-                    ErrorClass::Gone => ("410 Gone".into(), FailureCause::Other),
+                    ErrorClass::Gone | ErrorClass::GoneRestart => {
+                        ("410 Gone".into(), FailureCause::Other)
+                    }
                 };
                 tracing::warn!(error = %error, ?delay, "cannot read server version");
                 let link = LinkStatus::Failed {

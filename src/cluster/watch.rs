@@ -61,6 +61,7 @@ pub async fn run_kind_watch<K, P>(
         let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
         let mut buffer: Vec<P> = Vec::new();
         let mut failure: Option<Duration> = None;
+        let mut restart_now = false;
         while let Some(item) = stream.next().await {
             let (change, next_status) = match item {
                 Ok(Event::Init) => {
@@ -85,6 +86,10 @@ pub async fn run_kind_watch<K, P>(
                     if class == ErrorClass::Gone {
                         tracing::debug!(%zone, kind = kind.plural(), "resourceVersion expired; relisting");
                         (None, Some(KindStatus::Syncing))
+                    } else if class == ErrorClass::GoneRestart {
+                        tracing::debug!(%zone, kind = kind.plural(), "watch refused with 410; restarting the watcher");
+                        restart_now = true;
+                        (None, Some(KindStatus::Syncing))
                     } else {
                         let delay = backoff.next().unwrap_or(Duration::from_secs(30));
                         tracing::warn!(%zone, kind = kind.plural(), error = %err, ?delay, "watch failed");
@@ -100,7 +105,7 @@ pub async fn run_kind_watch<K, P>(
                                 cause,
                                 retry_at: Some(SystemTime::now() + delay),
                             },
-                            ErrorClass::Gone => KindStatus::Syncing,
+                            ErrorClass::Gone | ErrorClass::GoneRestart => KindStatus::Syncing,
                         };
                         failure = Some(delay);
                         (None, Some(next))
@@ -127,11 +132,13 @@ pub async fn run_kind_watch<K, P>(
                     }
                 }
             }
-            if failure.is_some() {
+            if failure.is_some() || restart_now {
                 break;
             }
         }
         drop(stream);
+        // A restart after a refused watch waits too (quietly, still "syncing"), so a server
+        // that keeps refusing cannot make this loop spin.
         let delay = failure.unwrap_or_else(|| backoff.next().unwrap_or(Duration::from_secs(30)));
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
