@@ -78,9 +78,14 @@ KUBE_GIT_MINOR='$minor'
 VF
 }
 
+# What running the planes needs (installed on every start) and what building needs.
+RUN_PKGS=(etcd-server etcd-client openssl socat curl iproute2 procps util-linux coreutils)
+BUILD_PKGS=(golang-go jq rsync make dpkg-dev)
+
 cmd_build() {
-  need_pkgs golang-go jq rsync etcd-server etcd-client openssl make dpkg-dev socat iproute2 procps
+  need_pkgs "${RUN_PKGS[@]}"
   if binaries_cached; then log "binaries cached in $BIN_DIR"; return; fi
+  need_pkgs "${BUILD_PKGS[@]}"
   ensure_deb_src
   local srcroot="$CACHE_DIR/src"
   mkdir -p "$srcroot"
@@ -117,8 +122,13 @@ cmd_build() {
 spawn() { # $1=name (path prefix in a plane dir) $2=log; rest: command
   local name="$1" logf="$2"; shift 2
   printf '%q ' "$@" > "$name.cmd"
-  setsid "$@" </dev/null >>"$logf" 2>&1 &
-  echo $! > "$name.pid"
+  rm -f "$name.pid"
+  # The child writes its own PID before exec'ing the command, so the PID file names the
+  # process itself (and, through setsid, its process group) whether or not setsid forks.
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$name.pid" "$@" </dev/null >>"$logf" 2>&1 &
+  local i
+  for ((i = 0; i < 50; i++)); do [ -s "$name.pid" ] && return; sleep 0.1; done
+  die "$name did not start"
 }
 
 # Stop the process recorded in $1.pid (and its process group): TERM, grace, KILL.
@@ -158,6 +168,7 @@ free_port() {
 # Wait (bounded) until $1 succeeds; $2 = what, $3 = seconds, $4 = pid that must stay alive.
 wait_for() {
   local check="$1" what="$2" secs="$3" pid="${4:-}" i
+  log "waiting for $what"
   for ((i = 0; i < secs * 5; i++)); do
     if eval "$check" >/dev/null 2>&1; then return 0; fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
@@ -310,6 +321,11 @@ write_kubeconfig() {
   chmod 600 "$out"
 }
 
+on_start_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then log "start failed; stopping what was started"; cmd_stop; fi
+}
+
 cmd_start() {
   local n="${1:-2}" i d t0
   [[ "$n" =~ ^[1-8]$ ]] || die "start N: N must be 1..8"
@@ -318,7 +334,7 @@ cmd_start() {
   if [ -f "$RUN_DIR/planes" ]; then log "stopping the previous run in $RUN_DIR"; cmd_stop; fi
   rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
   # Anything started before a failure is stopped again.
-  trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed; stopping what was started"; cmd_stop; fi' EXIT
+  trap on_start_exit EXIT
   echo "$n" > "$RUN_DIR/planes"
   gen_pki; gen_tokens; audit_policy
   for ((i = 0; i < n; i++)); do
@@ -343,13 +359,27 @@ PE
 
 cmd_stop() {
   [ -d "$RUN_DIR" ] || return 0
-  local d name
+  local d name f pid pids=() i alive
   for d in "$RUN_DIR"/plane-*; do
     [ -d "$d" ] || continue
-    for name in scheduler controller-manager apiserver etcd-proxy etcd; do stop_pidfile "$d/$name.pid"; done
+    for name in scheduler controller-manager apiserver etcd-proxy etcd; do
+      f="$d/$name.pid"
+      [ -f "$f" ] || continue
+      pid="$(cat "$f")"; rm -f "$f"
+      [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && pids+=("$pid")
+    done
   done
+  # All at once: TERM every process group, wait out the grace period, KILL what is left.
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = 0; i < GRACE_SECONDS * 10; i++)); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   rm -f "$RUN_DIR/planes"
-  log "stopped everything in $RUN_DIR"
+  log "stopped everything in $RUN_DIR (${#pids[@]} process groups)"
 }
 
 case "${1:-}" in

@@ -182,12 +182,20 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let started = std::time::Instant::now();
     let h = harness();
+    let ready = started.elapsed();
     h.rt.block_on(async {
         tokio::time::timeout(TEST_DEADLINE, body(h))
             .await
             .expect("the test finished within its deadline");
     });
+    eprintln!(
+        "[real-apiserver] {} took {:.1?} (+{:.1?} harness setup)",
+        std::thread::current().name().unwrap_or("test"),
+        started.elapsed() - ready,
+        ready
+    );
 }
 
 fn harness() -> &'static Harness {
