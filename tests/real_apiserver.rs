@@ -1,0 +1,812 @@
+//! The real-apiserver tier: the console's watch, reconnect and rollout logic against real
+//! Kubernetes 1.20 control planes (etcd, kube-apiserver, controller-manager, scheduler)
+//! provisioned on loopback by `tests/real-apiserver/provision.sh`, with a simulated kubelet.
+//!
+//! Every test is `#[ignore]`d so that a plain `cargo test` lists it as ignored; CI runs
+//! `provision.sh start 2` and then `cargo test --test real_apiserver -- --ignored` with
+//! `GE_CONSOLE_REAL_APISERVER` set. With `--ignored` but no reachable server, the tests fail.
+
+#[path = "real_apiserver/harness.rs"]
+mod harness;
+#[path = "real_apiserver/node_agent.rs"]
+mod node_agent;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use ge_console::actions::restart::restart_workload;
+use ge_console::cluster::{self, LoadedKubeconfig};
+use ge_console::fleet::health::{RolloutState, check_pins, rollout_state, workload_pods};
+use ge_console::fleet::report::FleetReport;
+use ge_console::fleet::{
+    FailureCause, Fleet, KindStatus, LinkStatus, ObjectKey, ResourceKind, WorkloadKey,
+    WorkloadKind, ZoneEvent, ZoneModel, ZoneState,
+};
+use harness::{RunDir, VERSIONS, WatchedFleet, fleet_for, run};
+use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::config::{AuthInfo, Context, NamedAuthInfo, NamedContext};
+use serde_json::json;
+
+/// Every zone is live.
+fn all_live(f: &Fleet) -> bool {
+    f.zones.iter().all(|z| z.state() == ZoneState::Live)
+}
+
+fn key(kind: WorkloadKind, namespace: &str, name: &str) -> WorkloadKey {
+    WorkloadKey {
+        kind,
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+/// The seeded fleet is fully there in a zone's model: 3 Ready nodes, kube-system's pods all
+/// ready, and each seeded workload ready with its rollout complete.
+fn zone_seeded(z: &ZoneModel) -> bool {
+    let workloads = [
+        (key(WorkloadKind::Deployment, "kube-system", "coredns"), 2),
+        (key(WorkloadKind::Deployment, "kube-system", "traefik"), 1),
+        (key(WorkloadKind::Deployment, "ge-agents", "ge-executor"), 2),
+        (key(WorkloadKind::Deployment, "ge-system", "ge-api"), 1),
+        (key(WorkloadKind::StatefulSet, "ge-data", "ge-store"), 2),
+        (
+            key(WorkloadKind::DaemonSet, "ge-monitoring", "node-exporter"),
+            3,
+        ),
+    ];
+    z.state() == ZoneState::Live
+        && z.nodes.len() == 3
+        && z.nodes.values().all(|n| n.ready)
+        && workloads.iter().all(|(k, n)| {
+            z.workloads
+                .get(k)
+                .is_some_and(|w| w.ready == *n && rollout_state(w) == RolloutState::Complete)
+                && workload_pods(z, k).iter().filter(|p| p.is_ready()).count() == *n as usize
+        })
+        && z.pods
+            .values()
+            .filter(|p| p.namespace == "kube-system")
+            .all(|p| p.is_ready())
+}
+
+/// What the console's model holds for a zone, as `Kind/namespace/name` lines.
+fn model_objects(z: &ZoneModel) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let line = |kind: &str, k: &ObjectKey| format!("{kind}/{}/{}", k.namespace, k.name);
+    out.extend(z.nodes.keys().map(|k| line("Node", k)));
+    out.extend(z.namespaces.keys().map(|k| line("Namespace", k)));
+    out.extend(z.pods.keys().map(|k| line("Pod", k)));
+    out.extend(z.replicasets.keys().map(|k| line("ReplicaSet", k)));
+    out.extend(
+        z.workloads
+            .keys()
+            .map(|k| format!("{}/{}/{}", k.kind.as_str(), k.namespace, k.name)),
+    );
+    out
+}
+
+/// What `kubectl get` says a zone holds, as `Kind/namespace/name` lines.
+fn kubectl_objects(run: &RunDir, context: &str) -> BTreeSet<String> {
+    run.kubectl(
+        context,
+        &[
+            "get",
+            "nodes,namespaces,pods,replicasets,deployments,statefulsets,daemonsets",
+            "--all-namespaces",
+            "-o",
+            "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}",
+        ],
+    )
+    .lines()
+    .filter(|l| !l.is_empty())
+    .map(str::to_string)
+    .collect()
+}
+
+/// Waits until the model of zone `index` equals `kubectl get` of `context` (the server may
+/// still be settling: each mismatch waits for the model's next events, within the deadline).
+async fn until_model_equals_kubectl(
+    w: &mut WatchedFleet,
+    run: &RunDir,
+    index: usize,
+    context: &str,
+) {
+    let deadline = tokio::time::Instant::now() + harness::DEADLINE;
+    loop {
+        let server = kubectl_objects(run, context);
+        let model = model_objects(&w.fleet.zones[index]);
+        if server == model {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let missing: Vec<_> = server.difference(&model).collect();
+            let stale: Vec<_> = model.difference(&server).collect();
+            panic!(
+                "zone {index}: model differs from kubectl get: missing {missing:?}, stale {stale:?}"
+            );
+        }
+        w.drain_until(tokio::time::Instant::now() + Duration::from_millis(500))
+            .await;
+    }
+}
+
+/// Restarts a plane's apiserver when dropped if a test stopped it and failed before restarting.
+struct ApiserverGuard<'a> {
+    run: &'a RunDir,
+    plane: usize,
+    down: bool,
+}
+
+impl ApiserverGuard<'_> {
+    fn stop(run: &RunDir, plane: usize) -> ApiserverGuard<'_> {
+        run.script(&["stop-apiserver", &plane.to_string()]);
+        ApiserverGuard {
+            run,
+            plane,
+            down: true,
+        }
+    }
+
+    fn start(&mut self) {
+        self.run
+            .script(&["start-apiserver", &self.plane.to_string()]);
+        self.down = false;
+    }
+}
+
+impl Drop for ApiserverGuard<'_> {
+    fn drop(&mut self) {
+        if self.down {
+            self.run
+                .script(&["start-apiserver", &self.plane.to_string()]);
+        }
+    }
+}
+
+/// Restores a plane's etcd link when dropped if a test cut it and failed before restoring.
+struct EtcdLinkGuard<'a> {
+    run: &'a RunDir,
+    plane: usize,
+    cut: bool,
+}
+
+impl EtcdLinkGuard<'_> {
+    fn cut(run: &RunDir, plane: usize) -> EtcdLinkGuard<'_> {
+        run.script(&["cut-etcd", &plane.to_string()]);
+        EtcdLinkGuard {
+            run,
+            plane,
+            cut: true,
+        }
+    }
+
+    fn restore(&mut self) {
+        self.run.script(&["restore-etcd", &self.plane.to_string()]);
+        self.cut = false;
+    }
+}
+
+impl Drop for EtcdLinkGuard<'_> {
+    fn drop(&mut self) {
+        if self.cut {
+            self.run.script(&["restore-etcd", &self.plane.to_string()]);
+        }
+    }
+}
+
+/// Creates a bare pod (no controller) pinned to a node of the plane, and returns its key.
+async fn bare_pod(client: &kube::Client, namespace: &str, name: &str, node: &str) -> ObjectKey {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let _ = pods
+        .delete(name, &DeleteParams::default().grace_period(0))
+        .await;
+    let pod: Pod = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "nodeName": node,
+            "automountServiceAccountToken": false,
+            "containers": [{"name": "probe", "image": "busybox:1.37"}],
+        }
+    }))
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match pods.create(&PostParams::default(), &pod).await {
+            Ok(_) => break,
+            // The previous run's pod may still be on its way out.
+            Err(kube::Error::Api(s)) if s.code == 409 && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("creating pod {namespace}/{name}: {e}"),
+        }
+    }
+    ObjectKey::new(namespace, name)
+}
+
+/// Statuses a kind went through in the events recorded from `from` on, for one zone.
+fn kind_history(w: &WatchedFleet, from: usize, zone: u32, kind: ResourceKind) -> Vec<KindStatus> {
+    w.events[from..]
+        .iter()
+        .filter(|(_, e)| e.zone.0 == zone)
+        .filter_map(|(_, e)| match &e.event {
+            ZoneEvent::Kind(k, s) if *k == kind => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn two_real_zones_converge_and_snapshot_reports_them_live() {
+    run(|h| async move {
+        let run = &h.run;
+        assert!(
+            run.planes.len() >= 2,
+            "this tier needs `provision.sh start 2`"
+        );
+        let config = fleet_for(run, &[(0, "ge-real-0"), (1, "ge-real-1")]);
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("both zones live with the seeded fleet", |f| {
+            f.zones.iter().all(zone_seeded)
+        })
+        .await;
+        for (i, zone) in w.fleet.zones.iter().enumerate() {
+            assert_eq!(zone.server_version.as_deref(), Some(VERSIONS[i % 2]));
+            for kind in ResourceKind::ALL {
+                assert_eq!(
+                    zone.kinds.get(&kind),
+                    Some(&KindStatus::Synced),
+                    "{kind:?} served by 1.20"
+                );
+            }
+            for node in zone.nodes.values() {
+                assert_eq!(node.kubelet_version, VERSIONS[i % 2]);
+                assert_eq!(node.container_runtime, node_agent::CONTAINER_RUNTIME);
+                assert_eq!(node.os_image, node_agent::OS_IMAGE);
+            }
+            assert!(
+                zone.nodes
+                    .values()
+                    .any(|n| n.roles.iter().any(|r| r == "control-plane")),
+                "a control-plane node: {:?}",
+                zone.nodes
+            );
+            let pins = check_pins(zone);
+            assert!(pins.iter().all(|p| p.ok), "pins hold: {pins:?}");
+            assert!(
+                zone.pods
+                    .keys()
+                    .any(|k| k.namespace == "kube-system" && k.name.starts_with("coredns-")),
+                "coredns pods"
+            );
+        }
+        assert_ne!(
+            w.fleet.zones[0].server_version,
+            w.fleet.zones[1].server_version
+        );
+        until_model_equals_kubectl(&mut w, run, 0, "ge-real-0").await;
+        until_model_equals_kubectl(&mut w, run, 1, "ge-real-1").await;
+
+        // The binary's snapshot reports the same, live.
+        let dir = tempfile::tempdir().unwrap();
+        let zones_file = dir.path().join("zones.toml");
+        std::fs::write(
+            &zones_file,
+            harness::zones_toml(&[
+                ("ge-real-0".into(), run.planes[0].version.clone()),
+                ("ge-real-1".into(), run.planes[1].version.clone()),
+            ]),
+        )
+        .unwrap();
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_ge-console"))
+            .arg("--kubeconfig")
+            .arg(&run.kubeconfig)
+            .arg("--config")
+            .arg(&zones_file)
+            .args(["snapshot", "--format", "json", "--timeout", "60"])
+            .env("GE_CONSOLE_CONFIG", dir.path().join("config"))
+            .env("GE_CONSOLE_STATE", dir.path().join("state"))
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let report: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("snapshot JSON parses ({e}): {stdout}"));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "snapshot exits 0 (all live and healthy): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let zones = report["zones"].as_array().expect("zones");
+        assert_eq!(zones.len(), 2);
+        for (i, zone) in zones.iter().enumerate() {
+            assert_eq!(zone["state"], "live", "{zone}");
+            assert_eq!(zone["server_version"], VERSIONS[i % 2]);
+            assert_eq!(zone["failed_checks"], json!([]), "{zone}");
+            assert_eq!(zone["forbidden"], json!([]));
+            let nodes = zone["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), 3);
+            assert!(
+                nodes
+                    .iter()
+                    .all(|n| n["ready"] == true && n["kubelet_version"] == VERSIONS[i % 2])
+            );
+            assert!(zone["system_pods"]["total"].as_u64().unwrap() >= 3);
+            assert_eq!(zone["system_pods"]["total"], zone["system_pods"]["ready"]);
+            let agents = zone["namespaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["name"] == "ge-agents")
+                .expect("ge-agents namespace");
+            let executor = agents["workloads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|w| w["name"] == "ge-executor")
+                .expect("ge-executor");
+            assert_eq!(executor["ready"], 2);
+            assert_eq!(executor["rollout"]["state"], "complete");
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn rollout_restart_completes_and_a_killed_pod_is_replaced() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0")]);
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("zone live with the seeded fleet", |f| {
+            zone_seeded(&f.zones[0])
+        })
+        .await;
+        let target = key(WorkloadKind::Deployment, "ge-agents", "ge-executor");
+        let old_pods: BTreeSet<String> = workload_pods(&w.fleet.zones[0], &target)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        assert_eq!(old_pods.len(), 2, "{old_pods:?}");
+
+        let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        let receipt = restart_workload(&client, &target)
+            .await
+            .expect("restart accepted");
+        w.until(
+            "the restart's rollout to complete on the new ReplicaSet",
+            |f| {
+                let z = &f.zones[0];
+                let Some(d) = z.workloads.get(&target) else {
+                    return false;
+                };
+                if d.restarted_at.as_deref() != Some(receipt.restarted_at.as_str())
+                    || d.observed_generation < receipt.generation
+                    || rollout_state(d) != RolloutState::Complete
+                {
+                    return false;
+                }
+                let newest = z
+                    .replicasets
+                    .values()
+                    .filter(|rs| {
+                        rs.namespace == target.namespace
+                            && rs.owner.as_ref().is_some_and(|o| o.name == target.name)
+                    })
+                    .max_by_key(|rs| rs.revision);
+                let Some(newest) = newest else { return false };
+                let pods = workload_pods(z, &target);
+                pods.len() == 2
+                    && pods
+                        .iter()
+                        .all(|p| p.is_ready() && p.template_hash == newest.template_hash)
+                    && pods.iter().all(|p| !old_pods.contains(&p.name))
+            },
+        )
+        .await;
+        let d = &w.fleet.zones[0].workloads[&target];
+        assert_eq!((d.desired, d.updated, d.ready, d.available), (2, 2, 2, 2));
+
+        // A pod killed on the server is replaced, and the model follows.
+        let victim = workload_pods(&w.fleet.zones[0], &target)[0].name.clone();
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &target.namespace);
+        pods.delete(&victim, &DeleteParams::default())
+            .await
+            .unwrap();
+        w.until("the killed pod gone and a replacement ready", |f| {
+            let z = &f.zones[0];
+            let pods = workload_pods(z, &target);
+            !z.pods
+                .contains_key(&ObjectKey::new(&target.namespace, &victim))
+                && pods.len() == 2
+                && pods.iter().all(|p| p.is_ready())
+        })
+        .await;
+        until_model_equals_kubectl(&mut w, run, 0, "ge-real-0").await;
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn a_stopped_apiserver_reconnects_and_nothing_stale_remains() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0"), (1, "ge-real-1")]);
+        let client = cluster::zone_client(&config.zones[1], &h.kubeconfig)
+            .await
+            .unwrap();
+        let probe = bare_pod(&client, "ge-data", "outage-probe", "z2-agent-0").await;
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("both live, the probe pod running in staging", |f| {
+            all_live(f) && f.zones[1].pods.get(&probe).is_some_and(|p| p.is_ready())
+        })
+        .await;
+        let mark = w.events.len();
+
+        let mut apiserver = ApiserverGuard::stop(run, 1);
+        w.until("staging reconnecting", |f| {
+            f.zones[1].state() == ZoneState::Reconnecting
+        })
+        .await;
+        let staging = &w.fleet.zones[1];
+        assert!(staging.error().is_some(), "the last error is shown");
+        assert!(staging.retry_at().is_some(), "the next retry time is known");
+        assert!(
+            staging.pods.contains_key(&probe),
+            "last known objects stay while reconnecting"
+        );
+        assert_eq!(w.fleet.zones[0].state(), ZoneState::Live);
+
+        // While the apiserver is down, the pod goes away in the store itself: the console
+        // cannot see a delete event for it, only a relist can drop it.
+        let deleted = run.etcdctl(1, &["del", "/registry/pods/ge-data/outage-probe"]);
+        assert_eq!(deleted.trim(), "1", "the probe pod's key was in etcd");
+        apiserver.start();
+
+        w.until("staging live again without the probe pod", |f| {
+            f.zones[1].state() == ZoneState::Live && !f.zones[1].pods.contains_key(&probe)
+        })
+        .await;
+        until_model_equals_kubectl(&mut w, run, 1, "ge-real-1").await;
+        until_model_equals_kubectl(&mut w, run, 0, "ge-real-0").await;
+        let dev_trouble: Vec<_> = w.events[mark..]
+            .iter()
+            .filter(|(_, e)| e.zone == config.zones[0].id)
+            .filter(|(_, e)| {
+                matches!(
+                    e.event,
+                    ZoneEvent::Kind(_, KindStatus::Failed { .. })
+                        | ZoneEvent::Link(LinkStatus::Failed { .. })
+                )
+            })
+            .collect();
+        assert!(dev_trouble.is_empty(), "dev stayed live: {dev_trouble:?}");
+        assert_eq!(w.fleet.zones[0].state(), ZoneState::Live);
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn compaction_past_the_watch_gives_410_and_the_console_relists() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(1, "ge-real-1")]);
+        let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        let probe = bare_pod(&client, "ge-data", "compaction-probe", "z2-agent-1").await;
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("zone live with the probe pod running", |f| {
+            all_live(f) && f.zones[0].pods.get(&probe).is_some_and(|p| p.is_ready())
+        })
+        .await;
+        let mark = w.events.len();
+
+        // Cut the apiserver off etcd, delete the probe in etcd, write once more and compact
+        // at the newest revision: every watch the apiserver had open on etcd is now older than
+        // the compaction. When the link comes back, the apiserver's watch cache gets
+        // ErrCompacted, relists from etcd and ends its client watches; the console's watcher
+        // resumes at its last resourceVersion, which the cache no longer has: 410 Gone.
+        let mut link = EtcdLinkGuard::cut(run, 1);
+        let deleted = run.etcdctl(1, &["del", "/registry/pods/ge-data/compaction-probe"]);
+        assert_eq!(deleted.trim(), "1", "the probe pod's key was in etcd");
+        let put = run.etcdctl(
+            1,
+            &[
+                "put",
+                "/ge-console-test/compaction-marker",
+                "x",
+                "-w",
+                "json",
+            ],
+        );
+        let revision =
+            serde_json::from_str::<serde_json::Value>(&put).unwrap()["header"]["revision"]
+                .as_u64()
+                .expect("etcd revision");
+        let compacted = run.etcdctl(1, &["compact", &revision.to_string()]);
+        assert!(compacted.contains("compacted revision"), "{compacted}");
+        link.restore();
+
+        w.until("the probe pod gone after the relist", |f| {
+            f.zones[0].state() == ZoneState::Live && !f.zones[0].pods.contains_key(&probe)
+        })
+        .await;
+        let pods = kind_history(&w, mark, config.zones[0].id.0, ResourceKind::Pods);
+        assert!(
+            pods.contains(&KindStatus::Syncing),
+            "pods relisted after the 410: {pods:?}"
+        );
+        assert!(
+            !pods.iter().any(|s| matches!(s, KindStatus::Failed { .. })),
+            "a 410 is a relist, not a failure: {pods:?}"
+        );
+        until_model_equals_kubectl(&mut w, run, 0, "ge-real-1").await;
+        let _ = run.etcdctl(1, &["del", "/ge-console-test/compaction-marker"]);
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn a_namespace_only_token_shows_forbidden_kinds_and_the_rest_live() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0-reader")]);
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("the reader's zone live", all_live).await;
+        let z = &w.fleet.zones[0];
+        let forbidden: BTreeSet<ResourceKind> =
+            z.forbidden_kinds().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            forbidden,
+            BTreeSet::from([
+                ResourceKind::Pods,
+                ResourceKind::Deployments,
+                ResourceKind::StatefulSets,
+                ResourceKind::DaemonSets,
+                ResourceKind::ReplicaSets,
+            ]),
+            "the namespaced kinds are forbidden cluster-wide: {:?}",
+            z.kinds
+        );
+        for (kind, message) in z.forbidden_kinds() {
+            assert!(message.contains("ge-reader"), "{kind:?}: {message}");
+        }
+        assert_eq!(z.kinds[&ResourceKind::Nodes], KindStatus::Synced);
+        assert_eq!(z.kinds[&ResourceKind::Namespaces], KindStatus::Synced);
+        assert_eq!(z.nodes.len(), 3);
+        assert!(z.namespaces.contains_key(&ObjectKey::cluster("ge-agents")));
+        assert_eq!(z.server_version.as_deref(), Some(VERSIONS[0]));
+        assert!(z.pods.is_empty() && z.workloads.is_empty());
+        let report = FleetReport::of(&w.fleet);
+        let kinds: Vec<_> = report.zones[0]
+            .forbidden
+            .iter()
+            .map(|f| f.kind.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "pods",
+                "deployments",
+                "statefulsets",
+                "daemonsets",
+                "replicasets"
+            ]
+        );
+    });
+}
+
+/// Kubeconfig = the run's, plus a context `name` on plane 0 whose token is read from `token`.
+fn with_token_context(
+    base: &LoadedKubeconfig,
+    name: &str,
+    token: &std::path::Path,
+) -> LoadedKubeconfig {
+    let mut k = base.clone();
+    k.kubeconfig.auth_infos.push(NamedAuthInfo {
+        name: name.into(),
+        auth_info: Some(AuthInfo {
+            token_file: Some(token.display().to_string()),
+            ..AuthInfo::default()
+        }),
+        ..NamedAuthInfo::default()
+    });
+    k.kubeconfig.contexts.push(NamedContext {
+        name: name.into(),
+        context: Some(Context {
+            cluster: "ge-real-0".into(),
+            user: Some(name.into()),
+            ..Context::default()
+        }),
+        ..NamedContext::default()
+    });
+    k
+}
+
+/// Failed events per kind (and the link) within `window` of each one's first failure.
+fn failures_per_source(w: &WatchedFleet, from: usize, window: Duration) -> BTreeMap<String, usize> {
+    let mut first: BTreeMap<String, tokio::time::Instant> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (at, e) in &w.events[from..] {
+        let source = match &e.event {
+            ZoneEvent::Kind(
+                k,
+                KindStatus::Failed {
+                    cause: FailureCause::Unauthorized,
+                    ..
+                },
+            ) => format!("{k:?}"),
+            ZoneEvent::Link(LinkStatus::Failed {
+                cause: FailureCause::Unauthorized,
+                ..
+            }) => "link".into(),
+            _ => continue,
+        };
+        let start = *first.entry(source.clone()).or_insert(*at);
+        if *at <= start + window {
+            *counts.entry(source).or_default() += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn a_revoked_token_is_unauthorized_without_a_busy_retry_loop() {
+    run(|h| async move {
+        let run = &h.run;
+        let admin_config = fleet_for(run, &[(0, "ge-real-0")]);
+        let admin = cluster::zone_client(&admin_config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        // A ServiceAccount whose token the console uses; deleting its token Secret revokes it
+        // (the apiserver looks the Secret up on every request).
+        let sa_name = "ge-console-revocable";
+        let sas: Api<ServiceAccount> = Api::namespaced(admin.clone(), "ge-system");
+        let crbs: Api<ClusterRoleBinding> = Api::all(admin.clone());
+        let _ = sas.delete(sa_name, &DeleteParams::default()).await;
+        let _ = crbs.delete(sa_name, &DeleteParams::default()).await;
+        let sa: ServiceAccount = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": sa_name, "namespace": "ge-system"},
+        }))
+        .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while let Err(e) = sas.create(&PostParams::default(), &sa).await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "creating the ServiceAccount: {e}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let crb: ClusterRoleBinding = serde_json::from_value(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": sa_name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "ge-console-read"},
+            "subjects": [{"kind": "ServiceAccount", "name": sa_name, "namespace": "ge-system"}],
+        }))
+        .unwrap();
+        crbs.create(&PostParams::default(), &crb).await.unwrap();
+        let secrets: Api<Secret> = Api::namespaced(admin.clone(), "ge-system");
+        let (secret_name, token) = loop {
+            let sa = sas.get(sa_name).await.unwrap();
+            if let Some(name) = sa
+                .secrets
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|r| r.name)
+            {
+                let secret = secrets.get(&name).await.unwrap();
+                if let Some(token) = secret.data.and_then(|d| d.get("token").cloned()) {
+                    break (name, String::from_utf8(token.0).unwrap());
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the token controller made no token"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let token_file = dir.path().join("token");
+        std::fs::write(&token_file, &token).unwrap();
+        let kubeconfig = with_token_context(&h.kubeconfig, "ge-real-0-revocable", &token_file);
+        let config = fleet_for(run, &[(0, "ge-real-0-revocable")]);
+
+        // Live with the token first.
+        let mut w = WatchedFleet::start(&config, &kubeconfig);
+        w.until("the zone live with the ServiceAccount token", all_live)
+            .await;
+
+        // Revoke, and wait until the server refuses the token.
+        secrets
+            .delete(&secret_name, &DeleteParams::default())
+            .await
+            .unwrap();
+        let probe = cluster::zone_client(&config.zones[0], &kubeconfig)
+            .await
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match Api::<k8s_openapi::api::core::v1::Namespace>::all(probe.clone())
+                .list(&Default::default())
+                .await
+            {
+                Err(kube::Error::Api(s)) if s.code == 401 => break,
+                other => {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "token still accepted: {other:?}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        // Open watches were authenticated when they started and live on until they end; a
+        // restart of the apiserver ends them as a watch timeout or a dropped connection would.
+        let mut apiserver = ApiserverGuard::stop(run, 0);
+        apiserver.start();
+        w.until("the live console's zone unauthorized", |f| {
+            f.zones[0].state() == ZoneState::Unauthorized
+        })
+        .await;
+        drop(w);
+
+        // A console started with the revoked token: unauthorized at once, and its retries
+        // follow the exponential backoff (800 ms doubling, jittered up to 2x, max 30 s): at most
+        // 4 attempts per watcher in 10 s, where a busy loop would make hundreds.
+        let mut w = WatchedFleet::start(&config, &kubeconfig);
+        let started = tokio::time::Instant::now();
+        let started_wall = jiff::Timestamp::now();
+        w.until("a fresh console unauthorized", |f| {
+            f.zones[0].state() == ZoneState::Unauthorized
+        })
+        .await;
+        let window = Duration::from_secs(10);
+        w.drain_until(started + window + Duration::from_secs(2))
+            .await;
+        assert_eq!(w.fleet.zones[0].state(), ZoneState::Unauthorized);
+        let counts = failures_per_source(&w, 0, window);
+        assert!(!counts.is_empty(), "401s were reported: {}", w.describe());
+        for (source, n) in &counts {
+            assert!(
+                *n <= 4,
+                "{source}: {n} attempts in {window:?}: a busy retry loop ({counts:?})"
+            );
+        }
+        let total: usize = counts.values().sum();
+        eprintln!("401 attempts per source in {window:?}: {counts:?} (total {total})");
+        // The server's side of it: the 401s its audit log recorded in the same window.
+        let audit = std::fs::read_to_string(run.dir.join("plane-0/audit.log")).unwrap();
+        let window_end = started_wall + window;
+        let refused = audit
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["responseStatus"]["code"] == 401)
+            .filter_map(|e| {
+                e["requestReceivedTimestamp"]
+                    .as_str()?
+                    .parse::<jiff::Timestamp>()
+                    .ok()
+            })
+            .filter(|t| *t >= started_wall && *t <= window_end)
+            .count();
+        eprintln!("401s in the apiserver's audit log in that window: {refused}");
+        assert!(
+            (1..=total + 1).contains(&refused),
+            "the apiserver refused {refused} requests in {window:?}, the console reported {total}"
+        );
+        let error = w.fleet.zones[0].error().unwrap_or_default();
+        assert!(error.contains("401"), "the error names the 401: {error}");
+
+        let _ = crbs.delete(sa_name, &DeleteParams::default()).await;
+        let _ = sas.delete(sa_name, &DeleteParams::default()).await;
+    });
+}
