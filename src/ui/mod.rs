@@ -22,6 +22,7 @@ pub mod mouse;
 pub mod overview;
 pub mod status;
 pub mod theme;
+pub mod user_files;
 pub mod widgets;
 pub mod workload_view;
 pub mod zone_view;
