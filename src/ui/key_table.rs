@@ -99,12 +99,12 @@ mod tests {
             markdown_table(&map),
             "| Mode | Keys | Action | What it does |\n|---|---|---|---|\n\
              | Lists (`list`) | `g g` `home` | `first` | Select the first row |\n\
-             | Typing a filter (`filter`) | `\\|` `` ` `` | `clear_filter` | Clear the filter |\n"
+             | Typing a filter or a command (`filter`) | `\\|` `` ` `` | `clear_filter` | Clear the filter |\n"
         );
         assert_eq!(
             text_table(&map),
             "Lists [list]\n  g g, home  first             Select the first row\n\n\
-             Typing a filter [filter]\n  |, `       clear_filter      Clear the filter\n"
+             Typing a filter or a command [filter]\n  |, `       clear_filter      Clear the filter\n"
         );
     }
 

@@ -109,7 +109,7 @@ impl Mode {
             Mode::List => "Lists",
             Mode::Dialog => "Dialogs",
             Mode::Log => "Log view",
-            Mode::Filter => "Typing a filter",
+            Mode::Filter => "Typing a filter or a command",
         }
     }
 
@@ -715,7 +715,7 @@ fn suggestion(name: &str) -> String {
 }
 
 /// Levenshtein distance between two short names.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -762,8 +762,8 @@ fn check_conflicts(
                 continue;
             }
             let where_earlier = match earlier_span {
-                Some(s) => format!("line {}", line_column(source.text, s.start).0),
-                None => base.to_string(),
+                Some(s) => format!("on line {}", line_column(source.text, s.start).0),
+                None => format!("in {base}"),
             };
             let fix = if earlier_span.is_none() {
                 format!(
@@ -776,7 +776,7 @@ fn check_conflicts(
             };
             let message = if clash {
                 format!(
-                    "key {:?} is bound twice in mode {} (to {earlier_action} on {where_earlier}, \
+                    "key {:?} is bound twice in mode {} (to {earlier_action} {where_earlier}, \
                      and to {action}){fix}",
                     later.to_string(),
                     mode.name()
@@ -789,7 +789,7 @@ fn check_conflicts(
                 };
                 format!(
                     "in mode {}, key {:?} ({short_action}) is the start of {:?} \
-                     ({long_action}; {where_earlier}), so one of them could never be used{fix}",
+                     ({long_action}, {where_earlier}), so one of them could never be used{fix}",
                     mode.name(),
                     short.to_string(),
                     long.to_string()
@@ -964,7 +964,7 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "user.toml:2:9: key \"q\" is bound twice in mode overview (to quit on base keymap \
+            "user.toml:2:9: key \"q\" is bound twice in mode overview (to quit in base keymap \
              default, and to help); to take it over, add \"q\" to unbind in [overview]"
         );
         let err = changes("extends = \"vim\"\n[list]\nselect_down = [\"g\"]\n")
@@ -973,7 +973,7 @@ mod tests {
         assert_eq!(
             err,
             "user.toml:3:16: in mode list, key \"g\" (select_down) is the start of \"g g\" \
-             (first; base keymap vim), so one of them could never be used; to take it over, add \
+             (first, in base keymap vim), so one of them could never be used; to take it over, add \
              \"g g\" to unbind in [list]"
         );
         let err = changes("[overview]\nunbind = [\"x\"]\n")
@@ -1158,7 +1158,7 @@ mod tests {
         let text = err.to_string();
         assert_eq!(
             text,
-            "my.toml:3:18: in mode list, key \"g\" (last) is the start of \"g g\" (first; line 2), \
+            "my.toml:3:18: in mode list, key \"g\" (last) is the start of \"g g\" (first, on line 2), \
              so one of them could never be used"
         );
     }

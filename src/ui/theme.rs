@@ -11,6 +11,7 @@ use ratatui::style::{Color, Modifier, Style};
 use toml::{Spanned, Value};
 
 use super::color_depth::ColorDepth;
+use super::keymap::edit_distance;
 use crate::config::line_column;
 
 /// The built-in theme, also the reference for the file format.
@@ -292,10 +293,17 @@ impl Theme {
                 error_at(
                     name.span(),
                     Some(name.get_ref()),
-                    format!(
-                        "unknown role; the roles are {}",
-                        Role::ALL.map(Role::name).join(", ")
-                    ),
+                    match Role::ALL
+                        .into_iter()
+                        .min_by_key(|r| edit_distance(name.get_ref(), r.name()))
+                        .filter(|r| edit_distance(name.get_ref(), r.name()) <= 3)
+                    {
+                        Some(close) => format!("unknown role; did you mean {:?}?", close.name()),
+                        None => format!(
+                            "unknown role; the roles are {}",
+                            Role::ALL.map(Role::name).join(", ")
+                        ),
+                    },
                 )
             })?;
             let style = parse_style(value.get_ref())
