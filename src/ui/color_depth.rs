@@ -203,7 +203,7 @@ fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> i64 {
     let dr = i64::from(a.0) - i64::from(b.0);
     let dg = i64::from(a.1) - i64::from(b.1);
     let db = i64::from(a.2) - i64::from(b.2);
-    ((512 + mean_red) * dr * dr >> 8) + 4 * dg * dg + ((767 - mean_red) * db * db >> 8)
+    (((512 + mean_red) * dr * dr) >> 8) + 4 * dg * dg + (((767 - mean_red) * db * db) >> 8)
 }
 
 #[cfg(test)]

@@ -148,3 +148,77 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod ui_tests {
+    use std::path::Path;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
+    use crate::ui::{Clock, Keymap, Theme, UiOptions, ViewKind};
+
+    fn vim_ui() -> (Ui, Fleet) {
+        let fleet = Fleet::new(&parse_zones(DEFAULT_ZONES_TOML, Path::new("zones")).unwrap());
+        let options = UiOptions {
+            read_only: false,
+            keymap_name: "vim".into(),
+        };
+        let keymap = Keymap::shipped("vim").unwrap();
+        (Ui::new(keymap, Theme::default_theme(), options), fleet)
+    }
+
+    fn type_keys(ui: &mut Ui, fleet: &Fleet, keys: &str) -> UiOutcome {
+        let mut outcome = UiOutcome::Nothing;
+        for c in keys.chars() {
+            let code = if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            outcome = ui.handle_key(KeyEvent::new(code, KeyModifiers::NONE), fleet);
+        }
+        outcome
+    }
+
+    fn bottom_line(ui: &mut Ui, fleet: &Fleet) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| ui.draw(frame, fleet, &[], &Clock::now()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..100).map(|x| buffer[(x, 29)].symbol()).collect()
+    }
+
+    #[test]
+    fn the_command_line_jumps_to_zones_and_quits() {
+        let (mut ui, fleet) = vim_ui();
+        type_keys(&mut ui, &fleet, ":pro");
+        assert_eq!(ui.command_line.as_deref(), Some("pro"));
+        assert!(bottom_line(&mut ui, &fleet).starts_with(":pro▏"));
+        type_keys(&mut ui, &fleet, "d\n");
+        assert_eq!((ui.view(), ui.focused_zone()), (ViewKind::Overview, 2));
+        // From the zone view, a zone's name opens that zone's view.
+        type_keys(&mut ui, &fleet, "\n:dev\n");
+        assert_eq!((ui.view(), ui.focused_zone()), (ViewKind::Zone, 0));
+        // A wrong command is said in the bottom bar until the next key.
+        type_keys(&mut ui, &fleet, ":wq\n");
+        let line = bottom_line(&mut ui, &fleet);
+        assert!(line.contains("unknown command :wq"), "{line}");
+        assert_eq!(type_keys(&mut ui, &fleet, "x"), UiOutcome::Redraw);
+        assert!(!bottom_line(&mut ui, &fleet).contains("unknown command"));
+        // Backspace on an empty line closes it, esc too.
+        type_keys(&mut ui, &fleet, ":");
+        ui.handle_key(
+            KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+            &fleet,
+        );
+        assert!(ui.command_line.is_none());
+        type_keys(&mut ui, &fleet, ":help\n");
+        assert!(ui.help_visible());
+        assert_eq!(type_keys(&mut ui, &fleet, ":q\n"), UiOutcome::Quit);
+    }
+}
