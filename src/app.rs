@@ -2,18 +2,24 @@
 //! with `tokio::select!`; the screen is drawn only when something changed, at most ~30 times a
 //! second, so an idle console uses next to no CPU.
 
-use std::io;
+use std::io::{self, Stdout};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute, queue, terminal};
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::{Frame, Terminal};
 use tokio::sync::mpsc;
 
 use crate::cluster::{self, LoadedKubeconfig};
 use crate::config::FleetConfig;
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, ZoneState};
+use crate::ui::backend::ColorDepthBackend;
+use crate::ui::color_depth::ColorDepth;
 use crate::ui::{Clock, Keymap, Theme, Ui, UiOptions, UiOutcome};
 
 /// The shortest time between two frames (~30 frames per second).
@@ -28,24 +34,73 @@ pub struct ConsoleSetup {
     pub keymap: Keymap,
     pub theme: Theme,
     pub options: UiOptions,
+    /// How colours are written (the theme is already mapped to it).
+    pub color_depth: ColorDepth,
+    /// Capture the mouse (`--mouse`); off, the terminal and tmux keep it.
+    pub mouse: bool,
 }
 
 /// Owns the terminal while the console runs and gives it back on drop, whatever happened
-/// (ratatui's init also installs a panic hook that restores it).
+/// (a panic hook restores it too). Each frame is one synchronized update, so a terminal (or
+/// tmux, for every client watching) shows whole frames only; ratatui sends only the cells that
+/// changed, and clears the screen only when the size changed.
 struct TerminalGuard {
-    terminal: DefaultTerminal,
+    terminal: Terminal<ColorDepthBackend<Stdout>>,
+    mouse: bool,
 }
 
 impl TerminalGuard {
-    fn enter() -> io::Result<Self> {
-        let terminal = ratatui::try_init()?;
-        Ok(TerminalGuard { terminal })
+    fn enter(depth: ColorDepth, mouse: bool) -> io::Result<Self> {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal(mouse);
+            hook(info);
+        }));
+        terminal::enable_raw_mode()?;
+        let mut stdout = io::stdout();
+        execute!(stdout, EnterAlternateScreen)?;
+        if mouse {
+            execute!(stdout, EnableMouseCapture)?;
+        }
+        let terminal = Terminal::new(ColorDepthBackend::new(stdout, depth))?;
+        Ok(TerminalGuard { terminal, mouse })
+    }
+
+    /// Draws one frame inside a synchronized update.
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+        queue!(
+            self.terminal.backend_mut().writer_mut(),
+            BeginSynchronizedUpdate
+        )?;
+        let drawn = self.terminal.draw(render).map(drop);
+        let ended = execute!(
+            self.terminal.backend_mut().writer_mut(),
+            EndSynchronizedUpdate
+        );
+        drawn.and(ended)
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal(self.mouse);
+    }
+}
+
+/// Gives the terminal back: mouse released, cursor shown, main screen, cooked mode.
+fn restore_terminal(mouse: bool) {
+    let mut stdout = io::stdout();
+    if mouse {
+        let _ = execute!(stdout, DisableMouseCapture);
+    }
+    let _ = execute!(
+        stdout,
+        EndSynchronizedUpdate,
+        cursor::Show,
+        LeaveAlternateScreen
+    );
+    if let Err(e) = terminal::disable_raw_mode() {
+        eprintln!("ge-console: cannot restore the terminal: {e}");
     }
 }
 
@@ -58,7 +113,7 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     let mut summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
     let mut ui = Ui::new(setup.keymap, setup.theme, setup.options);
 
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter(setup.color_depth, setup.mouse)?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -80,9 +135,7 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 instant: Instant::now(),
                 wall: jiff::Timestamp::now(),
             };
-            guard
-                .terminal
-                .draw(|frame| ui.draw(frame, &fleet, &summaries, &clock))?;
+            guard.draw(|frame| ui.draw(frame, &fleet, &summaries, &clock))?;
             last_draw = Some(Instant::now());
             screen_dirty = false;
             if !first_complete_frame_logged
@@ -102,6 +155,11 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                         UiOutcome::Quit => break,
                         UiOutcome::Redraw => screen_dirty = true,
                         UiOutcome::Nothing => {}
+                    }
+                }
+                Some(Ok(Event::Mouse(mouse))) => {
+                    if ui.handle_mouse(mouse, &fleet) == UiOutcome::Redraw {
+                        screen_dirty = true;
                     }
                 }
                 Some(Ok(Event::Resize(..))) => screen_dirty = true,

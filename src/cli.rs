@@ -34,6 +34,26 @@ pub struct GlobalArgs {
     /// Log level for the log file in the state dir (error, warn, info, debug, trace).
     #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
+    /// Keymap: shipped (default, vim), <config dir>/keymaps/NAME.toml, or a file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME|PATH",
+        env = "GE_CONSOLE_KEYMAP"
+    )]
+    pub keymap: Option<String>,
+    /// Theme: shipped (default, light, high-contrast, basic16), <config dir>/themes/NAME.toml,
+    /// or a file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME|PATH",
+        env = "GE_CONSOLE_THEME"
+    )]
+    pub theme: Option<String>,
+    /// Mouse support: the wheel scrolls, a click focuses a zone (off: tmux keeps the mouse).
+    #[arg(long, global = true)]
+    pub mouse: bool,
 }
 
 /// What to run; the full-screen console when none is given.
@@ -55,6 +75,16 @@ pub enum Command {
     ///
     /// Exit status as for restart; a failed build exits 1 and restarts nothing.
     Rebuild(RebuildArgs),
+    /// Print the active keymap's keys (see --keymap), as the help overlay lists them.
+    Keys(KeysArgs),
+}
+
+/// `keys` flags.
+#[derive(Debug, Clone, Args)]
+pub struct KeysArgs {
+    /// Print the Markdown table README.md carries between its keys markers.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// `restart` arguments.

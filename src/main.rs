@@ -8,12 +8,15 @@ use clap::Parser;
 
 use ge_console::actions::audit::AuditLog;
 use ge_console::app::{ConsoleSetup, run_console};
-use ge_console::cli::{Cli, Command, DemoArgs, GlobalArgs, SnapshotArgs, SnapshotFormat};
+use ge_console::cli::{Cli, Command, DemoArgs, GlobalArgs, KeysArgs, SnapshotArgs, SnapshotFormat};
 use ge_console::cluster::{self, LoadedKubeconfig};
 use ge_console::commands::{self, RebuildRequest, RestartRequest};
 use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig};
 use ge_console::demo::{DemoFleet, DemoOptions};
 use ge_console::fleet::WorkloadKey;
+use ge_console::ui::color_depth::ColorDepth;
+use ge_console::ui::key_table;
+use ge_console::ui::user_files::{Chosen, load_keymap, load_theme};
 use ge_console::ui::{Keymap, Theme, UiOptions};
 use ge_console::{logging, snapshot};
 
@@ -46,13 +49,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cli.global;
     match cli.command {
         None => {
+            let look = load_look(&global, &dirs)?;
             let fleet = load_fleet(&global, &dirs)?;
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
-            let setup = console_setup(&global, fleet, kubeconfig)?;
+            let setup = console_setup(&global, fleet, kubeconfig, look);
             let log = logging::init(&dirs.state, &global.log_level)?;
-            tracing::info!(log = %log.display(), "console starting");
+            tracing::info!(log = %log.display(), depth = %setup.color_depth, "console starting");
             run_console(setup).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -65,6 +69,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_snapshot(&fleet, &kubeconfig, &args).await
         }
         Some(Command::Demo(args)) => run_demo(&global, &dirs, args).await,
+        Some(Command::Keys(args)) => print_keys(&global, &dirs, &args),
         Some(Command::Restart(args)) => {
             let fleet = load_fleet(&global, &dirs)?;
             let zone = fleet.find(&args.zone).ok_or_else(|| {
@@ -152,21 +157,50 @@ fn check_overrides_exist(global: &GlobalArgs, kubeconfig: &LoadedKubeconfig) -> 
     Ok(())
 }
 
+/// The keymap and theme chosen with `--keymap`/`--theme`, read and checked before anything
+/// starts, so a broken file ends in a message naming file and line, not a half-drawn screen.
+struct Look {
+    keymap: Chosen<Keymap>,
+    theme: Chosen<Theme>,
+}
+
+fn load_look(global: &GlobalArgs, dirs: &Dirs) -> anyhow::Result<Look> {
+    Ok(Look {
+        keymap: load_keymap(global.keymap.as_deref(), &dirs.config)?,
+        theme: load_theme(global.theme.as_deref(), &dirs.config)?,
+    })
+}
+
 fn console_setup(
     global: &GlobalArgs,
     fleet: FleetConfig,
     kubeconfig: LoadedKubeconfig,
-) -> anyhow::Result<ConsoleSetup> {
-    Ok(ConsoleSetup {
+    look: Look,
+) -> ConsoleSetup {
+    let color_depth = ColorDepth::from_env();
+    ConsoleSetup {
         fleet,
         kubeconfig,
-        keymap: Keymap::default_map(),
-        theme: Theme::default_theme(),
+        keymap: look.keymap.value,
+        theme: look.theme.value.for_depth(color_depth),
         options: UiOptions {
             read_only: global.read_only,
-            keymap_name: "default".into(),
+            keymap_name: look.keymap.name,
         },
-    })
+        color_depth,
+        mouse: global.mouse,
+    }
+}
+
+/// `ge-console keys`: the active keymap as text, or as README's Markdown table.
+fn print_keys(global: &GlobalArgs, dirs: &Dirs, args: &KeysArgs) -> anyhow::Result<ExitCode> {
+    let keymap = load_keymap(global.keymap.as_deref(), &dirs.config)?.value;
+    if args.markdown {
+        print!("{}", key_table::markdown_table(&keymap));
+    } else {
+        print!("{}", key_table::text_table(&keymap));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_snapshot(
@@ -184,6 +218,11 @@ async fn run_snapshot(
 }
 
 async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let look = if args.serve {
+        None
+    } else {
+        Some(load_look(global, dirs)?)
+    };
     let options = DemoOptions {
         pods_per_zone: args.pods_per_zone,
         churn_per_sec: args.churn,
@@ -191,11 +230,11 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         state_dir: dirs.state.clone(),
         ..DemoOptions::default()
     };
-    if args.serve {
+    let Some(look) = look else {
         logging::init(&dirs.state, &global.log_level)?;
         ge_console::demo::serve(options).await?;
         return Ok(ExitCode::SUCCESS);
-    }
+    };
     // The demo always uses the built-in zones: their contexts are the ones the demo serves.
     let mut fleet =
         config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in zones>"))?;
@@ -205,8 +244,8 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     let log = logging::init(&dirs.state, &global.log_level)?;
     let demo = DemoFleet::start(options).await?;
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
-    let setup = console_setup(global, fleet, kubeconfig)?;
-    tracing::info!(log = %log.display(), "demo console starting");
+    let setup = console_setup(global, fleet, kubeconfig, look);
+    tracing::info!(log = %log.display(), depth = %setup.color_depth, "demo console starting");
     let result = run_console(setup).await;
     demo.shutdown().await;
     result?;

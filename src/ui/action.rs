@@ -37,11 +37,17 @@ pub enum Action {
     ClearFilter,
     /// Delete the last character of the filter being typed.
     DeleteChar,
+    /// Move the selection half a page up (vim's ctrl-u).
+    HalfPageUp,
+    /// Move the selection half a page down (vim's ctrl-d).
+    HalfPageDown,
+    /// Open the `:` command line (quit, help, jump to a zone by name or id).
+    CommandLine,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -52,12 +58,15 @@ impl Action {
         Action::SelectDown,
         Action::PageUp,
         Action::PageDown,
+        Action::HalfPageUp,
+        Action::HalfPageDown,
         Action::First,
         Action::Last,
         Action::Filter,
         Action::ApplyFilter,
         Action::ClearFilter,
         Action::DeleteChar,
+        Action::CommandLine,
     ];
 
     /// The snake_case name used in keymap files.
@@ -79,6 +88,9 @@ impl Action {
             Action::ApplyFilter => "apply_filter",
             Action::ClearFilter => "clear_filter",
             Action::DeleteChar => "delete_char",
+            Action::HalfPageUp => "half_page_up",
+            Action::HalfPageDown => "half_page_down",
+            Action::CommandLine => "command_line",
         }
     }
 
@@ -106,6 +118,9 @@ impl Action {
             Action::ApplyFilter => "Keep the filter",
             Action::ClearFilter => "Clear the filter",
             Action::DeleteChar => "Delete the last character",
+            Action::HalfPageUp => "Move half a page up",
+            Action::HalfPageDown => "Move half a page down",
+            Action::CommandLine => "Command line: q, help, or a zone's name or id",
         }
     }
 }

@@ -10,13 +10,19 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod backend;
+pub mod color_depth;
+pub mod command_line;
 pub mod filter;
 pub mod help;
+pub mod key_table;
 pub mod keymap;
 pub mod list;
+pub mod mouse;
 pub mod overview;
 pub mod status;
 pub mod theme;
+pub mod user_files;
 pub mod widgets;
 pub mod workload_view;
 pub mod zone_view;
@@ -144,6 +150,9 @@ pub struct Ui {
     editing_filter: bool,
     pending: Vec<KeyChord>,
     page_rows: usize,
+    command_line: Option<String>,
+    notice: Option<String>,
+    zone_hits: Vec<(Rect, usize)>,
 }
 
 impl Ui {
@@ -161,6 +170,9 @@ impl Ui {
             editing_filter: false,
             pending: Vec::new(),
             page_rows: 10,
+            command_line: None,
+            notice: None,
+            zone_hits: Vec::new(),
         }
     }
 
@@ -219,7 +231,7 @@ impl Ui {
 
     /// The modes whose bindings apply now, first match wins.
     pub fn active_modes(&self) -> &'static [Mode] {
-        if self.editing_filter {
+        if self.editing_filter || self.command_line.is_some() {
             &[Mode::Filter]
         } else if self.stack.is_empty() {
             &[Mode::Overview, Mode::List, Mode::Global]
@@ -235,7 +247,11 @@ impl Ui {
         }
         self.clamp_to(fleet);
         self.settle_selection(fleet);
-        let outcome = self.resolve_key(KeyChord::from_event(&key), fleet);
+        let had_notice = self.notice.take().is_some();
+        let outcome = match self.resolve_key(KeyChord::from_event(&key), fleet) {
+            UiOutcome::Nothing if had_notice => UiOutcome::Redraw,
+            outcome => outcome,
+        };
         if outcome == UiOutcome::Redraw {
             self.settle_selection(fleet);
         }
@@ -271,7 +287,7 @@ impl Ui {
             }
             KeyResolution::Unbound => {
                 self.pending.clear();
-                let typed = self.editing_filter && self.type_into_filter(chord);
+                let typed = self.type_into_filter(chord);
                 if typed || had_pending {
                     UiOutcome::Redraw
                 } else {
@@ -288,7 +304,13 @@ impl Ui {
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
-                self.filter_mut().push(c);
+                if let Some(line) = &mut self.command_line {
+                    line.push(c);
+                } else if self.editing_filter {
+                    self.filter_mut().push(c);
+                } else {
+                    return false;
+                }
                 true
             }
             _ => false,
@@ -349,6 +371,12 @@ impl Ui {
         if action == Action::Quit {
             return UiOutcome::Quit;
         }
+        if self.command_line.is_some() {
+            return self.command_line_action(action, fleet);
+        }
+        if action == Action::CommandLine {
+            return self.open_command_line();
+        }
         if action == Action::Help {
             self.help_scroll = match self.help_scroll {
                 Some(_) => None,
@@ -367,6 +395,8 @@ impl Ui {
                 Action::SelectDown => scroll.saturating_add(1),
                 Action::PageUp => scroll.saturating_sub(page),
                 Action::PageDown => scroll.saturating_add(page),
+                Action::HalfPageUp => scroll.saturating_sub(page.div_ceil(2)),
+                Action::HalfPageDown => scroll.saturating_add(page.div_ceil(2)),
                 Action::First => 0,
                 Action::Last => usize::MAX / 2,
                 _ => return UiOutcome::Nothing,
@@ -374,7 +404,7 @@ impl Ui {
             return UiOutcome::Redraw;
         }
         let changed = match action {
-            Action::Quit | Action::Help => false,
+            Action::Quit | Action::Help | Action::CommandLine => false,
             Action::Back => self.back(),
             Action::Open => self.open(fleet),
             Action::FocusNextZone | Action::FocusPrevZone => {
@@ -394,6 +424,12 @@ impl Ui {
             Action::SelectDown => self.move_selection(fleet, Move::Down),
             Action::PageUp => self.move_selection(fleet, Move::PageUp(self.page_rows)),
             Action::PageDown => self.move_selection(fleet, Move::PageDown(self.page_rows)),
+            Action::HalfPageUp => {
+                self.move_selection(fleet, Move::PageUp(self.page_rows.div_ceil(2)))
+            }
+            Action::HalfPageDown => {
+                self.move_selection(fleet, Move::PageDown(self.page_rows.div_ceil(2)))
+            }
             Action::First => self.move_selection(fleet, Move::First),
             Action::Last => self.move_selection(fleet, Move::Last),
             Action::Filter => {
@@ -525,6 +561,7 @@ impl Ui {
             );
             return;
         }
+        self.zone_hits.clear();
         let theme = &self.theme;
         self.page_rows = match self.stack.last_mut() {
             None => {
@@ -536,7 +573,9 @@ impl Ui {
                     theme,
                     clock,
                 };
-                overview::draw(buf, body, &input, &mut self.overview_lists)
+                let page = overview::draw(buf, body, &input, &mut self.overview_lists);
+                self.zone_hits = mouse::zone_hit_areas(buf, body, fleet.zones.len());
+                page
             }
             Some(SubView::Zone { zone, list }) => {
                 zone_view::draw(buf, body, &fleet.zones[*zone], list, theme, clock)
@@ -618,6 +657,15 @@ impl Ui {
         let key_style = theme.style(Role::Title);
         let label_style = theme.style(Role::Muted);
         let modes = self.active_modes();
+        if let Some(command) = &self.command_line {
+            let prompt = Line::from(vec![
+                Span::styled(":", key_style),
+                Span::styled(format!("{command}▏"), theme.style(Role::Text)),
+            ]);
+            let line = widgets::fit_line(prompt, usize::from(row.width));
+            buf.set_line(row.x, row.y, &line, row.width);
+            return;
+        }
         let hints: &[(Action, &str)] = if self.editing_filter {
             &[
                 (Action::ApplyFilter, "keep"),
@@ -655,6 +703,12 @@ impl Ui {
             }
         };
         let mut right: Vec<Span> = Vec::new();
+        if let Some(notice) = &self.notice {
+            right.push(Span::styled(
+                format!("{notice} "),
+                theme.style(Role::Warning),
+            ));
+        }
         if !self.pending.is_empty() {
             let keys: Vec<String> = self.pending.iter().map(ToString::to_string).collect();
             right.push(Span::styled(format!("{} … ", keys.join(" ")), key_style));

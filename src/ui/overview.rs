@@ -176,7 +176,7 @@ fn summary<'a>(input: &OverviewInput<'a>, i: usize) -> Cow<'a, ZoneSummary> {
     }
 }
 
-fn grid_cell(area: Rect, columns: usize, rows: usize, i: usize) -> Rect {
+pub(crate) fn grid_cell(area: Rect, columns: usize, rows: usize, i: usize) -> Rect {
     let (row, column) = (i / columns, i % columns);
     let split = |total: u16, parts: usize, index: usize| {
         let total = usize::from(total);

@@ -1,4 +1,7 @@
-//! Themes: a style per named [`Role`], read from TOML (`themes/default.toml` is built in).
+//! Themes: a style per named [`Role`], read from TOML. Four are shipped (`default`, `light`,
+//! `high-contrast`, `basic16`); a user theme lists only the roles it changes over one of them.
+//! [`Theme::for_depth`] maps a theme down to the terminal's colour depth, and to bold, reverse
+//! and underline when `NO_COLOR` asks for no colour.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -7,10 +10,29 @@ use std::path::{Path, PathBuf};
 use ratatui::style::{Color, Modifier, Style};
 use toml::{Spanned, Value};
 
+use super::color_depth::ColorDepth;
+use super::keymap::edit_distance;
 use crate::config::line_column;
 
 /// The built-in theme, also the reference for the file format.
 pub const DEFAULT_THEME_TOML: &str = include_str!("../../themes/default.toml");
+/// The theme used when none is chosen.
+pub const DEFAULT_THEME_NAME: &str = "default";
+/// The themes compiled into ge-console, by name; the first is the default.
+pub const SHIPPED_THEMES: [(&str, &str); 4] = [
+    (DEFAULT_THEME_NAME, DEFAULT_THEME_TOML),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("basic16", include_str!("../../themes/basic16.toml")),
+];
+
+/// The names of the shipped themes, default first.
+pub fn shipped_theme_names() -> Vec<&'static str> {
+    SHIPPED_THEMES.iter().map(|(name, _)| *name).collect()
+}
 
 /// What a piece of the screen means, which decides how it looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -92,6 +114,26 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.name() == name)
     }
 
+    /// What carries the role on a monochrome screen (`NO_COLOR`), added to the theme's own
+    /// modifiers: reverse for the selection, badges and production, bold for other headers,
+    /// titles, the focused border and errors, underline for warnings.
+    pub fn monochrome_cue(self) -> Modifier {
+        match self {
+            Role::Selection
+            | Role::BadgeReadOnly
+            | Role::BadgeProtected
+            | Role::HeaderProduction => Modifier::REVERSED | Modifier::BOLD,
+            Role::BorderFocused
+            | Role::Title
+            | Role::Error
+            | Role::HeaderDevelopment
+            | Role::HeaderStaging
+            | Role::HeaderOther => Modifier::BOLD,
+            Role::Warning => Modifier::UNDERLINED,
+            Role::Text | Role::Muted | Role::Border | Role::Ok => Modifier::empty(),
+        }
+    }
+
     /// The header role for a zone's environment.
     pub fn header_for(environment: &str) -> Role {
         match environment.to_ascii_lowercase().as_str() {
@@ -128,8 +170,17 @@ pub struct ThemeError {
 impl Theme {
     /// The built-in theme (`themes/default.toml`).
     pub fn default_theme() -> Theme {
-        Theme::parse_over(DEFAULT_THEME_TOML, Path::new("<built-in theme>"), None)
-            .expect("the built-in theme is checked by a unit test")
+        Theme::shipped(DEFAULT_THEME_NAME).expect("the shipped themes are checked by a test")
+    }
+
+    /// A theme shipped with ge-console by name, or `None` for other names.
+    pub fn shipped(name: &str) -> Option<Theme> {
+        let (_, text) = SHIPPED_THEMES.iter().find(|(n, _)| *n == name)?;
+        let path = PathBuf::from(format!("<built-in theme {name}>"));
+        Some(
+            Theme::parse_over(text, &path, None)
+                .unwrap_or_else(|e| panic!("shipped theme {name} is broken: {e}")),
+        )
     }
 
     /// A theme without any colour or modifier: what a monochrome terminal shows.
@@ -139,9 +190,55 @@ impl Theme {
         }
     }
 
-    /// Parses a theme file; roles it leaves out keep their default style.
+    /// Parses a theme file; roles it leaves out keep their style in the theme it `extends`, else
+    /// in the default theme.
     pub fn parse(text: &str, path: &Path) -> Result<Theme, ThemeError> {
-        Theme::parse_over(text, path, Some(Theme::default_theme()))
+        Theme::parse_changes(text, path, DEFAULT_THEME_NAME)
+    }
+
+    /// Parses a user theme that lists only the roles it changes over a shipped theme: the one it
+    /// names with `extends`, else `implicit_base`.
+    pub fn parse_changes(
+        text: &str,
+        path: &Path,
+        implicit_base: &str,
+    ) -> Result<Theme, ThemeError> {
+        let base = Theme::shipped(implicit_base).unwrap_or_else(Theme::default_theme);
+        Theme::parse_over(text, path, Some(base))
+    }
+
+    /// This theme as a terminal of `depth` can show it: colours mapped down to the nearest it
+    /// has; with [`ColorDepth::Monochrome`] no colour at all, each role keeping its modifiers
+    /// plus its [`Role::monochrome_cue`].
+    pub fn for_depth(&self, depth: ColorDepth) -> Theme {
+        let styles = self
+            .styles
+            .iter()
+            .map(|(role, style)| {
+                let mut adapted = *style;
+                if depth == ColorDepth::Monochrome {
+                    adapted.fg = None;
+                    adapted.bg = None;
+                    adapted.underline_color = None;
+                    adapted = adapted.add_modifier(role.monochrome_cue());
+                } else {
+                    adapted.fg = style.fg.map(|c| depth.adapt(c));
+                    adapted.bg = style.bg.map(|c| depth.adapt(c));
+                    adapted.underline_color = style.underline_color.map(|c| depth.adapt(c));
+                }
+                (*role, adapted)
+            })
+            .collect();
+        Theme { styles }
+    }
+
+    /// Every colour the theme uses, foreground and background, for checks.
+    pub fn colors(&self) -> Vec<Color> {
+        self.styles
+            .values()
+            .flat_map(|s| [s.fg, s.bg])
+            .flatten()
+            .collect()
     }
 
     fn parse_over(text: &str, path: &Path, base: Option<Theme>) -> Result<Theme, ThemeError> {
@@ -162,16 +259,51 @@ impl Theme {
                 e.message().trim().replace('\n', " "),
             )
         })?;
+        let mut base = base;
+        if let Some((_, value)) = raw.iter().find(|(name, _)| name.get_ref() == "extends") {
+            let Value::String(name) = value.get_ref() else {
+                return Err(error_at(
+                    value.span(),
+                    None,
+                    format!(
+                        "extends must name a shipped theme ({})",
+                        shipped_theme_names().join(", ")
+                    ),
+                ));
+            };
+            base = Some(Theme::shipped(name).ok_or_else(|| {
+                error_at(
+                    value.span(),
+                    None,
+                    format!(
+                        "unknown base theme {name:?}; the shipped themes are {}",
+                        shipped_theme_names().join(", ")
+                    ),
+                )
+            })?);
+        }
         let mut styles = base.map(|t| t.styles).unwrap_or_default();
-        for (name, value) in raw {
+        let mut entries: Vec<_> = raw.into_iter().collect();
+        entries.sort_by_key(|(name, _)| name.span().start);
+        for (name, value) in entries {
+            if name.get_ref() == "extends" {
+                continue;
+            }
             let role = Role::from_name(name.get_ref()).ok_or_else(|| {
                 error_at(
                     name.span(),
                     Some(name.get_ref()),
-                    format!(
-                        "unknown role; the roles are {}",
-                        Role::ALL.map(Role::name).join(", ")
-                    ),
+                    match Role::ALL
+                        .into_iter()
+                        .min_by_key(|r| edit_distance(name.get_ref(), r.name()))
+                        .filter(|r| edit_distance(name.get_ref(), r.name()) <= 3)
+                    {
+                        Some(close) => format!("unknown role; did you mean {:?}?", close.name()),
+                        None => format!(
+                            "unknown role; the roles are {}",
+                            Role::ALL.map(Role::name).join(", ")
+                        ),
+                    },
                 )
             })?;
             let style = parse_style(value.get_ref())
@@ -179,7 +311,11 @@ impl Theme {
             styles.insert(role, style);
         }
         if let Some(missing) = Role::ALL.into_iter().find(|r| !styles.contains_key(r)) {
-            return Err(error_at(0..0, Some(missing.name()), "missing".into()));
+            return Err(error_at(
+                0..0,
+                Some(missing.name()),
+                "missing; a complete theme sets every role".into(),
+            ));
         }
         Ok(Theme { styles })
     }
@@ -295,14 +431,88 @@ mod tests {
     }
 
     #[test]
-    fn built_in_theme_sets_every_role_and_production_is_loud() {
-        let text = DEFAULT_THEME_TOML;
-        let theme = Theme::parse_over(text, Path::new("x"), None).unwrap();
-        let prod = theme.style(Role::HeaderProduction);
-        assert_eq!(prod.bg, Some(Color::Red));
-        assert!(prod.add_modifier.contains(Modifier::BOLD));
-        assert_ne!(prod, theme.style(Role::HeaderStaging));
-        assert_ne!(prod, theme.style(Role::HeaderDevelopment));
+    fn shipped_themes_set_every_role_and_production_is_loud_at_every_depth() {
+        let depths = [
+            ColorDepth::TrueColor,
+            ColorDepth::Indexed256,
+            ColorDepth::Ansi16,
+            ColorDepth::Monochrome,
+        ];
+        for (name, text) in SHIPPED_THEMES {
+            let full = Theme::parse_over(text, Path::new(name), None).unwrap();
+            for depth in depths {
+                let theme = full.for_depth(depth);
+                let prod = theme.style(Role::HeaderProduction);
+                let others = [
+                    Role::HeaderStaging,
+                    Role::HeaderDevelopment,
+                    Role::HeaderOther,
+                ];
+                for other in others {
+                    assert_ne!(prod, theme.style(other), "{name} {depth}: {other:?}");
+                }
+                assert!(prod.add_modifier.contains(Modifier::BOLD), "{name} {depth}");
+                if depth == ColorDepth::Monochrome {
+                    assert!(theme.colors().is_empty(), "{name}");
+                    assert!(prod.add_modifier.contains(Modifier::REVERSED), "{name}");
+                } else {
+                    let red = [Color::Red, Color::LightRed];
+                    let bg = prod.bg.unwrap();
+                    if depth == ColorDepth::Ansi16 {
+                        assert!(red.contains(&bg), "{name}: production on {bg:?}");
+                    }
+                }
+                assert!(
+                    theme.style(Role::Selection) != theme.style(Role::Text),
+                    "{name} {depth}: selection must show"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn basic16_uses_only_the_16_ansi_colours_and_default_is_truecolor() {
+        let basic = Theme::shipped("basic16").unwrap();
+        for color in basic.colors() {
+            assert!(
+                color == Color::Reset || crate::ui::color_depth::ANSI_16.contains(&color),
+                "{color:?}"
+            );
+        }
+        assert_eq!(basic.for_depth(ColorDepth::Ansi16), basic);
+        let default = Theme::default_theme();
+        assert!(default.colors().iter().any(|c| matches!(c, Color::Rgb(..))));
+        let mapped = default.for_depth(ColorDepth::Indexed256);
+        assert!(mapped.colors().iter().all(|c| !matches!(c, Color::Rgb(..))));
+        let mapped = default.for_depth(ColorDepth::Ansi16);
+        assert!(
+            mapped
+                .colors()
+                .iter()
+                .all(|c| !matches!(c, Color::Rgb(..) | Color::Indexed(_)))
+        );
+        assert_eq!(mapped.style(Role::Ok).fg, Some(Color::Green));
+        assert_eq!(mapped.style(Role::HeaderStaging).bg, Some(Color::Yellow));
+        assert_eq!(mapped.style(Role::HeaderProduction).bg, Some(Color::Red));
+    }
+
+    #[test]
+    fn user_themes_extend_a_shipped_theme() {
+        let theme = parse("extends = \"light\"\nok = \"blue\"\n").unwrap();
+        assert_eq!(theme.style(Role::Ok).fg, Some(Color::Blue));
+        let light = Theme::shipped("light").unwrap();
+        assert_eq!(theme.style(Role::Error), light.style(Role::Error));
+        let theme = Theme::parse_changes("ok = \"blue\"\n", Path::new("t"), "basic16").unwrap();
+        assert_eq!(
+            theme.style(Role::Title),
+            Theme::shipped("basic16").unwrap().style(Role::Title)
+        );
+        let err = parse("extends = \"solarized\"\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.toml:1:11: unknown base theme \"solarized\"; the shipped themes are default, light, \
+             high-contrast, basic16"
+        );
     }
 
     #[test]
