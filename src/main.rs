@@ -50,7 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
-            let setup = console_setup(&global, fleet, kubeconfig)?;
+            let setup = console_setup(&global, &dirs, fleet, kubeconfig)?;
             let log = logging::init(&dirs.state, &global.log_level)?;
             tracing::info!(log = %log.display(), "console starting");
             run_console(setup).await?;
@@ -154,12 +154,14 @@ fn check_overrides_exist(global: &GlobalArgs, kubeconfig: &LoadedKubeconfig) -> 
 
 fn console_setup(
     global: &GlobalArgs,
+    dirs: &Dirs,
     fleet: FleetConfig,
     kubeconfig: LoadedKubeconfig,
 ) -> anyhow::Result<ConsoleSetup> {
     Ok(ConsoleSetup {
         fleet,
         kubeconfig,
+        state_dir: dirs.state.clone(),
         keymap: Keymap::default_map(),
         theme: Theme::default_theme(),
         options: UiOptions {
@@ -199,13 +201,27 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     // The demo always uses the built-in zones: their contexts are the ones the demo serves.
     let mut fleet =
         config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in zones>"))?;
+    // An explicit --config still decides what the action keys run (its [rebuild] and
+    // [redeploy] sections), so the redeploy flow can be tried on the demo with a real script.
+    if let Some(path) = &global.config {
+        let file = config::load_fleet_config(Some(path), dirs)?;
+        let zone = file.redeploy.zone.as_deref().unwrap_or_default();
+        if fleet.find(zone).is_none() {
+            anyhow::bail!(
+                "{}: redeploy zone {zone:?} is not one of the demo's zones (dev, staging, production)",
+                path.display()
+            );
+        }
+        fleet.rebuild = file.rebuild;
+        fleet.redeploy = file.redeploy;
+    }
     fleet
         .apply_overrides(&global.zones)
         .map_err(anyhow::Error::msg)?;
     let log = logging::init(&dirs.state, &global.log_level)?;
     let demo = DemoFleet::start(options).await?;
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
-    let setup = console_setup(global, fleet, kubeconfig)?;
+    let setup = console_setup(global, dirs, fleet, kubeconfig)?;
     tracing::info!(log = %log.display(), "demo console starting");
     let result = run_console(setup).await;
     demo.shutdown().await;

@@ -35,13 +35,31 @@ pub enum Action {
     ApplyFilter,
     /// Clear the filter and return to the list.
     ClearFilter,
-    /// Delete the last character of the filter being typed.
+    /// Delete the last character of the filter (or of the name typed in a dialog).
     DeleteChar,
+    /// Rollout-restart the selected Deployment, StatefulSet or DaemonSet (asks first).
+    Restart,
+    /// Rebuild the image, then restart the redeploy target (asks once).
+    Redeploy,
+    /// Run the build command only (asks first).
+    Rebuild,
+    /// Stop the running build and its whole process group.
+    CancelBuild,
+    /// Open the workload view of the redeploy target (ge-executor) in its zone.
+    GoToRedeployTarget,
+    /// Show or hide the build log pane.
+    ToggleBuildLog,
+    /// Show or hide the pane of recent actions (the audit log).
+    ToggleActions,
+    /// Accept the open dialog.
+    Confirm,
+    /// Close the open dialog without doing anything.
+    Cancel,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 25] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -58,6 +76,15 @@ impl Action {
         Action::ApplyFilter,
         Action::ClearFilter,
         Action::DeleteChar,
+        Action::Restart,
+        Action::GoToRedeployTarget,
+        Action::Redeploy,
+        Action::Rebuild,
+        Action::CancelBuild,
+        Action::ToggleBuildLog,
+        Action::ToggleActions,
+        Action::Confirm,
+        Action::Cancel,
     ];
 
     /// The snake_case name used in keymap files.
@@ -79,6 +106,15 @@ impl Action {
             Action::ApplyFilter => "apply_filter",
             Action::ClearFilter => "clear_filter",
             Action::DeleteChar => "delete_char",
+            Action::Restart => "restart",
+            Action::Redeploy => "redeploy",
+            Action::Rebuild => "rebuild",
+            Action::CancelBuild => "cancel_build",
+            Action::GoToRedeployTarget => "go_to_redeploy_target",
+            Action::ToggleBuildLog => "toggle_build_log",
+            Action::ToggleActions => "toggle_actions",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
         }
     }
 
@@ -106,6 +142,15 @@ impl Action {
             Action::ApplyFilter => "Keep the filter",
             Action::ClearFilter => "Clear the filter",
             Action::DeleteChar => "Delete the last character",
+            Action::Restart => "Restart the selected workload (rollout restart)",
+            Action::Redeploy => "Rebuild, then restart the redeploy target",
+            Action::Rebuild => "Run the build command",
+            Action::CancelBuild => "Cancel the running build",
+            Action::GoToRedeployTarget => "Go to the redeploy target (ge-executor)",
+            Action::ToggleBuildLog => "Show or hide the build log",
+            Action::ToggleActions => "Show or hide recent actions",
+            Action::Confirm => "Confirm",
+            Action::Cancel => "Cancel",
         }
     }
 }
