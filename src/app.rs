@@ -101,7 +101,9 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
             IDLE_TICK
         };
         let next_tick_at = last_tick + tick_period;
-        if screen_dirty && Instant::now() >= next_frame_at {
+        // A rollout of ours that just ended is shown at once, not a frame interval later.
+        let urgent = !ended_unseen.is_empty();
+        if screen_dirty && (urgent || Instant::now() >= next_frame_at) {
             if model_dirty {
                 summaries = fleet.zones.iter().map(ZoneSummary::of).collect();
                 model_dirty = false;
