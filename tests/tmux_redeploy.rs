@@ -92,7 +92,15 @@ impl Tmux {
     }
 
     fn wait_for_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?}"), |s| s.contains(text))
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits for one screen showing every one of `texts` (a capture can catch a frame half
+    /// written, so facts are only judged together).
+    fn wait_for_all(&self, texts: &[&str]) -> String {
+        self.wait_for(&format!("{texts:?}"), |s| {
+            texts.iter().all(|t| s.contains(t))
+        })
     }
 }
 
@@ -185,23 +193,24 @@ fn redeploy_key_builds_restarts_and_the_rollout_succeeds_on_screen() {
     tmux.wait_for_text("no action running");
 
     tmux.send(&["D"]);
-    let dialog = tmux.wait_for_text("Redeploy ge-executor?");
-    for fact in [
+    tmux.wait_for_all(&[
+        "Redeploy ge-executor?",
         "build-ok.sh",
         "Zone       Z1 dev (development)",
         "Namespace  ge-agents",
         "Name       ge-executor",
-    ] {
-        assert!(dialog.contains(fact), "{fact:?} missing from\n{dialog}");
-    }
+        "y/enter confirm   n/esc cancel",
+    ]);
     tmux.send(&["y"]);
-    let built = tmux.wait_for_text("Build log (redeploy) · ✓ succeeded (exit 0)");
-    assert!(built.contains("step 1/2: untagged"), "{built}");
-    let done = tmux.wait_for("ge-executor's rollout to succeed", |s| {
-        s.contains("✓ succeeded Z1 dev · ge-agents/deployment/ge-executor · ours")
-            && s.contains("✓ rollout of ge-agents/deployment/ge-executor succeeded")
-    });
-    assert!(done.contains("new ge-executor-"), "{done}");
+    tmux.wait_for_all(&[
+        "Build log (redeploy) · ✓ succeeded (exit 0)",
+        "step 1/2: untagged",
+    ]);
+    tmux.wait_for_all(&[
+        "✓ succeeded Z1 dev · ge-agents/deployment/ge-executor · ours",
+        "updated 2/2  ready 2/2  available 2/2  old pods 0",
+        "✓ rollout of ge-agents/deployment/ge-executor succeeded",
+    ]);
 
     tmux.send(&["Escape"]);
     tmux.wait_for("the build log to close", |s| !s.contains("Build log"));

@@ -9,7 +9,8 @@ pub enum Action {
     Quit,
     /// Show or hide the help overlay.
     Help,
-    /// Clear an active filter, else close the current view or overlay.
+    /// Close the open pane (or the ended rollouts), else clear an active filter, else close
+    /// the current view or overlay.
     Back,
     /// Open the selected item (zone view from the overview, workload view from the zone view).
     Open,
@@ -128,7 +129,7 @@ impl Action {
         match self {
             Action::Quit => "Quit ge-console",
             Action::Help => "Show or hide this help",
-            Action::Back => "Clear the filter, else go back",
+            Action::Back => "Close a pane, else clear the filter, else go back",
             Action::Open => "Open the selected item",
             Action::FocusNextZone => "Focus the next zone",
             Action::FocusPrevZone => "Focus the previous zone",
