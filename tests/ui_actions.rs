@@ -1149,6 +1149,115 @@ fn actions_pane_lists_recent_audit_records_newest_first() {
     );
 }
 
+#[tokio::test]
+async fn never_panics_at_any_size_with_dialogs_panes_and_rollouts() {
+    let state = tempfile::tempdir().unwrap();
+    let config = config_building_with("build-ok.sh", state.path());
+    let mut fleet = team_fleet(&config);
+    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
+    runner.request(ActionRequest::Rebuild);
+    pump_until(&mut runner, &mut rx, &fleet, "the build's end", build_ended).await;
+    executor_rolling(&mut fleet);
+    runner.rollouts.follow(our_executor_tracker(&fleet));
+    runner
+        .rollouts
+        .observe(&fleet, clock().instant, Duration::from_secs(600));
+    let setups: [&[KeyEvent]; 6] = [
+        &[ch('e'), ch('r')],
+        &[key(KeyCode::Left), ch('r'), ch('p')],
+        &[ch('D')],
+        &[ch('l'), key(KeyCode::Up), key(KeyCode::PageUp)],
+        &[ch('a'), ch('e')],
+        &[ch('l'), ch('?')],
+    ];
+    for setup in setups {
+        let mut ui = new_ui(false, &config);
+        for k in setup {
+            ui.handle_key(*k, &fleet);
+        }
+        // Steps of 3 pass through the 60×15 minimum and the sizes around it.
+        for w in (0..=132).step_by(3) {
+            for h in (0..=45).step_by(3) {
+                render(&mut ui, &fleet, &runner, (w, h), &clock());
+            }
+        }
+        let screen = render(&mut ui, &fleet, &runner, (80, 24), &clock());
+        assert!(screen.contains("ge-console"), "{screen}");
+    }
+}
+
+/// The server's words for a restart this user may not make.
+const FORBIDDEN_MESSAGE: &str = "deployments.apps \"ge-executor\" is forbidden: User \"ge-viewer\" \
+    cannot get resource \"deployments\" in API group \"apps\" in the namespace \"ge-agents\"";
+
+#[tokio::test]
+async fn a_403_from_a_restart_shows_the_servers_message() {
+    // An API server that forbids everything, as RBAC would for a view-only user.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": FORBIDDEN_MESSAGE, "reason": "Forbidden", "code": 403
+            })),
+        )
+    });
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let state = tempfile::tempdir().unwrap();
+    let kubeconfig_path = state.path().join("kubeconfig.yaml");
+    std::fs::write(
+        &kubeconfig_path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: ge-dev\n\
+             clusters:\n- name: dev\n  cluster:\n    server: http://{address}\n\
+             users:\n- name: ge-viewer\n  user:\n    token: viewer-token\n\
+             contexts:\n- name: ge-dev\n  context:\n    cluster: dev\n    user: ge-viewer\n"
+        ),
+    )
+    .unwrap();
+    let kubeconfig = cluster::load_kubeconfig(Some(&kubeconfig_path)).unwrap();
+    let config = zones_config();
+    let fleet = team_fleet(&config);
+    let (mut runner, mut rx) = ActionRunner::new(
+        config.clone(),
+        kubeconfig,
+        state.path().to_path_buf(),
+        false,
+    );
+    let mut ui = new_ui(false, &config);
+    ui.handle_key(ch('e'), &fleet);
+    ui.handle_key(ch('r'), &fleet);
+    let UiOutcome::Request(request) = ui.handle_key(ch('y'), &fleet) else {
+        panic!("y confirms");
+    };
+    runner.request(request);
+    pump_until(&mut runner, &mut rx, &fleet, "the restart's answer", |r| {
+        r.busy().is_none()
+    })
+    .await;
+    let expected = format!(
+        "restart of ge-agents/deployment/ge-executor: forbidden: {}",
+        FORBIDDEN_MESSAGE
+    );
+    assert_eq!(runner.message, Some((Severity::Error, expected)));
+    let screen = render(&mut ui, &fleet, &runner, (160, 30), &clock());
+    assert_facts(
+        &screen,
+        &[
+            "✗ restart of ge-agents/deployment/ge-executor: forbidden: deployments.apps \"ge-executor\" is forbidden: User \"ge-viewer\"",
+            "in the namespace \"ge-agents\"",
+            "no action running",
+        ],
+    );
+    assert_eq!(
+        runner.recent.back().map(|r| r.result.as_str()),
+        Some("failed")
+    );
+    server.abort();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Against the demo fleet: the real runner, the real cluster layer, the real keys.
 
