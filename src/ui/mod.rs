@@ -887,11 +887,13 @@ impl Ui {
         let trackers = runner
             .map(|r| rollout_panel::shown_trackers(r, clock.instant, self.rollouts_dismissed_at))
             .unwrap_or_default();
-        self.glance.ended_rollouts_shown = trackers.iter().any(|t| t.phase.is_final());
+        self.glance.ended_rollouts_shown = false;
         if let Some(runner) = runner
             && !trackers.is_empty()
             && body.height >= 6
         {
+            // esc dismisses ended rollouts only when they are on screen.
+            self.glance.ended_rollouts_shown = trackers.iter().any(|t| t.phase.is_final());
             let lines = rollout_panel::panel_lines(
                 &trackers,
                 fleet,
