@@ -1,8 +1,11 @@
-//! The console's one event loop: terminal input, model changes and a one-second tick are merged
-//! with `tokio::select!`; the screen is drawn only when something changed, at most ~30 times a
-//! second, so an idle console uses next to no CPU.
+//! The console's one event loop: terminal input, model changes, the action runner's reports
+//! and a tick are merged with `tokio::select!`; the screen is drawn only when something changed,
+//! at most ~30 times a second. The tick is one second while idle (an idle console uses next to
+//! no CPU) and [`BUSY_TICK`] while a build or one of our rollouts runs, so the spinner and the
+//! elapsed times move.
 
 use std::io::{self, Stdout};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -14,25 +17,38 @@ use futures::StreamExt;
 use ratatui::{Frame, Terminal};
 use tokio::sync::mpsc;
 
+use crate::actions::rebuild::BuildEvent;
+use crate::actions::runner::{ActionEvent, ActionRunner};
 use crate::cluster::{self, LoadedKubeconfig};
-use crate::config::FleetConfig;
+use crate::config::{FleetConfig, ZoneId};
 use crate::fleet::health::ZoneSummary;
-use crate::fleet::{Fleet, ZoneState};
+use crate::fleet::{Fleet, WorkloadKey, ZoneState};
 use crate::ui::backend::ColorDepthBackend;
 use crate::ui::color_depth::ColorDepth;
-use crate::ui::{Clock, Keymap, Theme, Ui, UiOptions, UiOutcome};
+use crate::ui::{ActionSettings, Clock, Keymap, Theme, Ui, UiOptions, UiOutcome};
 
 /// The shortest time between two frames (~30 frames per second).
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Model events applied in one go before the loop looks at input again.
 const MAX_EVENTS_PER_BATCH: usize = 4096;
+/// The tick while nothing runs: ages and "retry in" counters move once a second.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+/// The tick while a build, a restart request or one of our rollouts runs.
+pub const BUSY_TICK: Duration = Duration::from_millis(125);
 
 /// Everything the console needs, checked before the terminal is touched.
 pub struct ConsoleSetup {
+    /// The zones, and what the action keys run (`[rebuild]`, `[redeploy]`).
     pub fleet: FleetConfig,
+    /// The kubeconfig the zones connect through.
     pub kubeconfig: LoadedKubeconfig,
+    /// Where the audit log and the build logs are written.
+    pub state_dir: PathBuf,
+    /// The keys.
     pub keymap: Keymap,
+    /// The colours.
     pub theme: Theme,
+    /// Start-up choices; `options.read_only` also makes the action runner refuse mutations.
     pub options: UiOptions,
     /// How colours are written (the theme is already mapped to it).
     pub color_depth: ColorDepth,
@@ -111,22 +127,38 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     let _zone_tasks = cluster::spawn_fleet(&setup.fleet, &setup.kubeconfig, tx);
     let mut fleet = Fleet::new(&setup.fleet);
     let mut summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
+    let (mut runner, mut action_events) = ActionRunner::new(
+        setup.fleet.clone(),
+        setup.kubeconfig.clone(),
+        setup.state_dir,
+        setup.options.read_only,
+    );
     let mut ui = Ui::new(setup.keymap, setup.theme, setup.options);
+    ui.set_action_settings(ActionSettings::from_config(&setup.fleet));
 
     let mut guard = TerminalGuard::enter(setup.color_depth, setup.mouse)?;
     let mut input = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_tick = Instant::now();
     let mut terminate = termination_signals()?;
 
     let mut screen_dirty = true;
     let mut model_dirty = false;
     let mut last_draw: Option<Instant> = None;
     let mut first_complete_frame_logged = false;
+    // Our rollouts that ended since the last frame, logged once the frame shows them.
+    let mut ended_unseen: Vec<(ZoneId, WorkloadKey)> = Vec::new();
 
     loop {
         let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
-        if screen_dirty && Instant::now() >= next_frame_at {
+        let tick_period = if runner.busy().is_some() {
+            BUSY_TICK
+        } else {
+            IDLE_TICK
+        };
+        let next_tick_at = last_tick + tick_period;
+        // A rollout of ours that just ended is shown at once, not a frame interval later.
+        let urgent = !ended_unseen.is_empty();
+        if screen_dirty && (urgent || Instant::now() >= next_frame_at) {
             if model_dirty {
                 summaries = fleet.zones.iter().map(ZoneSummary::of).collect();
                 model_dirty = false;
@@ -135,9 +167,12 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 instant: Instant::now(),
                 wall: jiff::Timestamp::now(),
             };
-            guard.draw(|frame| ui.draw(frame, &fleet, &summaries, &clock))?;
+            guard.draw(|frame| ui.draw_with_actions(frame, &fleet, &summaries, &runner, &clock))?;
             last_draw = Some(Instant::now());
             screen_dirty = false;
+            for (zone, target) in ended_unseen.drain(..) {
+                tracing::info!(%zone, %target, "rollout end on screen");
+            }
             if !first_complete_frame_logged
                 && fleet.zones.iter().all(|z| z.state() == ZoneState::Live)
             {
@@ -155,6 +190,11 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                         UiOutcome::Quit => break,
                         UiOutcome::Redraw => screen_dirty = true,
                         UiOutcome::Nothing => {}
+                        UiOutcome::Request(request) => {
+                            tracing::info!(?request, "action confirmed");
+                            runner.request(request);
+                            screen_dirty = true;
+                        }
                     }
                 }
                 Some(Ok(Event::Mouse(mouse))) => {
@@ -182,14 +222,82 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 }
                 model_dirty = true;
                 screen_dirty = true;
+                ended_unseen.extend(judge_rollouts(&mut runner, &fleet));
             }
-            _ = tick.tick() => screen_dirty = true,
+            // The runner keeps a sender, so this channel stays open while the loop runs.
+            Some(event) = action_events.recv() => {
+                log_action_event(&event);
+                let mut changed = runner.on_event(event, &fleet);
+                while let Ok(event) = action_events.try_recv() {
+                    log_action_event(&event);
+                    changed |= runner.on_event(event, &fleet);
+                }
+                screen_dirty |= changed;
+            }
+            _ = tokio::time::sleep_until(next_tick_at.into()) => {
+                last_tick = Instant::now();
+                // Also judges rollouts that stopped sending events (their timeout).
+                ended_unseen.extend(judge_rollouts(&mut runner, &fleet));
+                screen_dirty = true;
+            }
             _ = tokio::time::sleep_until(next_frame_at.into()), if screen_dirty => {}
             _ = terminate.recv() => break,
         }
     }
     drop(guard);
     Ok(())
+}
+
+/// Re-judges the runner's rollouts on the model; returns our rollouts that just ended (and logs
+/// them, for measuring how long their end takes to reach the screen).
+fn judge_rollouts(runner: &mut ActionRunner, fleet: &Fleet) -> Vec<(ZoneId, WorkloadKey)> {
+    let running: Vec<(ZoneId, WorkloadKey)> = runner
+        .rollouts
+        .active()
+        .filter(|t| t.ours)
+        .map(|t| (t.zone, t.target.clone()))
+        .collect();
+    runner.on_model_change(fleet);
+    if running.is_empty() {
+        return Vec::new();
+    }
+    let now = Instant::now();
+    runner
+        .rollouts
+        .trackers
+        .iter()
+        .filter(|t| t.ours && t.phase.is_final())
+        .filter(|t| running.iter().any(|(z, k)| *z == t.zone && *k == t.target))
+        .map(|t| {
+            tracing::info!(
+                zone = %t.zone,
+                target = %t.target,
+                phase = t.phase.word(),
+                elapsed_ms = t.elapsed(now).as_millis(),
+                "rollout ended"
+            );
+            (t.zone, t.target.clone())
+        })
+        .collect()
+}
+
+/// Logs the runner's reports that mark a step of an action.
+fn log_action_event(event: &ActionEvent) {
+    match event {
+        ActionEvent::Build(BuildEvent::Finished(outcome)) => tracing::info!(
+            status = %outcome.status.describe(),
+            duration_ms = outcome.duration.as_millis(),
+            lines = outcome.lines,
+            "build finished"
+        ),
+        ActionEvent::Restarted { target, result, .. } => match result {
+            Ok(receipt) => {
+                tracing::info!(%target, generation = receipt.generation, "restart accepted")
+            }
+            Err(error) => tracing::info!(%target, %error, "restart not done"),
+        },
+        ActionEvent::Build(BuildEvent::Line { .. }) => {}
+    }
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the console cleanly (raw mode turns Ctrl-C into a key, so

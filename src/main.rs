@@ -54,7 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
-            let setup = console_setup(&global, fleet, kubeconfig, look);
+            let setup = console_setup(&global, &dirs, fleet, kubeconfig, look);
             let log = logging::init(&dirs.state, &global.log_level)?;
             tracing::info!(log = %log.display(), depth = %setup.color_depth, "console starting");
             run_console(setup).await?;
@@ -173,6 +173,7 @@ fn load_look(global: &GlobalArgs, dirs: &Dirs) -> anyhow::Result<Look> {
 
 fn console_setup(
     global: &GlobalArgs,
+    dirs: &Dirs,
     fleet: FleetConfig,
     kubeconfig: LoadedKubeconfig,
     look: Look,
@@ -181,6 +182,7 @@ fn console_setup(
     ConsoleSetup {
         fleet,
         kubeconfig,
+        state_dir: dirs.state.clone(),
         keymap: look.keymap.value,
         theme: look.theme.value.for_depth(color_depth),
         options: UiOptions {
@@ -238,13 +240,27 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     // The demo always uses the built-in zones: their contexts are the ones the demo serves.
     let mut fleet =
         config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in zones>"))?;
+    // An explicit --config still decides what the action keys run (its [rebuild] and
+    // [redeploy] sections), so the redeploy flow can be tried on the demo with a real script.
+    if let Some(path) = &global.config {
+        let file = config::load_fleet_config(Some(path), dirs)?;
+        let zone = file.redeploy.zone.as_deref().unwrap_or_default();
+        if fleet.find(zone).is_none() {
+            anyhow::bail!(
+                "{}: redeploy zone {zone:?} is not one of the demo's zones (dev, staging, production)",
+                path.display()
+            );
+        }
+        fleet.rebuild = file.rebuild;
+        fleet.redeploy = file.redeploy;
+    }
     fleet
         .apply_overrides(&global.zones)
         .map_err(anyhow::Error::msg)?;
     let log = logging::init(&dirs.state, &global.log_level)?;
     let demo = DemoFleet::start(options).await?;
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
-    let setup = console_setup(global, fleet, kubeconfig, look);
+    let setup = console_setup(global, dirs, fleet, kubeconfig, look);
     tracing::info!(log = %log.display(), depth = %setup.color_depth, "demo console starting");
     let result = run_console(setup).await;
     demo.shutdown().await;

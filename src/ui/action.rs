@@ -9,7 +9,8 @@ pub enum Action {
     Quit,
     /// Show or hide the help overlay.
     Help,
-    /// Clear an active filter, else close the current view or overlay.
+    /// Close the open pane (or the ended rollouts), else clear an active filter, else close
+    /// the current view or overlay.
     Back,
     /// Open the selected item (zone view from the overview, workload view from the zone view).
     Open,
@@ -35,7 +36,7 @@ pub enum Action {
     ApplyFilter,
     /// Clear the filter and return to the list.
     ClearFilter,
-    /// Delete the last character of the filter being typed.
+    /// Delete the last character of the filter (or of the name typed in a dialog).
     DeleteChar,
     /// Move the selection half a page up (vim's ctrl-u).
     HalfPageUp,
@@ -43,11 +44,29 @@ pub enum Action {
     HalfPageDown,
     /// Open the `:` command line (quit, help, jump to a zone by name or id).
     CommandLine,
+    /// Rollout-restart the selected Deployment, StatefulSet or DaemonSet (asks first).
+    Restart,
+    /// Rebuild the image, then restart the redeploy target (asks once).
+    Redeploy,
+    /// Run the build command only (asks first).
+    Rebuild,
+    /// Stop the running build and its whole process group.
+    CancelBuild,
+    /// Open the workload view of the redeploy target (ge-executor) in its zone.
+    GoToRedeployTarget,
+    /// Show or hide the build log pane.
+    ToggleBuildLog,
+    /// Show or hide the pane of recent actions (the audit log).
+    ToggleActions,
+    /// Accept the open dialog.
+    Confirm,
+    /// Close the open dialog without doing anything.
+    Cancel,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 28] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -67,6 +86,15 @@ impl Action {
         Action::ClearFilter,
         Action::DeleteChar,
         Action::CommandLine,
+        Action::Restart,
+        Action::GoToRedeployTarget,
+        Action::Redeploy,
+        Action::Rebuild,
+        Action::CancelBuild,
+        Action::ToggleBuildLog,
+        Action::ToggleActions,
+        Action::Confirm,
+        Action::Cancel,
     ];
 
     /// The snake_case name used in keymap files.
@@ -91,6 +119,15 @@ impl Action {
             Action::HalfPageUp => "half_page_up",
             Action::HalfPageDown => "half_page_down",
             Action::CommandLine => "command_line",
+            Action::Restart => "restart",
+            Action::Redeploy => "redeploy",
+            Action::Rebuild => "rebuild",
+            Action::CancelBuild => "cancel_build",
+            Action::GoToRedeployTarget => "go_to_redeploy_target",
+            Action::ToggleBuildLog => "toggle_build_log",
+            Action::ToggleActions => "toggle_actions",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
         }
     }
 
@@ -104,7 +141,7 @@ impl Action {
         match self {
             Action::Quit => "Quit ge-console",
             Action::Help => "Show or hide this help",
-            Action::Back => "Clear the filter, else go back",
+            Action::Back => "Close a pane, else clear the filter, else go back",
             Action::Open => "Open the selected item",
             Action::FocusNextZone => "Focus the next zone",
             Action::FocusPrevZone => "Focus the previous zone",
@@ -121,6 +158,15 @@ impl Action {
             Action::HalfPageUp => "Move half a page up",
             Action::HalfPageDown => "Move half a page down",
             Action::CommandLine => "Command line: q, help, or a zone's name or id",
+            Action::Restart => "Restart the selected workload (rollout restart)",
+            Action::Redeploy => "Rebuild, then restart the redeploy target",
+            Action::Rebuild => "Run the build command",
+            Action::CancelBuild => "Cancel the running build",
+            Action::GoToRedeployTarget => "Go to the redeploy target (ge-executor)",
+            Action::ToggleBuildLog => "Show or hide the build log",
+            Action::ToggleActions => "Show or hide recent actions",
+            Action::Confirm => "Confirm",
+            Action::Cancel => "Cancel",
         }
     }
 }

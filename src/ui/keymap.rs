@@ -67,9 +67,9 @@ pub enum Mode {
     Zone,
     /// Any view with a selectable list (overview, zone view, workload view, help).
     List,
-    /// A confirmation dialog (reserved for actions that change a cluster).
+    /// A confirmation dialog; in a protected zone's dialog, printable keys type the zone's name.
     Dialog,
-    /// A log view (reserved for pod logs).
+    /// The build log pane, which takes the keys while it is open.
     Log,
     /// Typing a filter; printable keys that are not bound are typed into the filter.
     Filter,
@@ -108,7 +108,7 @@ impl Mode {
             Mode::Zone => "Zone and workload views",
             Mode::List => "Lists",
             Mode::Dialog => "Dialogs",
-            Mode::Log => "Log view",
+            Mode::Log => "Build log pane",
             Mode::Filter => "Typing a filter or a command",
         }
     }

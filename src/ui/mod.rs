@@ -6,6 +6,12 @@
 //! Views: the overview (every zone), the zone view (one zone's nodes, system pods, workloads)
 //! and the workload view (one workload's pods); the help overlay and the filter sit on top.
 //! Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] only a "terminal too small" message is drawn.
+//!
+//! Actions: keys that change a cluster or run the build open a confirmation [`Dialog`]; a
+//! confirmed dialog comes back from [`Ui::handle_key`] as [`UiOutcome::Request`] for the event
+//! loop to hand to the [`ActionRunner`]. [`Ui::draw_with_actions`] draws the runner's state: the
+//! build log pane, the rollout panel, recent actions, stale pods, the busy badge and the last
+//! message.
 
 #![warn(missing_docs)]
 
@@ -13,6 +19,7 @@ pub mod action;
 pub mod backend;
 pub mod color_depth;
 pub mod command_line;
+pub mod dialog;
 pub mod filter;
 pub mod help;
 pub mod key_table;
@@ -20,6 +27,8 @@ pub mod keymap;
 pub mod list;
 pub mod mouse;
 pub mod overview;
+pub mod panes;
+pub mod rollout_panel;
 pub mod status;
 pub mod theme;
 pub mod user_files;
@@ -27,6 +36,7 @@ pub mod widgets;
 pub mod workload_view;
 pub mod zone_view;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use ratatui::Frame;
@@ -37,16 +47,20 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 pub use action::Action;
+pub use dialog::{ActionSettings, BuildCommand, Dialog, DialogAction};
 pub use keymap::{KeyChord, KeyResolution, Keymap, KeymapError, Mode};
 pub use list::RowKey;
 pub use theme::{Role, Theme, ThemeError};
 
+use crate::actions::runner::{ActionRequest, ActionRunner, Severity};
+use crate::actions::{ActionError, check_guards};
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
 use filter::Filter;
 use list::{ListState, Move};
+use panes::{LogScroll, Scroll};
 use status::zone_label;
-use widgets::{Part, centered, draw_lines, squeeze};
+use widgets::{Part, centered, draw_lines, squeeze, wrap};
 
 /// Narrowest terminal drawn; below it only "terminal too small" is shown.
 pub const MIN_WIDTH: u16 = 60;
@@ -82,7 +96,7 @@ pub struct UiOptions {
 }
 
 /// What the loop must do after an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiOutcome {
     /// Nothing changed.
     Nothing,
@@ -90,6 +104,25 @@ pub enum UiOutcome {
     Redraw,
     /// The user asked to quit.
     Quit,
+    /// The user confirmed an action: hand it to the action runner (and draw again).
+    Request(ActionRequest),
+}
+
+/// A pane below (or, for the build log, instead of) the current view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The build's output; takes the keys (mode `log`) while open.
+    BuildLog,
+    /// The last actions from the audit log.
+    Actions,
+}
+
+/// What the last frame showed of the runner, so keys act on what the user saw.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunnerGlance {
+    build_running: bool,
+    ended_rollouts_shown: bool,
+    drawn_at: Option<Instant>,
 }
 
 /// Which view is on screen.
@@ -153,6 +186,15 @@ pub struct Ui {
     command_line: Option<String>,
     notice: Option<String>,
     zone_hits: Vec<(Rect, usize)>,
+    actions: ActionSettings,
+    dialog: Option<Dialog>,
+    pane: Option<Pane>,
+    log_scroll: LogScroll,
+    /// A message from the UI itself (a refusal, a hint); newer than the runner's last one.
+    note: Option<(Severity, String)>,
+    seen_runner_message: Option<(Severity, String)>,
+    glance: RunnerGlance,
+    rollouts_dismissed_at: Option<Instant>,
 }
 
 impl Ui {
@@ -173,7 +215,35 @@ impl Ui {
             command_line: None,
             notice: None,
             zone_hits: Vec::new(),
+            actions: ActionSettings::default(),
+            dialog: None,
+            pane: None,
+            log_scroll: LogScroll::default(),
+            note: None,
+            seen_runner_message: None,
+            glance: RunnerGlance::default(),
+            rollouts_dismissed_at: None,
         }
+    }
+
+    /// Tells the UI what the action keys act on (the redeploy target, the build command).
+    pub fn set_action_settings(&mut self, settings: ActionSettings) {
+        self.actions = settings;
+    }
+
+    /// The open confirmation dialog.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+
+    /// The open pane.
+    pub fn pane(&self) -> Option<Pane> {
+        self.pane
+    }
+
+    /// The UI's own last message (a refusal or a hint), until the runner says something newer.
+    pub fn note(&self) -> Option<&(Severity, String)> {
+        self.note.as_ref()
     }
 
     /// The view on screen.
@@ -231,8 +301,12 @@ impl Ui {
 
     /// The modes whose bindings apply now, first match wins.
     pub fn active_modes(&self) -> &'static [Mode] {
-        if self.editing_filter || self.command_line.is_some() {
+        if self.dialog.is_some() {
+            &[Mode::Dialog]
+        } else if self.editing_filter || self.command_line.is_some() {
             &[Mode::Filter]
+        } else if self.pane == Some(Pane::BuildLog) {
+            &[Mode::Log, Mode::Global]
         } else if self.stack.is_empty() {
             &[Mode::Overview, Mode::List, Mode::Global]
         } else {
@@ -267,6 +341,16 @@ impl Ui {
     }
 
     fn resolve_key(&mut self, chord: KeyChord, fleet: &Fleet) -> UiOutcome {
+        // A protected zone's name is typed before any binding is looked at: "production"
+        // holds an "n", which would otherwise cancel.
+        if let Some(dialog) = &mut self.dialog
+            && dialog.wants_typed_name()
+            && let Some(c) = printable(chord)
+        {
+            self.pending.clear();
+            dialog.type_char(c);
+            return UiOutcome::Redraw;
+        }
         let modes = self.active_modes();
         let had_pending = !self.pending.is_empty();
         self.pending.push(chord);
@@ -298,12 +382,8 @@ impl Ui {
     }
 
     fn type_into_filter(&mut self, chord: KeyChord) -> bool {
-        match chord.code {
-            KeyCode::Char(c)
-                if !chord
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
+        match printable(chord) {
+            Some(c) => {
                 if let Some(line) = &mut self.command_line {
                     line.push(c);
                 } else if self.editing_filter {
@@ -313,7 +393,7 @@ impl Ui {
                 }
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -403,6 +483,51 @@ impl Ui {
             };
             return UiOutcome::Redraw;
         }
+        if self.dialog.is_some() {
+            return self.perform_in_dialog(action);
+        }
+        match action {
+            Action::Restart => return self.ask_restart(fleet),
+            Action::Redeploy => return self.ask_redeploy(fleet),
+            Action::Rebuild => return self.ask_rebuild(),
+            Action::CancelBuild => return self.cancel_build(),
+            Action::GoToRedeployTarget => return self.go_to_redeploy_target(fleet),
+            Action::ToggleBuildLog => {
+                self.pane = match self.pane {
+                    Some(Pane::BuildLog) => None,
+                    _ => Some(Pane::BuildLog),
+                };
+                return UiOutcome::Redraw;
+            }
+            Action::ToggleActions => {
+                self.pane = match self.pane {
+                    Some(Pane::Actions) => None,
+                    _ => Some(Pane::Actions),
+                };
+                return UiOutcome::Redraw;
+            }
+            _ => {}
+        }
+        if self.pane == Some(Pane::BuildLog) {
+            let how = match action {
+                Action::Back => {
+                    self.pane = None;
+                    return UiOutcome::Redraw;
+                }
+                Action::SelectUp => Scroll::Up,
+                Action::SelectDown => Scroll::Down,
+                Action::PageUp => Scroll::PageUp,
+                Action::PageDown => Scroll::PageDown,
+                Action::First => Scroll::Top,
+                Action::Last => Scroll::Follow,
+                _ => return UiOutcome::Nothing,
+            };
+            return if self.log_scroll.apply(how) {
+                UiOutcome::Redraw
+            } else {
+                UiOutcome::Nothing
+            };
+        }
         let changed = match action {
             Action::Quit | Action::Help | Action::CommandLine => false,
             Action::Back => self.back(),
@@ -443,6 +568,16 @@ impl Ui {
                 true
             }
             Action::DeleteChar => self.editing_filter && self.filter_mut().pop(),
+            // Handled above.
+            Action::Restart
+            | Action::Redeploy
+            | Action::Rebuild
+            | Action::CancelBuild
+            | Action::GoToRedeployTarget
+            | Action::ToggleBuildLog
+            | Action::ToggleActions
+            | Action::Confirm
+            | Action::Cancel => false,
         };
         if changed {
             UiOutcome::Redraw
@@ -451,7 +586,191 @@ impl Ui {
         }
     }
 
+    /// Keys while a dialog is open: confirm, cancel, edit the typed name.
+    fn perform_in_dialog(&mut self, action: Action) -> UiOutcome {
+        let read_only = self.options.read_only;
+        let Some(dialog) = &mut self.dialog else {
+            return UiOutcome::Nothing;
+        };
+        match action {
+            Action::Confirm => match dialog.confirm(read_only) {
+                // The guards refused what was typed: the dialog shows why and stays open.
+                None => UiOutcome::Redraw,
+                Some(request) => {
+                    if matches!(
+                        request,
+                        ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
+                    ) {
+                        self.pane = Some(Pane::BuildLog);
+                        self.log_scroll = LogScroll::default();
+                    }
+                    self.dialog = None;
+                    self.note = None;
+                    UiOutcome::Request(request)
+                }
+            },
+            Action::Cancel | Action::Back => {
+                self.dialog = None;
+                UiOutcome::Redraw
+            }
+            Action::DeleteChar if dialog.delete_char() => UiOutcome::Redraw,
+            _ => UiOutcome::Nothing,
+        }
+    }
+
+    /// Shows a message of the UI's own in the message line.
+    fn tell(&mut self, severity: Severity, text: impl Into<String>) -> UiOutcome {
+        self.note = Some((severity, text.into()));
+        UiOutcome::Redraw
+    }
+
+    /// The selected row of the current list, resolved against the model.
+    fn selected_row(&self, fleet: &Fleet) -> Option<RowKey> {
+        let rows = self.current_rows(fleet);
+        let list = match self.stack.last() {
+            None => self.overview_lists.get(self.focus),
+            Some(view) => Some(view.list()),
+        };
+        list.and_then(|l| l.resolve(&rows))
+            .and_then(|i| rows.get(i).cloned())
+    }
+
+    /// The guards as seen before asking: a read-only console or zone refuses right away
+    /// (no dialog); a protected zone gets its name field in the dialog.
+    fn refused_before_asking(&self, zone: &crate::config::ZoneConfig) -> Option<ActionError> {
+        match check_guards(zone, self.options.read_only, None) {
+            Err(e @ ActionError::ReadOnly(_)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// `r`: the workload shown or selected, in the zone in focus.
+    fn ask_restart(&mut self, fleet: &Fleet) -> UiOutcome {
+        let Some(zone) = fleet.zones.get(self.focused_zone()) else {
+            return UiOutcome::Nothing;
+        };
+        let target = match self.stack.last() {
+            Some(SubView::Workload { workload, .. }) => Some(workload.clone()),
+            _ => match self.selected_row(fleet) {
+                Some(RowKey::Workload(key)) => Some(key),
+                _ => None,
+            },
+        };
+        let Some(target) = target else {
+            return self.tell(
+                Severity::Info,
+                "restart: select a Deployment, StatefulSet or DaemonSet first",
+            );
+        };
+        if let Some(refusal) = self.refused_before_asking(&zone.config) {
+            return self.tell(
+                Severity::Error,
+                format!("{refusal}; {target} was not restarted"),
+            );
+        }
+        self.dialog = Some(Dialog::new(DialogAction::Restart {
+            zone: Arc::clone(&zone.config),
+            target,
+        }));
+        UiOutcome::Redraw
+    }
+
+    /// `D`: build, then restart the redeploy target; one dialog for both.
+    fn ask_redeploy(&mut self, fleet: &Fleet) -> UiOutcome {
+        let Some((zone_id, target)) = self.actions.redeploy_target.clone() else {
+            return self.tell(
+                Severity::Error,
+                "redeploy: no redeploy target is configured ([redeploy] in the config file)",
+            );
+        };
+        let Some(zone) = fleet.zone(zone_id) else {
+            return self.tell(
+                Severity::Error,
+                format!("redeploy: zone {zone_id} is not in the fleet"),
+            );
+        };
+        if let Some(refusal) = self.refused_before_asking(&zone.config) {
+            return self.tell(
+                Severity::Error,
+                format!("{refusal}; nothing was built or restarted"),
+            );
+        }
+        if self.glance.build_running {
+            return self.tell(Severity::Info, "a build is already running");
+        }
+        self.dialog = Some(Dialog::new(DialogAction::Redeploy {
+            zone: Arc::clone(&zone.config),
+            target,
+            build: self.actions.build.clone(),
+        }));
+        UiOutcome::Redraw
+    }
+
+    /// `b`: the build alone (it changes no cluster, so read-only does not stop it, as with
+    /// `ge-console rebuild`).
+    fn ask_rebuild(&mut self) -> UiOutcome {
+        if self.glance.build_running {
+            return self.tell(Severity::Info, "a build is already running");
+        }
+        self.dialog = Some(Dialog::new(DialogAction::Rebuild {
+            build: self.actions.build.clone(),
+        }));
+        UiOutcome::Redraw
+    }
+
+    /// `c`: cancels at once, without a question: stopping a local build is always safe (it
+    /// restarts nothing and can be run again), and a runaway build should stop now.
+    fn cancel_build(&mut self) -> UiOutcome {
+        if !self.glance.build_running {
+            return self.tell(Severity::Info, "no build is running");
+        }
+        self.note = None;
+        UiOutcome::Request(ActionRequest::CancelBuild)
+    }
+
+    /// `e`: the redeploy target's workload view in its zone, from anywhere (`esc` then leads
+    /// back through its zone view to the overview).
+    fn go_to_redeploy_target(&mut self, fleet: &Fleet) -> UiOutcome {
+        let Some((zone_id, target)) = self.actions.redeploy_target.clone() else {
+            return self.tell(Severity::Error, "no redeploy target is configured");
+        };
+        let Some(zone) = fleet.zones.iter().position(|z| z.config.id == zone_id) else {
+            return self.tell(
+                Severity::Error,
+                format!("zone {zone_id} of the redeploy target is not in the fleet"),
+            );
+        };
+        if self.pane == Some(Pane::BuildLog) {
+            self.pane = None;
+        }
+        self.focus = zone;
+        let row = RowKey::Workload(target.clone());
+        if let Some(list) = self.overview_lists.get_mut(zone) {
+            list.selected = Some(row.clone());
+        }
+        self.stack = vec![
+            SubView::Zone {
+                zone,
+                list: ListState::starting_at(Some(row)),
+            },
+            SubView::Workload {
+                zone,
+                workload: target,
+                list: ListState::default(),
+            },
+        ];
+        UiOutcome::Redraw
+    }
+
     fn back(&mut self) -> bool {
+        if self.pane.take().is_some() {
+            return true;
+        }
+        if self.glance.ended_rollouts_shown {
+            self.rollouts_dismissed_at = self.glance.drawn_at;
+            self.glance.ended_rollouts_shown = false;
+            return true;
+        }
         if !self.filter_text().is_empty() {
             self.filter_mut().clear();
             return true;
@@ -529,7 +848,42 @@ impl Ui {
         clock: &Clock,
     ) {
         let area = frame.area();
-        self.draw_into(frame.buffer_mut(), area, fleet, summaries, clock);
+        self.draw_into(frame.buffer_mut(), area, fleet, summaries, None, clock);
+    }
+
+    /// Draws the whole screen with the action runner's state: busy badge, message line,
+    /// rollout panel, build log and recent actions, stale pods.
+    pub fn draw_with_actions(
+        &mut self,
+        frame: &mut Frame,
+        fleet: &Fleet,
+        summaries: &[ZoneSummary],
+        runner: &ActionRunner,
+        clock: &Clock,
+    ) {
+        let area = frame.area();
+        self.draw_into(
+            frame.buffer_mut(),
+            area,
+            fleet,
+            summaries,
+            Some(runner),
+            clock,
+        );
+    }
+
+    /// Remembers what this frame shows of the runner; a new runner message replaces the UI's
+    /// own note.
+    fn glance_at(&mut self, runner: Option<&ActionRunner>, clock: &Clock) {
+        let Some(runner) = runner else {
+            return;
+        };
+        self.glance.build_running = runner.build.as_ref().is_some_and(|b| b.outcome.is_none());
+        self.glance.drawn_at = Some(clock.instant);
+        if runner.message != self.seen_runner_message {
+            self.seen_runner_message = runner.message.clone();
+            self.note = None;
+        }
     }
 
     fn draw_into(
@@ -538,6 +892,7 @@ impl Ui {
         area: Rect,
         fleet: &Fleet,
         summaries: &[ZoneSummary],
+        runner: Option<&ActionRunner>,
         clock: &Clock,
     ) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -545,11 +900,122 @@ impl Ui {
             return;
         }
         self.clamp_to(fleet);
+        self.glance_at(runner, clock);
         let top = Rect::new(area.x, area.y, area.width, 1);
         let bottom = Rect::new(area.x, area.bottom() - 1, area.width, 1);
-        let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
-        self.draw_top_bar(buf, top, fleet);
+        let full_body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+        self.draw_top_bar(buf, top, fleet, runner, clock);
         self.draw_bottom_bar(buf, bottom);
+        let mut body = full_body;
+
+        // The message line, then the rollout panel, take rows from the bottom of the body.
+        let message = self
+            .note
+            .as_ref()
+            .or_else(|| runner.and_then(|r| r.message.as_ref()));
+        if let Some((severity, text)) = message {
+            let lines = message_lines(*severity, text, usize::from(body.width), &self.theme);
+            let height = (lines.len() as u16).min(body.height / 4).max(1);
+            let rows = Rect::new(body.x, body.bottom() - height, body.width, height);
+            draw_lines(buf, rows, lines);
+            body.height -= height;
+        }
+        let trackers = runner
+            .map(|r| rollout_panel::shown_trackers(r, clock.instant, self.rollouts_dismissed_at))
+            .unwrap_or_default();
+        self.glance.ended_rollouts_shown = false;
+        if let Some(runner) = runner
+            && !trackers.is_empty()
+            && body.height >= 6
+        {
+            // esc dismisses ended rollouts only when they are on screen.
+            self.glance.ended_rollouts_shown = trackers.iter().any(|t| t.phase.is_final());
+            let lines = rollout_panel::panel_lines(
+                &trackers,
+                fleet,
+                runner.stale.as_ref(),
+                body.width,
+                &self.theme,
+                clock,
+            );
+            let most = (body.height * 2 / 5).max(3);
+            let wanted = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
+            let height = wanted.min(most);
+            let panel = Rect::new(body.x, body.bottom() - height, body.width, height);
+            rollout_panel::draw(buf, panel, &trackers, lines, &self.theme);
+            body.height -= height;
+        }
+
+        match self.pane {
+            Some(Pane::BuildLog) => {
+                panes::draw_build_log(buf, body, runner, &mut self.log_scroll, &self.theme, clock);
+            }
+            Some(Pane::Actions) => {
+                let recent = runner.map_or(0, |r| r.recent.len()) as u16;
+                let height = recent.max(1).saturating_add(1).min(body.height / 3).max(2);
+                let pane = Rect::new(body.x, body.bottom() - height, body.width, height);
+                panes::draw_actions(buf, pane, runner, &self.theme, clock);
+                body.height = body.height.saturating_sub(height);
+                self.draw_view(buf, body, fleet, summaries, runner, clock);
+            }
+            None => self.draw_view(buf, body, fleet, summaries, runner, clock),
+        }
+
+        if let Some(scroll) = &mut self.help_scroll {
+            help::draw(
+                buf,
+                full_body,
+                &self.keymap,
+                &self.options.keymap_name,
+                scroll,
+                &self.theme,
+            );
+        }
+        if let Some(dialog) = &self.dialog {
+            let keys = self.dialog_keys(dialog);
+            dialog.draw(buf, full_body, &keys, &self.theme);
+        }
+    }
+
+    /// The dialog's footer: its confirm and cancel keys (only non-printable confirm keys when
+    /// printable keys type the zone's name).
+    fn dialog_keys(&self, dialog: &Dialog) -> String {
+        let keys = |action: Action| -> Vec<String> {
+            self.keymap
+                .bindings(Mode::Dialog)
+                .iter()
+                .filter(|b| b.action == action)
+                .flat_map(|b| b.keys.iter())
+                .filter(|k| {
+                    !dialog.wants_typed_name() || k.0.first().and_then(|c| printable(*c)).is_none()
+                })
+                .map(ToString::to_string)
+                .collect()
+        };
+        let confirm = keys(Action::Confirm);
+        let cancel = keys(Action::Cancel);
+        let confirm_what = if dialog.wants_typed_name() {
+            "confirm the typed name"
+        } else {
+            "confirm"
+        };
+        format!(
+            "{} {confirm_what}   {} cancel",
+            confirm.join("/"),
+            cancel.join("/")
+        )
+    }
+
+    /// The current view (overview, zone view or workload view) in `body`.
+    fn draw_view(
+        &mut self,
+        buf: &mut Buffer,
+        body: Rect,
+        fleet: &Fleet,
+        summaries: &[ZoneSummary],
+        runner: Option<&ActionRunner>,
+        clock: &Clock,
+    ) {
         if fleet.zones.is_empty() {
             draw_lines(
                 buf,
@@ -559,6 +1025,9 @@ impl Ui {
                     self.theme.style(Role::Muted),
                 )],
             );
+            return;
+        }
+        if body.is_empty() {
             return;
         }
         self.zone_hits.clear();
@@ -584,22 +1053,27 @@ impl Ui {
                 zone,
                 workload,
                 list,
-            }) => workload_view::draw(buf, body, &fleet.zones[*zone], workload, list, theme, clock),
+            }) => {
+                let zone = &fleet.zones[*zone];
+                let stale: Vec<String> = runner
+                    .and_then(|r| r.stale.as_ref())
+                    .filter(|m| m.zone == zone.config.id && &m.target == workload)
+                    .map(|m| rollout_panel::stale_pod_names(fleet, m))
+                    .unwrap_or_default();
+                workload_view::draw(buf, body, zone, workload, list, &stale, theme, clock)
+            }
         };
-        if let Some(scroll) = &mut self.help_scroll {
-            help::draw(
-                buf,
-                body,
-                &self.keymap,
-                &self.options.keymap_name,
-                scroll,
-                theme,
-            );
-        }
     }
 
     /// `ge-console │ Overview › Z1 dev` on the left, badges and the keymap on the right.
-    fn draw_top_bar(&self, buf: &mut Buffer, row: Rect, fleet: &Fleet) {
+    fn draw_top_bar(
+        &self,
+        buf: &mut Buffer,
+        row: Rect,
+        fleet: &Fleet,
+        runner: Option<&ActionRunner>,
+        clock: &Clock,
+    ) {
         let theme = &self.theme;
         let text = theme.style(Role::Text);
         let zone = fleet.zones.get(self.focused_zone());
@@ -628,21 +1102,48 @@ impl Ui {
                 ));
             }
         }
+        if self.pane == Some(Pane::BuildLog) {
+            parts.push(Part::fixed(" › Build log", place));
+        }
         if self.help_visible() {
             parts.push(Part::fixed(" › Help", place));
         }
         let mut right = Vec::new();
+        if let Some(runner) = runner {
+            // Always say whether an action runs: whoever watches the shared screen sees it.
+            match busy_text(runner, clock) {
+                Some(busy) => {
+                    right.push(Part::fixed(format!("{busy} "), theme.style(Role::Warning)))
+                }
+                None => right.push(Part::fixed("no action running ", theme.style(Role::Muted))),
+            }
+        }
         if self.options.read_only {
             right.push(Part::fixed("[READ-ONLY]", theme.style(Role::BadgeReadOnly)));
             right.push(Part::fixed(" ", text));
         }
-        right.push(Part::fixed(
+        let keymap = Part::fixed(
             format!("keymap {} ", self.options.keymap_name),
             theme.style(Role::Muted),
-        ));
+        );
+        let total = usize::from(row.width);
+        let fixed_left: usize = parts
+            .iter()
+            .map(|p| {
+                if p.flexible {
+                    6
+                } else {
+                    widgets::width(&p.text)
+                }
+            })
+            .sum();
+        let right_so_far: usize = right.iter().map(|p| widgets::width(&p.text)).sum();
+        // The keymap's name is the first thing to give way.
+        if fixed_left + right_so_far + widgets::width(&keymap.text) <= total {
+            right.push(keymap);
+        }
         let right_width: usize = right.iter().map(|p| widgets::width(&p.text)).sum();
         let left_width: usize = parts.iter().map(|p| widgets::width(&p.text)).sum();
-        let total = usize::from(row.width);
         // The right side gets its room first; the place name gives way.
         let gap = total.saturating_sub(left_width + right_width);
         parts.push(Part::fixed(" ".repeat(gap.max(1)), text));
@@ -657,6 +1158,13 @@ impl Ui {
         let key_style = theme.style(Role::Title);
         let label_style = theme.style(Role::Muted);
         let modes = self.active_modes();
+        if let Some(dialog) = &self.dialog {
+            // The dialog's own key line: in a protected zone's dialog y and n type letters.
+            let text = format!(" {}", self.dialog_keys(dialog));
+            let line = widgets::fit_line(Line::styled(text, key_style), usize::from(row.width));
+            buf.set_line(row.x, row.y, &line, row.width);
+            return;
+        }
         if let Some(command) = &self.command_line {
             let prompt = Line::from(vec![
                 Span::styled(":", key_style),
@@ -676,6 +1184,14 @@ impl Ui {
                 (Action::Help, "close"),
                 (Action::SelectDown, "scroll"),
                 (Action::Quit, "quit"),
+            ]
+        } else if self.pane == Some(Pane::BuildLog) {
+            &[
+                (Action::Back, "close"),
+                (Action::SelectUp, "scroll"),
+                (Action::Last, "follow"),
+                (Action::CancelBuild, "cancel build"),
+                (Action::Help, "help"),
             ]
         } else {
             match self.view() {
@@ -754,6 +1270,67 @@ impl Ui {
         let line = widgets::fit_line(Line::from(left), total);
         buf.set_line(row.x, row.y, &line, row.width);
     }
+}
+
+/// The character a key types, if it is a printable key without ctrl or alt.
+fn printable(chord: KeyChord) -> Option<char> {
+    match chord.code {
+        KeyCode::Char(c)
+            if !chord
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// What the runner is busy with, with a spinner and how long it has run: `⠹ rebuild running
+/// 12s`; `None` when idle.
+fn busy_text(runner: &ActionRunner, clock: &Clock) -> Option<String> {
+    let busy = runner.busy()?;
+    let since = runner
+        .build
+        .as_ref()
+        .filter(|b| b.outcome.is_none())
+        .map(|b| b.started)
+        .or_else(|| runner.rollouts.active().find(|t| t.ours).map(|t| t.started));
+    Some(match since {
+        Some(started) => {
+            let elapsed = clock.instant.saturating_duration_since(started);
+            format!(
+                "{} {busy} {}",
+                panes::spinner(elapsed),
+                widgets::human_duration(elapsed)
+            )
+        }
+        None => format!("… {busy}"),
+    })
+}
+
+/// The message line: a mark that reads without colour, the text in its severity's role; an
+/// error may take two lines.
+fn message_lines(
+    severity: Severity,
+    text: &str,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let (mark, role) = match severity {
+        Severity::Info => ("•", Role::Text),
+        Severity::Success => ("✓", Role::Ok),
+        Severity::Error => ("✗", Role::Error),
+    };
+    let max_lines = if severity == Severity::Error { 2 } else { 1 };
+    wrap(
+        &format!("{mark} {text}"),
+        width.saturating_sub(1),
+        max_lines,
+    )
+    .into_iter()
+    .map(|l| Line::styled(format!(" {l}"), theme.style(role)))
+    .collect()
 }
 
 /// Draws only a centred "terminal too small" message (safe at any size, including 0×0).

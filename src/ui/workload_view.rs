@@ -1,4 +1,5 @@
-//! The workload view: one workload's rollout, conditions and pods.
+//! The workload view: one workload's rollout, conditions and pods; after a successful rebuild,
+//! the redeploy target's pods that still run the previous image are flagged.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -40,13 +41,21 @@ pub fn workload_path(key: &WorkloadKey) -> String {
     format!("{}/{}", key.namespace, key.name)
 }
 
-/// Draws the workload view; returns how many rows a page holds.
+/// What the pods started before the last successful build are doing.
+pub const PREVIOUS_IMAGE: &str = "running the previous image";
+/// The flag in such a pod's row.
+pub const PREVIOUS_IMAGE_FLAG: &str = "⚠ previous image";
+
+/// Draws the workload view; `stale` names the pods running the previous image. Returns how
+/// many rows a page holds.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn draw(
     buf: &mut Buffer,
     area: Rect,
     zone: &ZoneModel,
     key: &WorkloadKey,
     list: &mut ListState,
+    stale: &[String],
     theme: &Theme,
     clock: &Clock,
 ) -> usize {
@@ -140,6 +149,20 @@ pub(crate) fn draw(
             Span::styled(w.images.join(", "), text),
         ]));
     }
+    if !stale.is_empty() {
+        let pods = if stale.len() == 1 {
+            "pod is"
+        } else {
+            "pods are"
+        };
+        header.push(Line::styled(
+            format!(
+                "⚠ {} {pods} {PREVIOUS_IMAGE} (started before the rebuild finished)",
+                stale.len()
+            ),
+            theme.style(Role::Warning),
+        ));
+    }
     let header = cap_lines(
         header,
         usize::from(area.height.saturating_sub(1) / 2),
@@ -177,13 +200,23 @@ pub(crate) fn draw(
         };
         lines.push((Line::styled(why, muted), None));
     } else {
+        let warning = theme.style(Role::Warning);
         let cells = pods
             .iter()
             .map(|p| {
                 let (status, role) = pod_status(p);
-                vec![
+                let mut row = vec![
                     Span::styled(p.name.as_str(), text),
                     Span::styled(status, theme.style(role)),
+                ];
+                if !stale.is_empty() {
+                    row.push(if stale.contains(&p.name) {
+                        Span::styled(PREVIOUS_IMAGE_FLAG, warning)
+                    } else {
+                        Span::raw("")
+                    });
+                }
+                row.extend([
                     Span::styled(
                         format!("{}/{}", p.ready_containers, p.total_containers),
                         text,
@@ -192,18 +225,44 @@ pub(crate) fn draw(
                     Span::styled(age(p.created, clock), text),
                     Span::styled(p.node.as_deref().unwrap_or("-"), text),
                     Span::styled(p.images.join(", "), muted),
-                ]
+                ]);
+                row
             })
             .collect();
-        let (head, body) = table(
-            &[
-                "NAME", "STATUS", "READY", "RESTARTS", "AGE", "NODE", "IMAGE",
-            ],
-            &[10, 9, 5, 8, 3, 6, 10],
-            cells,
-            width,
-            muted.add_modifier(Modifier::BOLD),
-        );
+        let (head, body) = if stale.is_empty() {
+            table(
+                &[
+                    "NAME", "STATUS", "READY", "RESTARTS", "AGE", "NODE", "IMAGE",
+                ],
+                &[10, 9, 5, 8, 3, 6, 10],
+                cells,
+                width,
+                muted.add_modifier(Modifier::BOLD),
+            )
+        } else {
+            // The flag comes right after the status and is never cut; names keep their
+            // length where they can, so the flagged pods can be told apart.
+            let longest_name = pods.iter().map(|p| super::widgets::width(&p.name)).max();
+            let name_min = longest_name.unwrap_or(10).clamp(10, 32);
+            table(
+                &[
+                    "NAME", "STATUS", "NOTE", "READY", "RESTARTS", "AGE", "NODE", "IMAGE",
+                ],
+                &[
+                    name_min,
+                    9,
+                    super::widgets::width(PREVIOUS_IMAGE_FLAG),
+                    5,
+                    8,
+                    3,
+                    4,
+                    6,
+                ],
+                cells,
+                width,
+                muted.add_modifier(Modifier::BOLD),
+            )
+        };
         lines.push((head, None));
         lines.extend(body.into_iter().enumerate().map(|(i, l)| (l, Some(i))));
         for p in pods.iter().filter(|p| p.message.is_some()) {
