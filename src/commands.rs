@@ -241,6 +241,22 @@ pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> 
         return Ok(CommandOutcome::of_error(&e));
     }
 
+    if req.read_only {
+        // The build script can push or import images: an observer does not run it.
+        println!("refused: read-only: --read-only is set; the build is not run");
+        let _ = req.audit.append(&AuditRecord {
+            action: "rebuild".into(),
+            started: jiff::Timestamp::now(),
+            ended: jiff::Timestamp::now(),
+            local_user: local_user(),
+            kube_user: None,
+            zone: None,
+            object: None,
+            result: "refused".into(),
+            detail: Some("--read-only".into()),
+        });
+        return Ok(CommandOutcome::Refused);
+    }
     let started = jiff::Timestamp::now();
     let (tx, mut rx) = mpsc::channel(256);
     println!("rebuild: {}", req.fleet.rebuild.argv.join(" "));

@@ -271,3 +271,30 @@ async fn rebuild_then_restart_redeploys_and_a_failed_build_restarts_nothing() {
     );
     demo.shutdown().await;
 }
+
+#[tokio::test]
+async fn read_only_does_not_run_the_build_script() {
+    let state = tempfile::tempdir().unwrap();
+    let demo = start_demo(state.path()).await;
+    let passing = config_with_build(state.path(), "build-ok.sh");
+    let o = run(
+        &demo,
+        state.path(),
+        &[
+            "--read-only",
+            "--config",
+            passing.to_str().unwrap(),
+            "rebuild",
+        ],
+    )
+    .await;
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(4), "{out}");
+    assert!(out.contains("read-only"), "{out}");
+    assert!(
+        !out.contains("building ge-executor"),
+        "the script did not run: {out}"
+    );
+    assert_eq!(audit_results(state.path())[0]["result"], "refused");
+    demo.shutdown().await;
+}

@@ -568,6 +568,13 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
     let (runner, _rx) = offline_runner(&config, state.path(), true);
     let mut ui = new_ui(true, &config);
     select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
+    ui.handle_key(ch('b'), &fleet);
+    assert!(ui.dialog().is_none(), "b: no dialog");
+    assert!(
+        ui.note().unwrap().1.contains("the build is not run"),
+        "{:?}",
+        ui.note()
+    );
     for k in ['r', 'D'] {
         let outcome = ui.handle_key(ch(k), &fleet);
         assert_eq!(outcome, UiOutcome::Redraw, "{k}: a message, no request");

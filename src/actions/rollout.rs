@@ -302,17 +302,75 @@ impl RolloutBoard {
 
 /// Pods of a workload that started before `build_finished`: after a successful rebuild they
 /// still run the previous image until the rollout replaces them.
+///
+/// Kubernetes timestamps are whole seconds, so the cut-off is the build's end truncated to its
+/// second: a pod created in the same second the build finished (the redeploy's own restart
+/// does that) is not stale.
 pub fn stale_pods<'a>(
     zone: &'a ZoneModel,
     target: &WorkloadKey,
     build_finished: jiff::Timestamp,
 ) -> Vec<&'a PodInfo> {
+    let cutoff = build_finished
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Second)
+                .mode(jiff::RoundMode::Trunc),
+        )
+        .unwrap_or(build_finished);
     workload_pods(zone, target)
         .into_iter()
         .filter(|p| {
             p.started
                 .or(p.created)
-                .is_some_and(|started| started < build_finished)
+                .is_some_and(|started| started < cutoff)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::tests::dev_zone;
+    use crate::fleet::{OwnerRef, WorkloadKind};
+
+    #[test]
+    fn a_pod_started_in_the_builds_last_second_is_not_stale() {
+        let mut zone = dev_zone();
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        for (name, started) in [
+            ("old", "2026-11-24T10:00:04Z"),
+            ("new", "2026-11-24T10:00:05Z"),
+        ] {
+            let pod = PodInfo {
+                namespace: "ge-system".into(),
+                name: name.into(),
+                phase: "Running".into(),
+                status: "Running".into(),
+                message: None,
+                ready_containers: 1,
+                total_containers: 1,
+                restarts: 0,
+                node: None,
+                images: vec![],
+                owner: Some(OwnerRef {
+                    kind: "DaemonSet".into(),
+                    name: "agent".into(),
+                }),
+                template_hash: None,
+                created: Some(at(started)),
+                started: Some(at(started)),
+                deleting: false,
+            };
+            zone.pods.insert(crate::fleet::Keyed::key(&pod), pod);
+        }
+        let target = WorkloadKey {
+            kind: WorkloadKind::DaemonSet,
+            namespace: "ge-system".into(),
+            name: "agent".into(),
+        };
+        let stale = stale_pods(&zone, &target, at("2026-11-24T10:00:05.730Z"));
+        let names: Vec<_> = stale.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["old"]);
+    }
 }

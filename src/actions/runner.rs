@@ -3,10 +3,11 @@
 //! It lives in the event loop; its tasks report back over a channel, never through shared
 //! mutable state.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use kube::Client;
 use tokio::sync::mpsc;
 
 use super::audit::{AuditLog, AuditRecord, local_user};
@@ -45,7 +46,19 @@ pub enum ActionEvent {
         target: WorkloadKey,
         started: jiff::Timestamp,
         result: Result<RestartReceipt, ActionError>,
+        /// The zone's client, built for this restart, kept for the next one.
+        client: Option<ZoneClient>,
     },
+}
+
+/// A zone's kube client travelling back from a task to the runner's cache.
+#[derive(Clone)]
+pub struct ZoneClient(pub Client);
+
+impl std::fmt::Debug for ZoneClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ZoneClient")
+    }
 }
 
 /// How serious a message is.
@@ -91,6 +104,9 @@ pub struct ActionRunner {
     read_only: bool,
     audit: AuditLog,
     tx: mpsc::Sender<ActionEvent>,
+    /// One client per zone, built on the first restart there (building one reads the
+    /// kubeconfig and costs ~20 ms).
+    clients: HashMap<ZoneId, Client>,
     handle: Option<BuildHandle>,
     pub build: Option<BuildView>,
     pub rollouts: RolloutBoard,
@@ -119,6 +135,7 @@ impl ActionRunner {
                 read_only,
                 audit,
                 tx,
+                clients: HashMap::new(),
                 handle: None,
                 build: None,
                 rollouts: RolloutBoard::default(),
@@ -165,6 +182,13 @@ impl ActionRunner {
                 target,
                 confirmation,
             } => self.start_restart(zone, target, confirmation),
+            ActionRequest::Rebuild if self.read_only => {
+                // The build script can push or import images: not for an observer either.
+                let e = ActionError::ReadOnly(
+                    "the console runs with --read-only; the build is not run".into(),
+                );
+                self.refuse("rebuild", None, None, &e);
+            }
             ActionRequest::Rebuild => self.start_build(false, None),
             ActionRequest::Redeploy { confirmation } => {
                 if let Some((zone, target)) = self.redeploy_target()
@@ -292,12 +316,20 @@ impl ActionRunner {
             ),
         ));
         let kubeconfig = self.kubeconfig.clone();
+        let cached = self.clients.get(&zone).cloned();
         let events = self.tx.clone();
         tokio::spawn(async move {
             let started = jiff::Timestamp::now();
-            let result = match cluster::zone_client(&zone_config, &kubeconfig).await {
-                Ok(client) => restart_workload(&client, &target).await,
-                Err(e) => Err(ActionError::Failed(e)),
+            let client = match cached {
+                Some(client) => Ok(client),
+                None => cluster::zone_client(&zone_config, &kubeconfig).await,
+            };
+            let (result, client) = match client {
+                Ok(client) => (
+                    restart_workload(&client, &target).await,
+                    Some(ZoneClient(client)),
+                ),
+                Err(e) => (Err(ActionError::Failed(e)), None),
             };
             let _ = events
                 .send(ActionEvent::Restarted {
@@ -305,6 +337,7 @@ impl ActionRunner {
                     target,
                     started,
                     result,
+                    client,
                 })
                 .await;
         });
@@ -324,8 +357,12 @@ impl ActionRunner {
                 target,
                 started,
                 result,
+                client,
             } => {
                 self.pending_restarts = self.pending_restarts.saturating_sub(1);
+                if let Some(ZoneClient(client)) = client {
+                    self.clients.entry(zone).or_insert(client);
+                }
                 let zone_config = self.config.zones.iter().find(|z| z.id == zone).cloned();
                 let record = |result: &str, detail: String| AuditRecord {
                     action: "restart".into(),

@@ -706,9 +706,15 @@ impl Ui {
         UiOutcome::Redraw
     }
 
-    /// `b`: the build alone (it changes no cluster, so read-only does not stop it, as with
-    /// `ge-console rebuild`).
+    /// `b`: the build alone. An observer (`--read-only`) does not run it either: the build
+    /// script may push or import images.
     fn ask_rebuild(&mut self) -> UiOutcome {
+        if self.options.read_only {
+            return self.tell(
+                Severity::Error,
+                "read-only: the console runs with --read-only; the build is not run",
+            );
+        }
         if self.glance.build_running {
             return self.tell(Severity::Info, "a build is already running");
         }

@@ -52,23 +52,11 @@ pub fn phase_text(phase: &RolloutPhase) -> (String, Role) {
 }
 
 /// The names of the target's pods that still run the image from before the last good build.
-///
-/// Kubernetes timestamps are whole seconds, so a pod created in the same second the build
-/// finished (the redeploy's own restart does that) reads as older than the build; the cut-off
-/// is therefore the build's end truncated to its second.
 pub fn stale_pod_names(fleet: &Fleet, mark: &StaleImageMark) -> Vec<String> {
-    let cutoff = mark
-        .build_finished
-        .round(
-            jiff::TimestampRound::new()
-                .smallest(jiff::Unit::Second)
-                .mode(jiff::RoundMode::Trunc),
-        )
-        .unwrap_or(mark.build_finished);
     fleet
         .zone(mark.zone)
         .map(|zone| {
-            stale_pods(zone, &mark.target, cutoff)
+            stale_pods(zone, &mark.target, mark.build_finished)
                 .into_iter()
                 .map(|p| p.name.clone())
                 .collect()
