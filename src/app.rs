@@ -68,18 +68,32 @@ struct TerminalGuard {
 impl TerminalGuard {
     fn enter(depth: ColorDepth, mouse: bool) -> io::Result<Self> {
         let hook = std::panic::take_hook();
+        let loop_thread = std::thread::current().id();
         std::panic::set_hook(Box::new(move |info| {
-            restore_terminal(mouse);
-            hook(info);
+            // A panic in a spawned task (a watcher, a restart) is caught by tokio and the
+            // console goes on drawing: only a panic of the event loop's own thread gives the
+            // terminal back. Every panic is logged.
+            tracing::error!(%info, "panic");
+            if std::thread::current().id() == loop_thread {
+                restore_terminal(mouse);
+                hook(info);
+            }
         }));
         terminal::enable_raw_mode()?;
         let mut stdout = io::stdout();
-        execute!(stdout, EnterAlternateScreen)?;
-        if mouse {
-            execute!(stdout, EnableMouseCapture)?;
+        let entered = execute!(stdout, EnterAlternateScreen).and_then(|()| {
+            if mouse {
+                execute!(stdout, EnableMouseCapture)?;
+            }
+            Terminal::new(ColorDepthBackend::new(stdout, depth))
+        });
+        match entered {
+            Ok(terminal) => Ok(TerminalGuard { terminal, mouse }),
+            Err(e) => {
+                restore_terminal(mouse);
+                Err(e)
+            }
         }
-        let terminal = Terminal::new(ColorDepthBackend::new(stdout, depth))?;
-        Ok(TerminalGuard { terminal, mouse })
     }
 
     /// Draws one frame inside a synchronized update.
@@ -207,8 +221,9 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            event = rx.recv() => {
-                let Some(event) = event else { break };
+            // When every zone's tasks have ended (all not configured, say) the channel closes;
+            // the console goes on showing them rather than quitting.
+            Some(event) = rx.recv() => {
                 fleet.apply(event);
                 let mut applied = 1;
                 while applied < MAX_EVENTS_PER_BATCH {

@@ -270,6 +270,7 @@ pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> 
     };
     println!("rebuild log: {}", handle.log_path.display());
     let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+    let mut cancelling = false;
     let outcome = loop {
         tokio::select! {
             event = rx.recv() => match event {
@@ -277,7 +278,8 @@ pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> 
                 Some(BuildEvent::Finished(outcome)) => break outcome,
                 None => anyhow::bail!("the build runner stopped without a result"),
             },
-            _ = &mut interrupted => {
+            _ = &mut interrupted, if !cancelling => {
+                cancelling = true;
                 println!("cancelling the build (Ctrl-C)");
                 handle.cancel();
             }

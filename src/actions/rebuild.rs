@@ -85,6 +85,8 @@ pub enum BuildEvent {
 #[derive(Debug)]
 pub struct BuildHandle {
     cancel: Option<oneshot::Sender<()>>,
+    /// Set by the build's task once the script has exited and been reaped.
+    finished: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The build's process group id (its leader's pid).
     pub pgid: i32,
     pub log_path: PathBuf,
@@ -102,7 +104,9 @@ impl BuildHandle {
 
 impl Drop for BuildHandle {
     fn drop(&mut self) {
-        if self.cancel.is_some() {
+        // Only a build still running is killed: once it finished, its group id may already
+        // belong to someone else.
+        if self.cancel.is_some() && !self.finished.load(std::sync::atomic::Ordering::Acquire) {
             kill_group(self.pgid, libc::SIGKILL);
         }
     }
@@ -253,6 +257,8 @@ pub fn start_build(
     }
     drop(line_tx);
     let task_log_path = log_path.clone();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let task_finished = finished.clone();
     tokio::spawn(async move {
         let mut log = tokio::fs::File::from_std(log);
         let mut lines: u64 = 0;
@@ -302,6 +308,7 @@ pub fn start_build(
             }
         }
         let _ = log.flush().await;
+        task_finished.store(true, std::sync::atomic::Ordering::Release);
         if cancelled {
             // A process can close its pipes a moment before the kernel marks it dead: make
             // sure the whole group is gone before reporting the cancel as done.
@@ -341,6 +348,7 @@ pub fn start_build(
     });
     Ok(BuildHandle {
         cancel: Some(cancel_tx),
+        finished,
         pgid,
         log_path,
         started,

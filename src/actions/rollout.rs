@@ -120,8 +120,11 @@ impl RolloutTracker {
         };
         let state = rollout_state(w);
         self.progress = Some(progress(zone, &self.target, w, &state));
+        // Until the model holds the generation our patch made, what it says is about the
+        // previous rollout (which may well have failed: that is why one restarts).
+        let current = w.generation >= self.min_generation;
         let next = match state {
-            RolloutState::Failed(reason) => RolloutPhase::Failed(reason),
+            RolloutState::Failed(reason) if current => RolloutPhase::Failed(reason),
             RolloutState::Complete if w.observed_generation >= self.min_generation => {
                 RolloutPhase::Succeeded
             }
@@ -219,6 +222,19 @@ fn progress(
     }
 }
 
+/// A new revision is on its way (not merely an unhealthy pod in a steady workload): the spec
+/// changed and is not observed yet, or pods of an older revision remain.
+fn is_rolling(w: &crate::fleet::WorkloadInfo) -> bool {
+    if w.generation > w.observed_generation {
+        return true;
+    }
+    match w.kind {
+        WorkloadKind::Deployment => !w.paused && (w.updated < w.desired || w.current > w.updated),
+        WorkloadKind::StatefulSet => w.rolling_update && w.update_revision != w.current_revision,
+        WorkloadKind::DaemonSet => w.rolling_update && w.updated < w.desired,
+    }
+}
+
 /// All rollouts being followed: ours, and others' noticed in the watched namespaces.
 #[derive(Debug, Default)]
 pub struct RolloutBoard {
@@ -248,7 +264,7 @@ impl RolloutBoard {
                 if !zone.config.namespaces.contains(&w.namespace) {
                     continue;
                 }
-                if !matches!(rollout_state(w), RolloutState::Progressing(_)) {
+                if !is_rolling(w) {
                     continue;
                 }
                 let key = w.workload_key();
@@ -331,8 +347,103 @@ pub fn stale_pods<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
     use crate::fleet::tests::dev_zone;
-    use crate::fleet::{OwnerRef, WorkloadKind};
+    use crate::fleet::{
+        ConditionInfo, KindStatus, LinkStatus, ObjectChange, OwnerRef, ResourceKind, StoreChange,
+        WorkloadInfo, WorkloadKind, ZoneEvent,
+    };
+
+    fn executor(generation: i64) -> WorkloadInfo {
+        WorkloadInfo {
+            kind: WorkloadKind::Deployment,
+            namespace: "ge-agents".into(),
+            name: "ge-executor".into(),
+            generation,
+            observed_generation: generation,
+            desired: 2,
+            current: 2,
+            updated: 2,
+            ready: 2,
+            available: 2,
+            paused: false,
+            images: vec![],
+            conditions: vec![],
+            current_revision: None,
+            update_revision: None,
+            rolling_update: true,
+            partition: 0,
+            restarted_at: None,
+            created: None,
+        }
+    }
+
+    fn live_fleet(workload: WorkloadInfo) -> Fleet {
+        let config = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        let mut fleet = Fleet::new(&config);
+        let zone = fleet.zone_mut(ZoneId(1)).unwrap();
+        zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+            server_version: "v1.34.2+k3s1".into(),
+        }));
+        for k in ResourceKind::ALL {
+            zone.apply(ZoneEvent::Kind(k, KindStatus::Synced));
+        }
+        zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Upsert(workload),
+        )));
+        fleet
+    }
+
+    #[test]
+    fn a_failed_previous_rollout_does_not_fail_our_restart_before_its_generation_is_seen() {
+        let mut stuck = executor(5);
+        stuck.available = 0;
+        stuck.conditions.push(ConditionInfo {
+            kind: "Progressing".into(),
+            status: "False".into(),
+            reason: "ProgressDeadlineExceeded".into(),
+            message: String::new(),
+        });
+        let mut fleet = live_fleet(stuck.clone());
+        let key = stuck.workload_key();
+        let mut tracker = RolloutTracker::ours(ZoneId(1), key, 6, Duration::from_secs(60));
+        tracker.observe(&fleet, Instant::now());
+        assert_eq!(
+            tracker.phase,
+            RolloutPhase::InProgress,
+            "generation 6 not seen yet"
+        );
+
+        let mut rolled = executor(6);
+        rolled.available = 2;
+        fleet
+            .zone_mut(ZoneId(1))
+            .unwrap()
+            .apply(ZoneEvent::Objects(ObjectChange::Workloads(
+                WorkloadKind::Deployment,
+                StoreChange::Upsert(rolled),
+            )));
+        tracker.observe(&fleet, Instant::now());
+        assert_eq!(tracker.phase, RolloutPhase::Succeeded);
+    }
+
+    #[test]
+    fn an_unhealthy_pod_in_a_steady_workload_is_not_someone_elses_rollout() {
+        let mut unhealthy = executor(3);
+        unhealthy.available = 1;
+        let fleet = live_fleet(unhealthy);
+        let mut board = RolloutBoard::default();
+        board.observe(&fleet, Instant::now(), Duration::from_secs(60));
+        assert!(board.trackers.is_empty());
+
+        let mut rolling = executor(4);
+        rolling.observed_generation = 3;
+        let fleet = live_fleet(rolling);
+        board.observe(&fleet, Instant::now(), Duration::from_secs(60));
+        assert_eq!(board.trackers.len(), 1);
+        assert!(!board.trackers[0].ours, "marked as not ours");
+    }
 
     #[test]
     fn a_pod_started_in_the_builds_last_second_is_not_stale() {

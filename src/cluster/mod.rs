@@ -285,11 +285,15 @@ where
 /// failed (then every kind is tried and a 404 marks it as not served).
 async fn served_kinds(client: &Client) -> Option<Vec<ResourceKind>> {
     let core = client.list_core_api_resources("v1").await.ok()?;
-    let apps = client.list_api_group_resources("apps/v1").await.ok();
+    let apps = match client.list_api_group_resources("apps/v1").await {
+        Ok(apps) => apps,
+        // Only a definite 404 means the group is not served; any other failure (a timeout)
+        // must not hide the workloads for the whole session: try every kind instead.
+        Err(kube::Error::Api(status)) if status.code == 404 => Default::default(),
+        Err(_) => return None,
+    };
     let mut names: Vec<String> = core.resources.into_iter().map(|r| r.name).collect();
-    if let Some(apps) = apps {
-        names.extend(apps.resources.into_iter().map(|r| r.name));
-    }
+    names.extend(apps.resources.into_iter().map(|r| r.name));
     Some(
         ResourceKind::ALL
             .into_iter()

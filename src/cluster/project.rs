@@ -147,6 +147,10 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
         .and_then(|s| s.init_containers.as_ref())
         .map_or(init_statuses.len(), Vec::len);
     for (i, cs) in init_statuses.iter().enumerate() {
+        // A native sidecar (restartable init container) that has started is not initialising.
+        if is_sidecar(pod, &cs.name) && cs.started == Some(true) {
+            continue;
+        }
         let state = cs.state.as_ref();
         if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
             if t.exit_code == 0 {
@@ -171,7 +175,11 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
         break;
     }
 
-    if !initializing {
+    let initialized = status
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Initialized"))
+        .is_some_and(|c| c.status == "True");
+    if !initializing || initialized {
         let mut has_running = false;
         let statuses: &[ContainerStatus] = status
             .and_then(|s| s.container_statuses.as_deref())
@@ -227,21 +235,43 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
     (clean(&reason), message.map(|m| clean(&m)))
 }
 
-/// Projects a Pod.
+/// Is the named init container a native sidecar (`restartPolicy: Always`)?
+fn is_sidecar(pod: &Pod, name: &str) -> bool {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.name == name))
+        .is_some_and(|c| c.restart_policy.as_deref() == Some("Always"))
+}
+
+/// Projects a Pod. Ready/total and restarts count native sidecars as kubectl does.
 pub fn pod(p: &Pod) -> PodInfo {
     let status = p.status.as_ref();
-    let statuses: &[ContainerStatus] = status
+    let main: &[ContainerStatus] = status
         .and_then(|s| s.container_statuses.as_deref())
         .unwrap_or_default();
-    let total = p
-        .spec
-        .as_ref()
-        .map_or(statuses.len(), |s| s.containers.len().max(statuses.len()));
+    let sidecars: Vec<&ContainerStatus> = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| is_sidecar(p, &c.name))
+        .collect();
+    let statuses: Vec<&ContainerStatus> = main.iter().chain(sidecars.iter().copied()).collect();
+    let total = p.spec.as_ref().map_or(statuses.len(), |s| {
+        (s.containers.len() + sidecars.len()).max(statuses.len())
+    });
+    let all_init_restarts: u32 = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| !is_sidecar(p, &c.name))
+        .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
+        .sum();
     let (status_word, message) = pod_status(p);
-    let images = if statuses.is_empty() {
+    let images = if main.is_empty() {
         spec_images(p.spec.as_ref())
     } else {
-        statuses.iter().map(|c| clean(&c.image)).collect()
+        main.iter().map(|c| clean(&c.image)).collect()
     };
     PodInfo {
         namespace: clean(&p.namespace().unwrap_or_default()),
@@ -255,7 +285,8 @@ pub fn pod(p: &Pod) -> PodInfo {
         restarts: statuses
             .iter()
             .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
-            .sum(),
+            .sum::<u32>()
+            .saturating_add(all_init_restarts),
         node: p
             .spec
             .as_ref()
@@ -263,7 +294,11 @@ pub fn pod(p: &Pod) -> PodInfo {
             .map(clean),
         images,
         owner: controller_of(&p.metadata),
-        template_hash: label(&p.metadata, "pod-template-hash").map(|s| clean(s)),
+        // ReplicaSet pods carry pod-template-hash; StatefulSet pods controller-revision-hash,
+        // whose value is the StatefulSet's currentRevision/updateRevision.
+        template_hash: label(&p.metadata, "pod-template-hash")
+            .or_else(|| label(&p.metadata, "controller-revision-hash"))
+            .map(|s| clean(s)),
         created: created(&p.metadata),
         started: status.and_then(|s| s.start_time.as_ref()).map(|t| t.0),
         deleting: p.metadata.deletion_timestamp.is_some(),
@@ -493,6 +528,36 @@ mod tests {
         assert_eq!(pending.status, "Pending");
         assert_eq!(pending.message.as_deref(), Some("0/1 nodes are available"));
         assert_eq!(pending.images, ["img:1"]);
+    }
+
+    #[test]
+    fn a_started_native_sidecar_is_not_initialising() {
+        let p = pod_from(json!({
+            "metadata": {"name": "ge-executor-1", "namespace": "ge-agents"},
+            "spec": {"containers": [{"name": "app"}],
+                     "initContainers": [{"name": "proxy", "restartPolicy": "Always"}]},
+            "status": {"phase": "Running",
+                "conditions": [{"type": "Initialized", "status": "True"}],
+                "initContainerStatuses": [{"name": "proxy", "image": "proxy:1", "imageID": "", "ready": true,
+                    "restartCount": 1, "started": true, "state": {"running": {}}}],
+                "containerStatuses": [{"name": "app", "image": "app:1", "imageID": "", "ready": false,
+                    "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}
+        }));
+        assert_eq!(p.status, "CrashLoopBackOff");
+        assert_eq!((p.ready_containers, p.total_containers), (1, 2));
+        assert_eq!(p.restarts, 5);
+        assert_eq!(p.images, ["app:1"]);
+    }
+
+    #[test]
+    fn statefulset_pods_carry_their_controller_revision() {
+        let p = pod_from(json!({
+            "metadata": {"name": "postgresql-0", "namespace": "ge-data",
+                "labels": {"controller-revision-hash": "postgresql-5d8f7c"}},
+            "spec": {"containers": [{"name": "pg"}]},
+            "status": {"phase": "Running"}
+        }));
+        assert_eq!(p.template_hash.as_deref(), Some("postgresql-5d8f7c"));
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub async fn run_kind_watch<K, P>(
             let (change, next_status) = match item {
                 Ok(Event::Init) => {
                     buffer.clear();
-                    (None, Some(KindStatus::Syncing))
+                    // A relist of a synced kind shows as syncing; a retry after a failure keeps
+                    // showing the failure until the list has actually come through.
+                    let next = (status == KindStatus::Synced).then_some(KindStatus::Syncing);
+                    (None, next)
                 }
                 Ok(Event::InitApply(obj)) => {
                     buffer.push((spec.project)(&obj));
@@ -96,15 +99,30 @@ pub async fn run_kind_watch<K, P>(
                         let next = match class {
                             ErrorClass::NotServed => {
                                 tracing::info!(%zone, kind = kind.plural(), "kind not served");
+                                // Nothing listed before may be shown as if it were current.
+                                let _ = send(ZoneEvent::Objects((spec.wrap)(
+                                    StoreChange::Replace(Vec::new()),
+                                )))
+                                .await;
                                 let _ = send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await;
                                 return;
                             }
-                            ErrorClass::Forbidden(message) => KindStatus::Forbidden { message },
+                            ErrorClass::Forbidden(message) => {
+                                if !send(ZoneEvent::Objects((spec.wrap)(StoreChange::Replace(
+                                    Vec::new(),
+                                ))))
+                                .await
+                                {
+                                    return;
+                                }
+                                KindStatus::Forbidden { message }
+                            }
                             ErrorClass::Failed { message, cause } => KindStatus::Failed {
                                 error: message,
                                 cause,
                                 retry_at: Some(SystemTime::now() + delay),
                             },
+                            // Both handled above; kept total for the compiler.
                             ErrorClass::Gone | ErrorClass::GoneRestart => KindStatus::Syncing,
                         };
                         failure = Some(delay);

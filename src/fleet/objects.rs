@@ -81,7 +81,8 @@ pub struct PodInfo {
     pub node: Option<String>,
     pub images: Vec<String>,
     pub owner: Option<OwnerRef>,
-    /// The `pod-template-hash` label, linking a pod to its ReplicaSet revision.
+    /// The revision a pod belongs to: its `pod-template-hash` label (ReplicaSet pods), else its
+    /// `controller-revision-hash` label (StatefulSet and DaemonSet pods).
     pub template_hash: Option<String>,
     pub created: Option<Timestamp>,
     /// When the pod's containers started (`status.startTime`).

@@ -90,9 +90,8 @@ impl FleetReport {
         for z in &self.zones {
             let this = match z.state {
                 ZoneState::Live if z.failed_checks.is_empty() => SnapshotOutcome::Healthy,
-                ZoneState::Live | ZoneState::Syncing | ZoneState::Reconnecting => {
-                    SnapshotOutcome::ChecksFailed
-                }
+                ZoneState::Live | ZoneState::Syncing => SnapshotOutcome::ChecksFailed,
+                // Reconnecting at the end of the wait: the zone was reached, then lost.
                 _ => SnapshotOutcome::ZoneDown,
             };
             if this.exit_code() > outcome.exit_code() {
@@ -219,9 +218,80 @@ fn zone_report(zone: &ZoneModel) -> ZoneReport {
                 os_image: n.os_image.clone(),
             })
             .collect(),
-        failed_checks: summary.failed_checks(),
+        failed_checks: {
+            let mut failed = summary.failed_checks();
+            // What may not be listed cannot be checked: not healthy without evidence.
+            failed.extend(
+                zone.forbidden_kinds()
+                    .into_iter()
+                    .map(|(k, _)| format!("{} cannot be checked: forbidden", k.plural())),
+            );
+            if summary.state == ZoneState::Syncing {
+                failed.push("not every kind had synced when the snapshot was taken".into());
+            }
+            failed
+        },
         pins: summary.pins,
         system_pods: summary.system_pods,
         namespaces: summary.namespaces,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
+    use crate::fleet::{FailureCause, KindStatus, LinkStatus, ResourceKind, ZoneEvent};
+
+    fn all_live() -> Fleet {
+        let config = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        let mut fleet = Fleet::new(&config);
+        for zone in &mut fleet.zones {
+            zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+                server_version: "v1.33.5".into(),
+            }));
+            for k in ResourceKind::ALL {
+                zone.apply(ZoneEvent::Kind(k, KindStatus::Synced));
+            }
+        }
+        fleet
+    }
+
+    #[test]
+    fn a_zone_lost_after_being_live_is_down_not_merely_failing_a_check() {
+        let mut fleet = all_live();
+        fleet.zones[1].apply(ZoneEvent::Kind(
+            ResourceKind::Pods,
+            KindStatus::Failed {
+                error: "connection refused".into(),
+                cause: FailureCause::Unreachable,
+                retry_at: None,
+            },
+        ));
+        let report = FleetReport::of(&fleet);
+        assert_eq!(report.zones[1].state, ZoneState::Reconnecting);
+        assert_eq!(report.outcome(), SnapshotOutcome::ZoneDown);
+    }
+
+    #[test]
+    fn what_may_not_be_listed_is_a_failed_check_not_a_healthy_zone() {
+        let mut fleet = all_live();
+        fleet.zones[0].apply(ZoneEvent::Kind(
+            ResourceKind::Pods,
+            KindStatus::Forbidden {
+                message: "pods is forbidden".into(),
+            },
+        ));
+        let report = FleetReport::of(&fleet);
+        assert_eq!(report.zones[0].state, ZoneState::Live);
+        assert!(
+            report.zones[0]
+                .failed_checks
+                .contains(&"pods cannot be checked: forbidden".to_string()),
+            "{:?}",
+            report.zones[0].failed_checks
+        );
+        assert_eq!(report.zones[0].forbidden[0].kind, "pods");
+        assert_eq!(report.outcome(), SnapshotOutcome::ChecksFailed);
     }
 }
