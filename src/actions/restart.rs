@@ -30,9 +30,15 @@ pub async fn restart_workload(
     client: &Client,
     target: &WorkloadKey,
 ) -> Result<RestartReceipt, ActionError> {
-    let restarted_at = jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .unwrap_or_else(|_| jiff::Timestamp::now())
+    // RFC 3339 to the second, truncated, as kubectl writes it.
+    let now = jiff::Timestamp::now();
+    let restarted_at = now
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Second)
+                .mode(jiff::RoundMode::Trunc),
+        )
+        .unwrap_or(now)
         .to_string();
     let patch = json!({
         "spec": {"template": {"metadata": {"annotations": {

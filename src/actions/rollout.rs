@@ -118,6 +118,16 @@ impl RolloutTracker {
             }
             return false;
         };
+        if w.kind != WorkloadKind::Deployment && !w.rolling_update {
+            // kubectl: rollout status is only available for the RollingUpdate strategy.
+            return self.finish(
+                RolloutPhase::Failed(
+                    "the OnDelete strategy replaces pods only when they are deleted: nothing to follow"
+                        .into(),
+                ),
+                now,
+            );
+        }
         let state = rollout_state(w);
         self.progress = Some(progress(zone, &self.target, w, &state));
         // Until the model holds the generation our patch made, what it says is about the

@@ -201,6 +201,7 @@ async fn supervise_zone(
         recovered: recovered.clone(),
     };
     let mut watchers = JoinSet::new();
+    let mut kinds_by_task = std::collections::HashMap::new();
     for kind in ResourceKind::ALL {
         if !served.as_ref().is_none_or(|s| s.contains(&kind)) {
             if !send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await {
@@ -208,7 +209,8 @@ async fn supervise_zone(
             }
             continue;
         }
-        spawn_kind(&mut watchers, kind, &client, &ctx);
+        let id = spawn_kind(&mut watchers, kind, &client, &ctx);
+        kinds_by_task.insert(id, kind);
     }
     let mut probe = tokio::time::interval_at(
         tokio::time::Instant::now() + VERSION_PROBE_INTERVAL,
@@ -219,6 +221,26 @@ async fn supervise_zone(
         tokio::select! {
             _ = recovered.notified() => {}
             _ = probe.tick() => {}
+            Some(Err(ended)) = watchers.join_next_with_id() => {
+                // A watcher that panicked would leave its kind frozen as "synced": say so and
+                // start it again (its relist brings the kind back).
+                if ended.is_panic()
+                    && let Some(kind) = kinds_by_task.remove(&ended.id())
+                {
+                    tracing::error!(zone = %id, kind = kind.plural(), "watcher panicked; restarting it");
+                    let failed = KindStatus::Failed {
+                        error: "the watcher crashed and was restarted (see the log)".into(),
+                        cause: FailureCause::Other,
+                        retry_at: None,
+                    };
+                    if !send(ZoneEvent::Kind(kind, failed)).await {
+                        return;
+                    }
+                    let task = spawn_kind(&mut watchers, kind, &client, &ctx);
+                    kinds_by_task.insert(task, kind);
+                }
+                continue;
+            }
             _ = tx.closed() => return,
         }
         if !read_version_until_ok(&client, &send, &mut version).await {
@@ -318,7 +340,8 @@ impl WatchContext {
         api: Api<K>,
         project: fn(&K) -> P,
         wrap: fn(StoreChange<P>) -> ObjectChange,
-    ) where
+    ) -> tokio::task::Id
+    where
         K: kube::Resource
             + Clone
             + serde::de::DeserializeOwned
@@ -340,11 +363,17 @@ impl WatchContext {
             spec,
             self.tx.clone(),
             self.recovered.clone(),
-        ));
+        ))
+        .id()
     }
 }
 
-fn spawn_kind(set: &mut JoinSet<()>, kind: ResourceKind, client: &Client, ctx: &WatchContext) {
+fn spawn_kind(
+    set: &mut JoinSet<()>,
+    kind: ResourceKind,
+    client: &Client,
+    ctx: &WatchContext,
+) -> tokio::task::Id {
     let c = client.clone();
     match kind {
         ResourceKind::Nodes => ctx.spawn(

@@ -361,9 +361,11 @@ pub fn namespace_summary(zone: &ZoneModel, namespace: &str) -> NamespaceSummary 
         .collect();
     NamespaceSummary {
         name: namespace.to_string(),
+        // Only a synced namespace list can say a namespace is missing (not a forbidden one).
         exists: zone
             .namespaces
-            .contains_key(&super::ObjectKey::cluster(namespace)),
+            .contains_key(&super::ObjectKey::cluster(namespace))
+            || zone.kinds.get(&super::ResourceKind::Namespaces) != Some(&super::KindStatus::Synced),
         workloads,
         pods_not_ready,
     }

@@ -195,6 +195,9 @@ pub struct ZoneModel {
     pub replicasets: ObjectMap<ReplicaSetInfo>,
     /// The zone has been live at least once (so a later failure is "reconnecting").
     pub ever_live: bool,
+    /// Failed attempts since the zone was last live: one failure may be a blip, several make
+    /// an unreachable zone a settled fact (for `snapshot`).
+    pub failed_attempts: u32,
     state: ZoneState,
     state_since: Instant,
 }
@@ -213,6 +216,7 @@ impl ZoneModel {
             workloads: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             ever_live: false,
+            failed_attempts: 0,
             state: ZoneState::Connecting,
             state_since: Instant::now(),
         }
@@ -270,6 +274,13 @@ impl ZoneModel {
 
     /// Applies one event and re-derives the state.
     pub fn apply(&mut self, event: ZoneEvent) {
+        if matches!(
+            event,
+            ZoneEvent::Link(LinkStatus::Failed { .. })
+                | ZoneEvent::Kind(_, KindStatus::Failed { .. })
+        ) {
+            self.failed_attempts = self.failed_attempts.saturating_add(1);
+        }
         match event {
             ZoneEvent::Link(link) => {
                 if let LinkStatus::Connected { server_version } = &link {
@@ -356,6 +367,7 @@ impl ZoneModel {
         };
         if state == ZoneState::Live {
             self.ever_live = true;
+            self.failed_attempts = 0;
         }
         if state != self.state {
             self.state = state;
@@ -378,6 +390,10 @@ fn apply_change<T: Keyed>(map: &mut ObjectMap<T>, change: StoreChange<T>) {
         }
     }
 }
+
+/// Failed attempts (with the watchers' backoff: about 3–5 s) before an unreachable zone is
+/// taken as down rather than as a passing blip.
+pub const UNREACHABLE_AFTER_ATTEMPTS: u32 = 3;
 
 /// All zones, in configured order.
 #[derive(Debug, Clone)]
@@ -414,14 +430,13 @@ impl Fleet {
         self.zones.iter_mut().find(|z| z.config.id == id)
     }
 
-    /// True when no zone is still on its way to a steady state: each is live, or definitely
-    /// unreachable, unauthorised or not configured.
+    /// True when no zone is still on its way to a steady state: each is live, unauthorised,
+    /// not configured, or unreachable after [`UNREACHABLE_AFTER_ATTEMPTS`] failed attempts.
     pub fn all_settled(&self) -> bool {
-        self.zones.iter().all(|z| {
-            !matches!(
-                z.state(),
-                ZoneState::Connecting | ZoneState::Syncing | ZoneState::Reconnecting
-            )
+        self.zones.iter().all(|z| match z.state() {
+            ZoneState::Connecting | ZoneState::Syncing | ZoneState::Reconnecting => false,
+            ZoneState::Unreachable => z.failed_attempts >= UNREACHABLE_AFTER_ATTEMPTS,
+            ZoneState::Live | ZoneState::Unauthorized | ZoneState::NotConfigured => true,
         })
     }
 }
@@ -498,6 +513,28 @@ pub(crate) mod tests {
         assert_eq!(zone.error().as_deref(), Some("pods: boom"));
         zone.apply(ZoneEvent::Kind(ResourceKind::Pods, KindStatus::Synced));
         assert_eq!(zone.state(), ZoneState::Live);
+    }
+
+    #[test]
+    fn one_failed_attempt_does_not_settle_an_unreachable_zone() {
+        let config = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        let mut fleet = Fleet::new(&config);
+        fleet.zones.truncate(1);
+        let fail = || {
+            ZoneEvent::Link(LinkStatus::Failed {
+                error: "connection refused".into(),
+                cause: FailureCause::Unreachable,
+                retry_at: None,
+            })
+        };
+        fleet.zones[0].apply(fail());
+        assert_eq!(fleet.zones[0].state(), ZoneState::Unreachable);
+        assert!(!fleet.all_settled(), "a blip is retried");
+        fleet.zones[0].apply(fail());
+        fleet.zones[0].apply(fail());
+        assert!(fleet.all_settled(), "three failures in a row settle it");
+        connect_and_sync(&mut fleet.zones[0]);
+        assert_eq!(fleet.zones[0].failed_attempts, 0);
     }
 
     #[test]
