@@ -467,6 +467,34 @@ pub fn draw_list(
     }
 }
 
+/// Draws a view's header lines below its title row, taking at most half of `area`, and
+/// returns the area left below them for the view's list.
+pub fn draw_header_above_list(
+    buf: &mut Buffer,
+    area: Rect,
+    header: Vec<Line<'_>>,
+    muted: Style,
+) -> Rect {
+    let header = cap_lines(
+        header,
+        usize::from(area.height.saturating_sub(1) / 2),
+        muted,
+    );
+    let header_height = u16::try_from(header.len()).unwrap_or(u16::MAX);
+    draw_lines(
+        buf,
+        Rect::new(area.x, area.y + 1, area.width, header_height),
+        header,
+    );
+    let top = 1 + header_height;
+    Rect::new(
+        area.x,
+        area.y.saturating_add(top),
+        area.width,
+        area.height.saturating_sub(top),
+    )
+}
+
 /// At most `max` of `lines`; when some are left out the last kept line says how many.
 pub fn cap_lines<'a>(mut lines: Vec<Line<'a>>, max: usize, muted: Style) -> Vec<Line<'a>> {
     if lines.len() > max {

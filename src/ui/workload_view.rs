@@ -11,7 +11,7 @@ use super::list::{ListState, RowKey};
 use super::overview::rollout_mark;
 use super::status::{draw_zone_header, state_lines};
 use super::theme::Role;
-use super::widgets::{ListLine, cap_lines, draw_lines, draw_list, table, wrap};
+use super::widgets::{ListLine, draw_header_above_list, draw_lines, draw_list, table, wrap};
 use super::zone_view::{age, pod_matches, pod_status};
 use super::{Clock, Theme};
 use crate::fleet::health::{RolloutState, rollout_state, workload_pods};
@@ -163,24 +163,7 @@ pub(crate) fn draw(
             theme.style(Role::Warning),
         ));
     }
-    let header = cap_lines(
-        header,
-        usize::from(area.height.saturating_sub(1) / 2),
-        muted,
-    );
-    let header_height = header.len() as u16;
-    draw_lines(
-        buf,
-        Rect::new(area.x, area.y + 1, area.width, header_height),
-        header,
-    );
-    let top = 1 + header_height;
-    let list_area = Rect::new(
-        area.x,
-        area.y + top,
-        area.width,
-        area.height.saturating_sub(top),
-    );
+    let list_area = draw_header_above_list(buf, area, header, muted);
 
     let pods = rows(zone, key, &list.filter);
     let keys: Vec<RowKey> = pods

@@ -13,7 +13,7 @@ use super::list::{ListState, RowKey};
 use super::overview::rollout_mark;
 use super::status::{draw_zone_header, identity_lines, state_lines};
 use super::theme::Role;
-use super::widgets::{ListLine, cap_lines, draw_lines, draw_list, human_duration, table};
+use super::widgets::{ListLine, draw_header_above_list, draw_list, human_duration, table};
 use super::{Clock, Theme};
 use crate::config::SYSTEM_NAMESPACE;
 use crate::fleet::health::{pod_is_problem, rollout_state};
@@ -141,24 +141,7 @@ pub(crate) fn draw(
     draw_zone_header(buf, area, &zone.config, theme);
     let mut header = identity_lines(&zone.config, width, theme);
     header.extend(state_lines(zone, width, 4, theme, clock));
-    let header = cap_lines(
-        header,
-        usize::from(area.height.saturating_sub(1) / 2),
-        theme.style(Role::Muted),
-    );
-    let header_height = header.len() as u16;
-    draw_lines(
-        buf,
-        Rect::new(area.x, area.y + 1, area.width, header_height),
-        header,
-    );
-    let top = 1 + header_height;
-    let list_area = Rect::new(
-        area.x,
-        area.y + top,
-        area.width,
-        area.height.saturating_sub(top),
-    );
+    let list_area = draw_header_above_list(buf, area, header, theme.style(Role::Muted));
 
     let rows = rows(zone, &list.filter);
     let keys: Vec<RowKey> = rows.iter().map(ZoneRow::key).collect();
