@@ -64,7 +64,7 @@ pub enum Command {
     /// Connect, wait until every reachable zone has synced, print the fleet once and exit.
     ///
     /// Exit status: 0 all zones live and healthy, 1 a zone live but a check failed,
-    /// 2 a zone unreachable, unauthorised or not configured, 3 bad configuration.
+    /// 2 a zone unreachable, unauthorised, not configured or lost, 3 bad configuration.
     Snapshot(SnapshotArgs),
     /// Rollout-restart a workload, like `kubectl rollout restart`, and optionally follow it.
     ///
