@@ -154,3 +154,28 @@ async fn a_missing_program_is_a_clear_spawn_error() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_cancelled_build_that_logs_while_cleaning_up_is_read_to_the_end() {
+    let state = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut handle = start_build(&config("build-trap.sh", 10), state.path(), tx).unwrap();
+    let pgid = handle.pgid;
+    let mut tail = OutputTail::new(10);
+    loop {
+        match rx.recv().await {
+            Some(BuildEvent::Line { text, .. }) if text == "hanging" => break,
+            Some(BuildEvent::Line { .. }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    handle.cancel();
+    let outcome = finish(&mut rx, &mut tail).await;
+    assert_eq!(outcome.status, BuildStatus::Cancelled);
+    assert_eq!(
+        tail.lines().last().map(|(_, l)| l.as_str()),
+        Some("cleanup 20000"),
+        "the cleanup's output was drained, not cut off by SIGKILL"
+    );
+    assert!(!group_alive(pgid));
+}

@@ -266,6 +266,7 @@ pub fn start_build(
         let mut exit: Option<std::io::Result<std::process::ExitStatus>> = None;
         let mut drain_deadline: Option<tokio::time::Instant> = None;
         let mut pipes_open = true;
+        let mut kill_at: Option<tokio::time::Instant> = None;
         while exit.is_none() || pipes_open {
             tokio::select! {
                 line = line_rx.recv(), if pipes_open => match line {
@@ -282,21 +283,23 @@ pub fn start_build(
                 },
                 status = child.wait(), if exit.is_none() => {
                     exit = Some(status);
+                    if cancelled {
+                        // The script is gone; whatever it left in its group goes too.
+                        kill_group(pgid, libc::SIGKILL);
+                    }
                     drain_deadline = Some(tokio::time::Instant::now() + DRAIN_GRACE);
                 }
                 _ = &mut cancel_rx, if !cancelled && exit.is_none() => {
+                    // SIGTERM first; the output keeps being read meanwhile, so a script that
+                    // logs while it cleans up is not blocked on a full pipe.
                     cancelled = true;
                     kill_group(pgid, libc::SIGTERM);
-                    let status = match tokio::time::timeout(CANCEL_GRACE, child.wait()).await {
-                        Ok(status) => status,
-                        Err(_) => {
-                            kill_group(pgid, libc::SIGKILL);
-                            child.wait().await
-                        }
-                    };
-                    exit = Some(status);
+                    kill_at = Some(tokio::time::Instant::now() + CANCEL_GRACE);
+                }
+                _ = tokio::time::sleep_until(kill_at.unwrap_or_else(tokio::time::Instant::now)),
+                    if kill_at.is_some() && exit.is_none() => {
                     kill_group(pgid, libc::SIGKILL);
-                    drain_deadline = Some(tokio::time::Instant::now() + DRAIN_GRACE);
+                    kill_at = None;
                 }
                 _ = tokio::time::sleep_until(drain_deadline.unwrap_or_else(tokio::time::Instant::now)),
                     if drain_deadline.is_some() && pipes_open => {
