@@ -26,21 +26,15 @@ use ge_console::ui::{
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+mod common;
+use common::{ago, clock, key, select_in_overview, text_of, wall};
+
 // ---------------------------------------------------------------------------------------------
 // Fixture: the team's three zones, each live, with ge-executor and a few neighbours.
-
-fn wall() -> Timestamp {
-    "2026-03-26T12:00:00Z".parse().unwrap()
-}
-
-fn ago(seconds: i64) -> Option<Timestamp> {
-    Some(wall() - jiff::SignedDuration::from_secs(seconds))
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -277,16 +271,6 @@ fn executor_rolled(fleet: &mut Fleet) {
 // ---------------------------------------------------------------------------------------------
 // Rendering and key helpers.
 
-/// The fixed clock every render uses.
-fn clock() -> Clock {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let instant = *START.get_or_init(|| Instant::now() + Duration::from_secs(30 * 86_400));
-    Clock {
-        instant,
-        wall: wall(),
-    }
-}
-
 fn new_ui(read_only: bool, config: &FleetConfig) -> Ui {
     let mut ui = Ui::new(
         Keymap::default_map(),
@@ -313,27 +297,6 @@ fn offline_runner(
     ActionRunner::new(config.clone(), kubeconfig, state.to_path_buf(), read_only)
 }
 
-/// The buffer as plain text, one line per row, trailing spaces trimmed.
-fn text_of(buffer: &Buffer) -> String {
-    let width = usize::from(buffer.area.width);
-    let mut out = String::new();
-    for row in buffer.content.chunks(width.max(1)) {
-        let mut line = String::new();
-        let mut skip = 0;
-        for cell in row {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            line.push_str(cell.symbol());
-            skip = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn render(
     ui: &mut Ui,
     fleet: &Fleet,
@@ -349,10 +312,6 @@ fn render(
     text_of(terminal.backend().buffer())
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
 fn ch(c: char) -> KeyEvent {
     let modifiers = if c.is_ascii_uppercase() {
         KeyModifiers::SHIFT
@@ -366,17 +325,6 @@ fn type_text(ui: &mut Ui, fleet: &Fleet, text: &str) {
     for c in text.chars() {
         ui.handle_key(ch(c), fleet);
     }
-}
-
-/// Moves the overview selection to this row.
-fn select_in_overview(ui: &mut Ui, fleet: &Fleet, target: &RowKey) {
-    for _ in 0..100 {
-        if ui.selected() == Some(target) {
-            return;
-        }
-        ui.handle_key(key(KeyCode::Down), fleet);
-    }
-    panic!("{target:?} not reached; at {:?}", ui.selected());
 }
 
 fn assert_facts(screen: &str, facts: &[&str]) {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use ge_console::config::{self, DEFAULT_ZONES_TOML};
 use ge_console::fleet::health::ZoneSummary;
@@ -13,24 +13,17 @@ use ge_console::fleet::{
     WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
 };
 use ge_console::ui::{
-    Clock, Keymap, MIN_HEIGHT, MIN_WIDTH, RowKey, Theme, Ui, UiOptions, UiOutcome, ViewKind,
+    Keymap, MIN_HEIGHT, MIN_WIDTH, RowKey, Theme, Ui, UiOptions, UiOutcome, ViewKind,
 };
-use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+mod common;
+use common::{ago, clock, key, select_in_overview, text_of, wall};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: the team's three zones with plain objects.
-
-fn wall() -> Timestamp {
-    "2026-03-26T12:00:00Z".parse().unwrap()
-}
-
-fn ago(seconds: i64) -> Option<Timestamp> {
-    Some(wall() - jiff::SignedDuration::from_secs(seconds))
-}
 
 fn node(name: &str, kubelet: &str, runtime: &str, roles: &[&str]) -> NodeInfo {
     NodeInfo {
@@ -374,16 +367,6 @@ fn zone_data(
     data
 }
 
-/// The fixed clock every render uses.
-fn clock() -> Clock {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let instant = *START.get_or_init(|| Instant::now() + Duration::from_secs(30 * 86_400));
-    Clock {
-        instant,
-        wall: wall(),
-    }
-}
-
 fn since(zone: &mut ZoneModel, seconds: u64) {
     zone.set_state_since(clock().instant - Duration::from_secs(seconds));
 }
@@ -552,27 +535,6 @@ fn new_ui(read_only: bool) -> Ui {
     )
 }
 
-/// The buffer as plain text, one line per row, trailing spaces trimmed.
-fn text_of(buffer: &Buffer) -> String {
-    let width = usize::from(buffer.area.width);
-    let mut out = String::new();
-    for row in buffer.content.chunks(width.max(1)) {
-        let mut line = String::new();
-        let mut skip = 0;
-        for cell in row {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            line.push_str(cell.symbol());
-            skip = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn render(ui: &mut Ui, fleet: &Fleet, width: u16, height: u16) -> String {
     let summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -581,10 +543,6 @@ fn render(ui: &mut Ui, fleet: &Fleet, width: u16, height: u16) -> String {
         .draw(|frame| ui.draw(frame, fleet, &summaries, &clock))
         .unwrap();
     text_of(terminal.backend().buffer())
-}
-
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
 }
 
 fn press(ui: &mut Ui, fleet: &Fleet, keys: &[KeyCode]) -> UiOutcome {
@@ -607,17 +565,6 @@ fn executor_key() -> WorkloadKey {
         namespace: "ge-agents".into(),
         name: "ge-executor".into(),
     }
-}
-
-/// Moves the overview selection down to the row with this key.
-fn select_in_overview(ui: &mut Ui, fleet: &Fleet, target: &RowKey) {
-    for _ in 0..100 {
-        if ui.selected() == Some(target) {
-            return;
-        }
-        ui.handle_key(key(KeyCode::Down), fleet);
-    }
-    panic!("{target:?} not reached; at {:?}", ui.selected());
 }
 
 // ---------------------------------------------------------------------------------------------
