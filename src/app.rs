@@ -237,7 +237,7 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 }
                 model_dirty = true;
                 screen_dirty = true;
-                ended_unseen.extend(judge_rollouts(&mut runner, &fleet));
+                ended_unseen.extend(runner.on_model_change(&fleet));
             }
             // The runner keeps a sender, so this channel stays open while the loop runs.
             Some(event) = action_events.recv() => {
@@ -252,7 +252,7 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
             _ = tokio::time::sleep_until(next_tick_at.into()) => {
                 last_tick = Instant::now();
                 // Also judges rollouts that stopped sending events (their timeout).
-                ended_unseen.extend(judge_rollouts(&mut runner, &fleet));
+                ended_unseen.extend(runner.on_model_change(&fleet));
                 screen_dirty = true;
             }
             _ = tokio::time::sleep_until(next_frame_at.into()), if screen_dirty => {}
@@ -261,39 +261,6 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     }
     drop(guard);
     Ok(())
-}
-
-/// Re-judges the runner's rollouts on the model; returns our rollouts that just ended (and logs
-/// them, for measuring how long their end takes to reach the screen).
-fn judge_rollouts(runner: &mut ActionRunner, fleet: &Fleet) -> Vec<(ZoneId, WorkloadKey)> {
-    let running: Vec<(ZoneId, WorkloadKey)> = runner
-        .rollouts
-        .active()
-        .filter(|t| t.ours)
-        .map(|t| (t.zone, t.target.clone()))
-        .collect();
-    runner.on_model_change(fleet);
-    if running.is_empty() {
-        return Vec::new();
-    }
-    let now = Instant::now();
-    runner
-        .rollouts
-        .trackers
-        .iter()
-        .filter(|t| t.ours && t.phase.is_final())
-        .filter(|t| running.iter().any(|(z, k)| *z == t.zone && *k == t.target))
-        .map(|t| {
-            tracing::info!(
-                zone = %t.zone,
-                target = %t.target,
-                phase = t.phase.word(),
-                elapsed_ms = t.elapsed(now).as_millis(),
-                "rollout ended"
-            );
-            (t.zone, t.target.clone())
-        })
-        .collect()
 }
 
 /// Logs the runner's reports that mark a step of an action.

@@ -262,10 +262,8 @@ impl RolloutBoard {
         self.trackers.push(tracker);
     }
 
-    /// Re-judges every rollout and picks up rollouts started by someone else; returns true when
-    /// anything the panel shows changed.
-    pub fn observe(&mut self, fleet: &Fleet, now: Instant, timeout: Duration) -> bool {
-        let mut changed = false;
+    /// Re-judges every rollout and picks up rollouts started by someone else.
+    pub fn observe(&mut self, fleet: &Fleet, now: Instant, timeout: Duration) {
         for zone in &fleet.zones {
             if zone.state() != crate::fleet::ZoneState::Live {
                 continue;
@@ -296,14 +294,11 @@ impl RolloutBoard {
                         ended: None,
                         progress: None,
                     });
-                    changed = true;
                 }
             }
         }
         for t in &mut self.trackers {
-            let before = t.progress.clone();
-            changed |= t.observe(fleet, now);
-            changed |= t.progress != before;
+            t.observe(fleet, now);
         }
         let finished = self.trackers.iter().filter(|t| t.phase.is_final()).count();
         if finished > FINISHED_KEPT {
@@ -317,7 +312,6 @@ impl RolloutBoard {
                 }
             });
         }
-        changed
     }
 
     /// The rollouts still in progress.

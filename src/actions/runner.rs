@@ -461,8 +461,9 @@ impl ActionRunner {
         self.message = Some((Severity::Success, format!("rebuild {describe}")));
     }
 
-    /// Re-judges rollouts after a model change; returns true when the screen should change.
-    pub fn on_model_change(&mut self, fleet: &Fleet) -> bool {
+    /// Re-judges rollouts after a model change (or a tick); returns our rollouts that just
+    /// ended, so the loop can draw their end at once.
+    pub fn on_model_change(&mut self, fleet: &Fleet) -> Vec<(ZoneId, WorkloadKey)> {
         let timeout = Duration::from_secs(self.config.redeploy.rollout_timeout_secs);
         let running: Vec<(ZoneId, WorkloadKey)> = self
             .rollouts
@@ -470,7 +471,9 @@ impl ActionRunner {
             .filter(|t| t.ours)
             .map(|t| (t.zone, t.target.clone()))
             .collect();
-        let changed = self.rollouts.observe(fleet, Instant::now(), timeout);
+        let now = Instant::now();
+        self.rollouts.observe(fleet, now, timeout);
+        let mut ended = Vec::new();
         for t in &self.rollouts.trackers {
             if t.ours
                 && t.phase.is_final()
@@ -485,6 +488,14 @@ impl ActionRunner {
                     severity,
                     format!("rollout of {} {}", t.target, t.phase.word()),
                 ));
+                tracing::info!(
+                    zone = %t.zone,
+                    target = %t.target,
+                    phase = t.phase.word(),
+                    elapsed_ms = t.elapsed(now).as_millis(),
+                    "rollout ended"
+                );
+                ended.push((t.zone, t.target.clone()));
             }
         }
         if let Some(mark) = &self.stale
@@ -494,6 +505,6 @@ impl ActionRunner {
         {
             self.stale = None;
         }
-        changed
+        ended
     }
 }
