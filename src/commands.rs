@@ -1,23 +1,26 @@
 //! The non-interactive twins of the console's actions, for scripts: `restart` and `rebuild`.
-//! They print progress lines, record the audit log, obey the same guards, and say how they
-//! ended through the exit status.
+//! They go through the same door as the console's runner ([`ActionContext`]: the guards, the
+//! restart pipeline, the audit log), print progress lines, and say how they ended through
+//! the exit status.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::actions::audit::{AuditLog, AuditRecord, local_user};
+use crate::actions::audit::{AuditAction, AuditRecord, AuditResult};
 use crate::actions::rebuild::{BuildEvent, BuildStatus, start_build};
-use crate::actions::restart::restart_workload;
+use crate::actions::restart::RestartOrder;
 use crate::actions::rollout::{RolloutPhase, RolloutProgress, RolloutTracker};
-use crate::actions::{ActionError, check_guards};
-use crate::cluster::{self, LoadedKubeconfig};
+use crate::actions::{ActionContext, ActionError};
+use crate::clock::{Clock, TimeSource};
+use crate::cluster;
 use crate::config::{FleetConfig, ZoneConfig};
 use crate::fleet::{Fleet, WorkloadKey};
 
 /// How a command ended, mapped to its exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandOutcome {
+    /// It did what was asked.
     Succeeded,
     /// The action ran and failed, or the rollout failed or timed out.
     Failed,
@@ -36,114 +39,113 @@ impl CommandOutcome {
     }
 
     fn of_error(err: &ActionError) -> Self {
-        match err {
-            ActionError::ReadOnly(_) | ActionError::Refused(_) => CommandOutcome::Refused,
-            _ => CommandOutcome::Failed,
+        if err.is_refusal() {
+            CommandOutcome::Refused
+        } else {
+            CommandOutcome::Failed
         }
     }
 }
 
-/// What a restart needs besides its target.
+/// What a restart needs besides the shared context.
 pub struct RestartRequest<'a> {
-    pub fleet: &'a FleetConfig,
-    pub kubeconfig: &'a LoadedKubeconfig,
+    /// The zone.
     pub zone: &'a ZoneConfig,
+    /// The workload.
     pub target: WorkloadKey,
-    pub read_only: bool,
+    /// `--confirm NAME`, for a protected zone.
     pub confirm: Option<&'a str>,
+    /// `--wait`: follow the rollout for at most this long.
     pub wait: Option<Duration>,
-    pub audit: &'a AuditLog,
+}
+
+/// Writes a record; a file that cannot be written is said on stderr and does not stop the
+/// command.
+fn audit(ctx: &ActionContext, record: &AuditRecord) {
+    if let Err(message) = ctx.record(record) {
+        eprintln!("ge-console: {message}");
+    }
 }
 
 /// `ge-console restart`: guards, patch, and with `wait` the rollout followed to its end.
-pub async fn restart(req: RestartRequest<'_>) -> CommandOutcome {
-    let started = jiff::Timestamp::now();
-    let record = |result: &str, detail: Option<String>| AuditRecord {
-        action: "restart".into(),
-        started,
-        ended: jiff::Timestamp::now(),
-        local_user: local_user(),
-        kube_user: req.kubeconfig.user_of(&req.zone.context),
-        zone: Some(req.zone.name.clone()),
-        object: Some(req.target.to_string()),
-        result: result.into(),
-        detail,
+pub async fn restart(
+    ctx: &ActionContext,
+    req: RestartRequest<'_>,
+    time: &TimeSource,
+) -> CommandOutcome {
+    let order = RestartOrder {
+        zone: req.zone.clone(),
+        target: req.target,
+        confirmation: req.confirm.map(str::to_string),
+        asked: time.now().wall,
     };
-    let audit = |r: AuditRecord| {
-        if let Err(e) = req.audit.append(&r) {
-            eprintln!(
-                "ge-console: cannot write the audit log {}: {e}",
-                req.audit.path().display()
-            );
-        }
-    };
-    if let Err(e) = check_guards(req.zone, req.read_only, req.confirm) {
-        let hint = if matches!(e, ActionError::Refused(_)) {
+    if let Err(e) = order.admit(ctx) {
+        let hint = if matches!(e, ActionError::Unconfirmed { .. }) {
             format!(" (pass --confirm {})", req.zone.name)
         } else {
             String::new()
         };
         println!("refused: {e}{hint}");
-        audit(record(e.audit_result(), Some(e.to_string())));
+        audit(ctx, &order.record_error(ctx, &e, &time.now()));
         return CommandOutcome::of_error(&e);
     }
-    let client = match cluster::zone_client(req.zone, req.kubeconfig).await {
-        Ok(c) => c,
-        Err(e) => {
-            println!("failed: {e}");
-            audit(record("failed", Some(e)));
-            return CommandOutcome::Failed;
-        }
-    };
-    let receipt = match restart_workload(&client, &req.target).await {
+    let receipt = match order.send(&ctx.clients, &time.now()).await {
         Ok(r) => r,
         Err(e) => {
-            println!(
-                "{}: {e}",
-                if e.audit_result() == "refused" {
-                    "refused"
-                } else {
-                    "failed"
-                }
-            );
-            audit(record(e.audit_result(), Some(e.to_string())));
+            let word = if e.is_refusal() { "refused" } else { "failed" };
+            println!("{word}: {e}");
+            audit(ctx, &order.record_error(ctx, &e, &time.now()));
             return CommandOutcome::of_error(&e);
         }
     };
     println!(
         "{} restarted in {} {} (restartedAt {}, generation {})",
-        req.target, req.zone.id, req.zone.name, receipt.restarted_at, receipt.generation
+        order.target, order.zone.id, order.zone.name, receipt.restarted_at, receipt.generation
     );
     let Some(timeout) = req.wait else {
-        audit(record("succeeded", Some("restart requested".into())));
+        audit(
+            ctx,
+            &order.record(
+                ctx,
+                AuditResult::Succeeded,
+                "restart requested",
+                &time.now(),
+            ),
+        );
         return CommandOutcome::Succeeded;
     };
-    let tracker =
-        RolloutTracker::ours(req.zone.id, req.target.clone(), receipt.generation, timeout);
-    let phase = follow_rollout(req.fleet, req.kubeconfig, req.zone, tracker).await;
+    let tracker = RolloutTracker::ours(
+        order.zone.id,
+        order.target.clone(),
+        receipt.generation,
+        timeout,
+        &time.now(),
+    );
+    let phase = follow_rollout(ctx, &order.zone, tracker, time).await;
     let (outcome, result) = match &phase {
-        RolloutPhase::Succeeded => (CommandOutcome::Succeeded, "succeeded"),
-        RolloutPhase::TimedOut => (CommandOutcome::Failed, "timed_out"),
-        _ => (CommandOutcome::Failed, "failed"),
+        RolloutPhase::Succeeded => (CommandOutcome::Succeeded, AuditResult::Succeeded),
+        RolloutPhase::TimedOut => (CommandOutcome::Failed, AuditResult::TimedOut),
+        _ => (CommandOutcome::Failed, AuditResult::Failed),
     };
-    audit(record(result, Some(format!("rollout {}", phase.word()))));
+    let detail = format!("rollout {}", phase.word());
+    audit(ctx, &order.record(ctx, result, detail, &time.now()));
     outcome
 }
 
-/// Follows one rollout on a watch of its zone alone, printing a line whenever its progress
-/// changes; returns how it ended.
+/// Follows one rollout on a watch of its zone alone (through the shared client), printing a
+/// line whenever its progress changes; returns how it ended.
 pub async fn follow_rollout(
-    fleet_config: &FleetConfig,
-    kubeconfig: &LoadedKubeconfig,
+    ctx: &ActionContext,
     zone: &ZoneConfig,
     mut tracker: RolloutTracker,
+    time: &TimeSource,
 ) -> RolloutPhase {
     let one_zone = FleetConfig {
         zones: vec![zone.clone()],
-        ..fleet_config.clone()
+        ..ctx.config.clone()
     };
     let (tx, mut rx) = mpsc::channel(4096);
-    let _tasks = cluster::spawn_fleet(&one_zone, kubeconfig, tx);
+    let _tasks = cluster::spawn_fleet_with(&one_zone, &ctx.clients, tx);
     let mut fleet = Fleet::new(&one_zone);
     let deadline = tokio::time::Instant::now() + tracker.timeout;
     let mut last: Option<RolloutProgress> = None;
@@ -158,25 +160,15 @@ pub async fn follow_rollout(
             }
             _ = tokio::time::sleep_until(deadline) => {}
         }
-        let now = Instant::now();
+        let now = time.now().instant;
         tracker.observe(&fleet, now);
         if let Some(p) = &tracker.progress
             && last.as_ref() != Some(p)
         {
             println!(
-                "[{:>5.1}s] {} of {} updated, {} ready, {} available, {} old pods; {}{}",
+                "[{:>5.1}s] {}",
                 tracker.elapsed(now).as_secs_f64(),
-                p.updated,
-                p.desired,
-                p.ready,
-                p.available,
-                p.old_pods,
-                p.message,
-                p.new_pods
-                    .iter()
-                    .filter(|pod| !pod.ready)
-                    .map(|pod| format!(" [{} {}]", pod.name, pod.status))
-                    .collect::<String>()
+                progress_line(p)
             );
             last = tracker.progress.clone();
         }
@@ -193,78 +185,87 @@ pub async fn follow_rollout(
         phase => println!(
             "rollout {} after {:.1}s",
             phase.word(),
-            tracker.elapsed(Instant::now()).as_secs_f64()
+            tracker.elapsed(time.now().instant).as_secs_f64()
         ),
     }
     tracker.phase
 }
 
-/// What a rebuild needs.
+/// `2 of 2 updated, 1 ready, 1 available, 1 old pods; message [new-pod status]`.
+fn progress_line(p: &RolloutProgress) -> String {
+    format!(
+        "{} of {} updated, {} ready, {} available, {} old pods; {}{}",
+        p.updated,
+        p.desired,
+        p.ready,
+        p.available,
+        p.old_pods,
+        p.message,
+        p.new_pods
+            .iter()
+            .filter(|pod| !pod.ready)
+            .map(|pod| format!(" [{} {}]", pod.name, pod.status))
+            .collect::<String>()
+    )
+}
+
+/// What a rebuild needs besides the shared context.
 pub struct RebuildRequest<'a> {
-    pub fleet: &'a FleetConfig,
-    pub kubeconfig: Option<&'a LoadedKubeconfig>,
-    pub state_dir: &'a std::path::Path,
+    /// `--then-restart`: restart the redeploy target after a good build.
     pub then_restart: bool,
-    pub read_only: bool,
+    /// `--confirm NAME`, for a protected redeploy zone.
     pub confirm: Option<&'a str>,
+    /// `--timeout`: how long the rollout may take.
     pub timeout: Option<Duration>,
-    pub audit: &'a AuditLog,
 }
 
 /// `ge-console rebuild`: runs the build script, printing its output; with `then_restart`,
 /// restarts the redeploy target on success and follows the rollout. Ctrl-C cancels the build.
-pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> {
-    let redeploy = &req.fleet.redeploy;
+pub async fn rebuild(
+    ctx: &ActionContext,
+    req: RebuildRequest<'_>,
+    time: &TimeSource,
+) -> anyhow::Result<CommandOutcome> {
+    let redeploy = &ctx.config.redeploy;
     let zone_name = redeploy.zone.clone().unwrap_or_default();
-    let zone = req
-        .fleet
+    let zone = ctx
+        .config
         .find(&zone_name)
-        .ok_or_else(|| anyhow::anyhow!("redeploy zone {zone_name:?} is not configured"))?;
+        .ok_or_else(|| anyhow::anyhow!("redeploy zone {zone_name:?} is not configured"))?
+        .clone();
     let target = WorkloadKey::parse(&redeploy.target)
         .ok_or_else(|| anyhow::anyhow!("bad redeploy target {:?}", redeploy.target))?;
     if req.then_restart
-        && let Err(e) = check_guards(zone, req.read_only, req.confirm)
+        && let Err(e) = ctx.guards.check(&zone, req.confirm)
     {
         // Refuse before building: a build whose restart is refused anyway is wasted time.
         println!("refused: {e} (pass --confirm {})", zone.name);
-        let _ = req.audit.append(&AuditRecord {
-            action: "redeploy".into(),
-            started: jiff::Timestamp::now(),
-            ended: jiff::Timestamp::now(),
-            local_user: local_user(),
-            kube_user: req.kubeconfig.and_then(|k| k.user_of(&zone.context)),
-            zone: Some(zone.name.clone()),
-            object: Some(target.to_string()),
-            result: e.audit_result().into(),
-            detail: Some(e.to_string()),
-        });
+        let record = ctx.refusal_record(
+            AuditAction::Redeploy,
+            Some(&zone),
+            Some(target.to_string()),
+            &e,
+            &time.now(),
+        );
+        audit(ctx, &record);
         return Ok(CommandOutcome::of_error(&e));
     }
-
-    if req.read_only {
-        // The build script can push or import images: an observer does not run it.
-        println!("refused: read-only: --read-only is set; the build is not run");
-        let _ = req.audit.append(&AuditRecord {
-            action: "rebuild".into(),
-            started: jiff::Timestamp::now(),
-            ended: jiff::Timestamp::now(),
-            local_user: local_user(),
-            kube_user: None,
-            zone: None,
-            object: None,
-            result: "refused".into(),
-            detail: Some("--read-only".into()),
-        });
+    if let Err(e) = ctx.guards.build() {
+        println!("refused: {e}");
+        audit(
+            ctx,
+            &ctx.refusal_record(AuditAction::Rebuild, None, None, &e, &time.now()),
+        );
         return Ok(CommandOutcome::Refused);
     }
-    let started = jiff::Timestamp::now();
+    let started = time.now();
     let (tx, mut rx) = mpsc::channel(256);
-    println!("rebuild: {}", req.fleet.rebuild.argv.join(" "));
-    let mut handle = match start_build(&req.fleet.rebuild, req.state_dir, tx) {
+    println!("rebuild: {}", ctx.config.rebuild.argv.join(" "));
+    let mut handle = match start_build(&ctx.config.rebuild, &ctx.state_dir, tx) {
         Ok(h) => h,
         Err(status) => {
             println!("rebuild {}", status.describe());
-            let _ = req.audit.append(&build_record(started, &status, None));
+            audit(ctx, &build_record(&started, &status, None, &time.now()));
             return Ok(CommandOutcome::Failed);
         }
     };
@@ -290,11 +291,15 @@ pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> 
         outcome.status.describe(),
         outcome.duration.as_secs_f64()
     );
-    let _ = req.audit.append(&build_record(
-        started,
-        &outcome.status,
-        Some(&outcome.log_path),
-    ));
+    audit(
+        ctx,
+        &build_record(
+            &started,
+            &outcome.status,
+            Some(&outcome.log_path),
+            &time.now(),
+        ),
+    );
     if outcome.status != BuildStatus::Succeeded {
         if req.then_restart {
             println!("nothing restarted: the build did not succeed");
@@ -304,47 +309,37 @@ pub async fn rebuild(req: RebuildRequest<'_>) -> anyhow::Result<CommandOutcome> 
     if !req.then_restart {
         return Ok(CommandOutcome::Succeeded);
     }
-    let Some(kubeconfig) = req.kubeconfig else {
-        anyhow::bail!("--then-restart needs a kubeconfig");
-    };
-    Ok(restart(RestartRequest {
-        fleet: req.fleet,
-        kubeconfig,
-        zone,
-        target,
-        read_only: req.read_only,
-        confirm: req.confirm,
-        wait: Some(
-            req.timeout
-                .unwrap_or(Duration::from_secs(redeploy.rollout_timeout_secs)),
-        ),
-        audit: req.audit,
-    })
+    let wait = req
+        .timeout
+        .unwrap_or(Duration::from_secs(redeploy.rollout_timeout_secs));
+    Ok(restart(
+        ctx,
+        RestartRequest {
+            zone: &zone,
+            target,
+            confirm: req.confirm,
+            wait: Some(wait),
+        },
+        time,
+    )
     .await)
 }
 
 fn build_record(
-    started: jiff::Timestamp,
+    started: &Clock,
     status: &BuildStatus,
     log: Option<&std::path::Path>,
+    now: &Clock,
 ) -> AuditRecord {
-    AuditRecord {
-        action: "rebuild".into(),
-        started,
-        ended: jiff::Timestamp::now(),
-        local_user: local_user(),
-        kube_user: None,
-        zone: None,
-        object: None,
-        result: match status {
-            BuildStatus::Succeeded => "succeeded",
-            BuildStatus::Cancelled => "cancelled",
-            _ => "failed",
-        }
-        .into(),
-        detail: Some(match log {
-            Some(path) => format!("{}; log {}", status.describe(), path.display()),
-            None => status.describe(),
-        }),
-    }
+    let detail = match log {
+        Some(path) => format!("{}; log {}", status.describe(), path.display()),
+        None => status.describe(),
+    };
+    AuditRecord::new(
+        AuditAction::Rebuild,
+        started.wall,
+        now.wall,
+        status.audit_result(),
+        detail,
+    )
 }

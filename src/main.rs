@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use ge_console::actions::audit::AuditLog;
+use ge_console::actions::ActionContext;
+use ge_console::actions::guard::Guards;
 use ge_console::app::{ConsoleSetup, run_console};
 use ge_console::cli::{Cli, Command, DemoArgs, GlobalArgs, KeysArgs, SnapshotArgs, SnapshotFormat};
-use ge_console::cluster::{self, LoadedKubeconfig};
+use ge_console::clock::TimeSource;
+use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
 use ge_console::commands::{self, RebuildRequest, RestartRequest};
 use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig};
 use ge_console::demo::{DemoFleet, DemoOptions};
@@ -89,18 +91,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             logging::init(&dirs.state, &global.log_level)?;
-            let audit = AuditLog::in_state_dir(&dirs.state);
-            let outcome = commands::restart(RestartRequest {
-                fleet: &fleet,
-                kubeconfig: &kubeconfig,
-                zone,
+            let zone = zone.clone();
+            let ctx = action_context(&global, &dirs, fleet, kubeconfig);
+            let request = RestartRequest {
+                zone: &zone,
                 target,
-                read_only: global.read_only,
                 confirm: args.confirm.as_deref(),
                 wait: args.wait.then(|| Duration::from_secs(args.timeout)),
-                audit: &audit,
-            })
-            .await;
+            };
+            let outcome = commands::restart(&ctx, request, &TimeSource::System).await;
             Ok(ExitCode::from(outcome.exit_code()))
         }
         Some(Command::Rebuild(args)) => {
@@ -108,26 +107,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = if args.then_restart {
                 let k = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
                 check_overrides_exist(&global, &k)?;
-                Some(k)
+                k
             } else {
-                None
+                // The build alone reaches no cluster: no kubeconfig is read.
+                LoadedKubeconfig {
+                    kubeconfig: Default::default(),
+                    origin: "<not needed>".into(),
+                }
             };
             logging::init(&dirs.state, &global.log_level)?;
-            let audit = AuditLog::in_state_dir(&dirs.state);
-            let outcome = commands::rebuild(RebuildRequest {
-                fleet: &fleet,
-                kubeconfig: kubeconfig.as_ref(),
-                state_dir: &dirs.state,
+            let ctx = action_context(&global, &dirs, fleet, kubeconfig);
+            let request = RebuildRequest {
                 then_restart: args.then_restart,
-                read_only: global.read_only,
                 confirm: args.confirm.as_deref(),
                 timeout: args.timeout.map(Duration::from_secs),
-                audit: &audit,
-            })
-            .await?;
+            };
+            let outcome = commands::rebuild(&ctx, request, &TimeSource::System).await?;
             Ok(ExitCode::from(outcome.exit_code()))
         }
     }
+}
+
+/// The actions' shared door for a headless command: its own client cache, the guards of
+/// `--read-only`, the audit log in the state dir.
+fn action_context(
+    global: &GlobalArgs,
+    dirs: &Dirs,
+    fleet: FleetConfig,
+    kubeconfig: LoadedKubeconfig,
+) -> ActionContext {
+    ActionContext::new(
+        fleet,
+        ZoneClients::new(kubeconfig),
+        Guards {
+            console_read_only: global.read_only,
+        },
+        dirs.state.clone(),
+    )
 }
 
 fn load_fleet(global: &GlobalArgs, dirs: &Dirs) -> anyhow::Result<FleetConfig> {

@@ -8,24 +8,120 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// What an audit record is about; serialised as today's words (`restart`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A rollout restart of one workload.
+    Restart,
+    /// The build alone.
+    Rebuild,
+    /// Build, then restart the redeploy target.
+    Redeploy,
+}
+
+/// How an audited action ended; serialised as today's words (`succeeded`, `timed_out`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditResult {
+    /// It did what was asked.
+    Succeeded,
+    /// It ran and failed (or the server said no).
+    Failed,
+    /// The user stopped it.
+    Cancelled,
+    /// A guard refused it before anything ran.
+    Refused,
+    /// The rollout it started did not end in time.
+    TimedOut,
+}
+
+impl AuditResult {
+    /// The word written to the file and shown in the actions pane.
+    pub fn word(self) -> &'static str {
+        match self {
+            AuditResult::Succeeded => "succeeded",
+            AuditResult::Failed => "failed",
+            AuditResult::Cancelled => "cancelled",
+            AuditResult::Refused => "refused",
+            AuditResult::TimedOut => "timed_out",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuditAction::Restart => "restart",
+            AuditAction::Rebuild => "rebuild",
+            AuditAction::Redeploy => "redeploy",
+        })
+    }
+}
+
+impl std::fmt::Display for AuditResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
 /// One action, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
-    /// `restart`, `rebuild` or `redeploy`.
-    pub action: String,
+    /// What was done.
+    pub action: AuditAction,
+    /// When it was asked for.
     pub started: Timestamp,
+    /// When it ended (or was refused).
     pub ended: Timestamp,
     /// The operating-system user running the console.
     pub local_user: String,
     /// The kubeconfig user of the zone's context, when the action touched a zone.
     pub kube_user: Option<String>,
+    /// The zone's name, when the action touched a zone.
     pub zone: Option<String>,
     /// `namespace/kind/name` of the object acted on.
     pub object: Option<String>,
-    /// `succeeded`, `failed`, `cancelled`, `refused` or `timed_out`.
-    pub result: String,
+    /// How it ended.
+    pub result: AuditResult,
     /// The error, exit status or other explanation.
     pub detail: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record of `action` by the local user, touching no zone yet (see [`Self::in_zone`]).
+    pub fn new(
+        action: AuditAction,
+        started: Timestamp,
+        ended: Timestamp,
+        result: AuditResult,
+        detail: impl Into<String>,
+    ) -> AuditRecord {
+        AuditRecord {
+            action,
+            started,
+            ended,
+            local_user: local_user(),
+            kube_user: None,
+            zone: None,
+            object: None,
+            result,
+            detail: Some(detail.into()),
+        }
+    }
+
+    /// The same record, about `object` in the zone named `zone` as kubeconfig user `kube_user`.
+    pub fn in_zone(
+        mut self,
+        zone: &str,
+        kube_user: Option<String>,
+        object: Option<String>,
+    ) -> AuditRecord {
+        self.zone = Some(zone.to_string());
+        self.kube_user = kube_user;
+        self.object = object;
+        self
+    }
 }
 
 /// The append-only audit file.
@@ -95,16 +191,16 @@ pub fn local_user() -> String {
 mod tests {
     use super::*;
 
-    fn record(result: &str) -> AuditRecord {
+    fn record(result: AuditResult) -> AuditRecord {
         AuditRecord {
-            action: "restart".into(),
+            action: AuditAction::Restart,
             started: Timestamp::UNIX_EPOCH,
             ended: Timestamp::UNIX_EPOCH,
             local_user: "gerco".into(),
             kube_user: Some("admin".into()),
             zone: Some("dev".into()),
             object: Some("ge-agents/deployment/ge-executor".into()),
-            result: result.into(),
+            result,
             detail: None,
         }
     }
@@ -113,18 +209,19 @@ mod tests {
     fn records_are_appended_as_json_lines_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::in_state_dir(dir.path());
-        log.append(&record("succeeded")).unwrap();
-        log.append(&record("failed")).unwrap();
+        log.append(&record(AuditResult::Succeeded)).unwrap();
+        log.append(&record(AuditResult::Failed)).unwrap();
         std::fs::OpenOptions::new()
             .append(true)
             .open(log.path())
             .unwrap()
             .write_all(b"not json\n")
             .unwrap();
-        log.append(&record("refused")).unwrap();
+        log.append(&record(AuditResult::Refused)).unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(text.lines().count(), 4);
         let results: Vec<_> = log.recent(2).into_iter().map(|r| r.result).collect();
-        assert_eq!(results, ["failed", "refused"]);
+        assert_eq!(results, [AuditResult::Failed, AuditResult::Refused]);
+        assert!(text.contains(r#""action":"restart""#) && text.contains(r#""result":"refused""#));
     }
 }

@@ -1,41 +1,105 @@
 //! Actions that change clusters or run the team's build: rollout restart, rebuild of the
 //! ge-executor image, following a rollout, and the audit log that records each of them.
-//! Actions reach clusters only through kube-rs clients from the `cluster` layer.
+//!
+//! One door: the console's [`runner::ActionRunner`] and the headless commands both go through
+//! [`ActionContext`] — the guards ([`guard::Guards`]), the restart pipeline
+//! ([`restart`]) and the audit log — and reach clusters only through `cluster` (its shared
+//! [`ZoneClients`] and its mutations).
 
 pub mod audit;
+pub mod guard;
 pub mod rebuild;
 pub mod restart;
 pub mod rollout;
 pub mod runner;
 
-use crate::cluster::{ErrorClass, classify_client_error};
-use crate::config::ZoneConfig;
+use std::path::PathBuf;
 
-/// Checks the guards every mutation passes: the console's `--read-only`, the zone's
-/// `read_only`, and for a protected zone the zone's name typed as confirmation.
-pub fn check_guards(
-    zone: &ZoneConfig,
-    console_read_only: bool,
-    typed_confirmation: Option<&str>,
-) -> Result<(), ActionError> {
-    if console_read_only {
-        return Err(ActionError::ReadOnly(
-            "the console runs with --read-only; no changes are made".into(),
-        ));
+use crate::clock::Clock;
+use crate::cluster::mutate::MutationError;
+use crate::cluster::{ErrorClass, ZoneClients, classify_client_error};
+use crate::config::{FleetConfig, ZoneConfig};
+use crate::fleet::WorkloadKey;
+use audit::{AuditLog, AuditRecord, AuditResult};
+use guard::Guards;
+
+/// What every action needs, shared by the console's runner and the headless commands: the
+/// fleet's configuration, the process's kube clients, the guard policy and the audit log.
+#[derive(Debug, Clone)]
+pub struct ActionContext {
+    /// The zones, the rebuild and the redeploy settings.
+    pub config: FleetConfig,
+    /// One kube client per zone for the whole process.
+    pub clients: ZoneClients,
+    /// The guards every mutation passes.
+    pub guards: Guards,
+    /// Where every action is recorded.
+    pub audit: AuditLog,
+    /// Where build logs (and the audit log) are written.
+    pub state_dir: PathBuf,
+}
+
+impl ActionContext {
+    /// A context whose audit log lives in `state_dir`.
+    pub fn new(
+        config: FleetConfig,
+        clients: ZoneClients,
+        guards: Guards,
+        state_dir: PathBuf,
+    ) -> ActionContext {
+        ActionContext {
+            config,
+            clients,
+            guards,
+            audit: AuditLog::in_state_dir(&state_dir),
+            state_dir,
+        }
     }
-    if zone.read_only {
-        return Err(ActionError::ReadOnly(format!(
-            "zone {} is configured read_only = true",
-            zone.name
-        )));
+
+    /// The zone's configuration by id.
+    pub fn zone(&self, id: crate::config::ZoneId) -> Option<&ZoneConfig> {
+        self.config.zones.iter().find(|z| z.id == id)
     }
-    if zone.protected && typed_confirmation.map(str::trim) != Some(zone.name.as_str()) {
-        return Err(ActionError::Refused(format!(
-            "zone {} is protected: confirm by typing its name ({:?})",
-            zone.name, zone.name
-        )));
+
+    /// Appends a record to the audit log; the error says which file could not be written.
+    pub fn record(&self, record: &AuditRecord) -> Result<(), String> {
+        self.audit.append(record).map_err(|e| {
+            tracing::error!(error = %e, path = %self.audit.path().display(), "cannot write the audit log");
+            format!(
+                "cannot write the audit log {}: {e}",
+                self.audit.path().display()
+            )
+        })
     }
-    Ok(())
+
+    /// Records that `action` was refused or failed before it started, at `clock`.
+    pub fn refusal_record(
+        &self,
+        action: audit::AuditAction,
+        zone: Option<&ZoneConfig>,
+        object: Option<String>,
+        err: &ActionError,
+        clock: &Clock,
+    ) -> AuditRecord {
+        let record = AuditRecord::new(
+            action,
+            clock.wall,
+            clock.wall,
+            err.audit_result(),
+            err.to_string(),
+        );
+        match zone {
+            Some(zone) => record.in_zone(&zone.name, self.clients.kube_user(zone), object),
+            None => AuditRecord { object, ..record },
+        }
+    }
+}
+
+/// The zone and workload the redeploy restarts after a good build, as configured in
+/// `[redeploy]`; `None` when it names no zone or a zone that is not configured.
+pub fn redeploy_target(config: &FleetConfig) -> Option<(crate::config::ZoneId, WorkloadKey)> {
+    let zone = config.find(config.redeploy.zone.as_deref()?)?;
+    Some((zone.id, WorkloadKey::parse(&config.redeploy.target)?))
 }
 
 /// Why an action did not happen or did not succeed, in words fit for the screen.
@@ -44,6 +108,12 @@ pub enum ActionError {
     /// The console, or this zone, is read-only.
     #[error("read-only: {0}")]
     ReadOnly(String),
+    /// The zone is protected and its name was not typed.
+    #[error("zone {zone} is protected: confirm by typing its name ({zone:?})")]
+    Unconfirmed {
+        /// The zone's name, which must be typed.
+        zone: String,
+    },
     /// The action was refused before reaching the server (e.g. a paused Deployment).
     #[error("{0}")]
     Refused(String),
@@ -59,12 +129,21 @@ pub enum ActionError {
 }
 
 impl ActionError {
-    /// The word recorded in the audit log for this error.
-    pub fn audit_result(&self) -> &'static str {
-        match self {
-            ActionError::ReadOnly(_) | ActionError::Refused(_) => "refused",
-            _ => "failed",
+    /// How the audit log records this error.
+    pub fn audit_result(&self) -> AuditResult {
+        if self.is_refusal() {
+            AuditResult::Refused
+        } else {
+            AuditResult::Failed
         }
+    }
+
+    /// True for a guard's or the server-independent refusal (nothing was tried).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ActionError::ReadOnly(_) | ActionError::Unconfirmed { .. } | ActionError::Refused(_)
+        )
     }
 
     /// Maps a kube client error, keeping the server's message.
@@ -83,29 +162,11 @@ impl ActionError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
-
-    #[test]
-    fn guards_refuse_read_only_and_unconfirmed_protected_zones() {
-        let fleet = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
-        let (dev, production) = (&fleet.zones[0], &fleet.zones[2]);
-        assert_eq!(check_guards(dev, false, None), Ok(()));
-        assert!(matches!(
-            check_guards(dev, true, None),
-            Err(ActionError::ReadOnly(_))
-        ));
-        let mut locked = dev.clone();
-        locked.read_only = true;
-        assert!(matches!(
-            check_guards(&locked, false, None),
-            Err(ActionError::ReadOnly(_))
-        ));
-        let refused = check_guards(production, false, None).unwrap_err();
-        assert!(refused.to_string().contains("protected"), "{refused}");
-        assert!(check_guards(production, false, Some("prod")).is_err());
-        assert_eq!(check_guards(production, false, Some("production")), Ok(()));
+impl From<MutationError> for ActionError {
+    fn from(err: MutationError) -> Self {
+        match err {
+            MutationError::Refused(message) => ActionError::Refused(message),
+            MutationError::Kube(err) => ActionError::from_kube(err),
+        }
     }
 }

@@ -62,6 +62,16 @@ impl BuildStatus {
             BuildStatus::SpawnFailed { error } => format!("could not start: {error}"),
         }
     }
+
+    /// How the audit log records a build that ended so.
+    pub fn audit_result(&self) -> super::audit::AuditResult {
+        use super::audit::AuditResult;
+        match self {
+            BuildStatus::Succeeded => AuditResult::Succeeded,
+            BuildStatus::Cancelled => AuditResult::Cancelled,
+            _ => AuditResult::Failed,
+        }
+    }
 }
 
 /// The end of a build.

@@ -1,89 +1,70 @@
-//! Rollout restart, with the same effect as `kubectl rollout restart`: the pod template gets a
-//! fresh `kubectl.kubernetes.io/restartedAt` annotation by strategic merge patch, so kubectl
-//! and GitOps tools see the usual thing.
+//! The one restart pipeline, for the console's runner and `ge-console restart` alike: the
+//! guards admit the order, `cluster` sends the patch (`kubectl rollout restart`'s), and the
+//! audit log records how it ended.
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use kube::api::{Patch, PatchParams};
-use kube::{Api, Client};
-use serde_json::json;
+use super::audit::{AuditAction, AuditRecord, AuditResult};
+use super::{ActionContext, ActionError};
+use crate::clock::Clock;
+use crate::cluster::ZoneClients;
+use crate::cluster::mutate::restart_workload;
+pub use crate::cluster::mutate::{FIELD_MANAGER, PAUSED_MESSAGE, RestartReceipt};
+use crate::config::ZoneConfig;
+use crate::fleet::WorkloadKey;
 
-use super::ActionError;
-use crate::cluster::project::RESTARTED_AT_ANNOTATION;
-use crate::fleet::{WorkloadKey, WorkloadKind};
-
-/// kubectl's refusal for a paused Deployment, word for word.
-pub const PAUSED_MESSAGE: &str = "can't restart paused deployment (run rollout resume first)";
-
-/// The field manager ge-console's patches are recorded under.
-pub const FIELD_MANAGER: &str = "ge-console";
-
-/// What a successful restart request returned: the annotation value and the generation the
-/// rollout is judged against (observedGeneration must reach it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestartReceipt {
-    pub restarted_at: String,
-    pub generation: i64,
+/// A restart somebody asked for: where, what, what they typed to confirm, and when.
+#[derive(Debug, Clone)]
+pub struct RestartOrder {
+    /// The zone.
+    pub zone: ZoneConfig,
+    /// The workload.
+    pub target: WorkloadKey,
+    /// What the user typed for a protected zone.
+    pub confirmation: Option<String>,
+    /// When it was asked for.
+    pub asked: jiff::Timestamp,
 }
 
-/// Restarts a Deployment, StatefulSet or DaemonSet; a paused Deployment is refused.
-pub async fn restart_workload(
-    client: &Client,
-    target: &WorkloadKey,
-) -> Result<RestartReceipt, ActionError> {
-    // RFC 3339 to the second, truncated, as kubectl writes it.
-    let now = jiff::Timestamp::now();
-    let restarted_at = now
-        .round(
-            jiff::TimestampRound::new()
-                .smallest(jiff::Unit::Second)
-                .mode(jiff::RoundMode::Trunc),
+impl RestartOrder {
+    /// The guards' verdict on this order (nothing is recorded; see [`Self::record`]).
+    pub fn admit(&self, ctx: &ActionContext) -> Result<(), ActionError> {
+        ctx.guards.check(&self.zone, self.confirmation.as_deref())
+    }
+
+    /// Sends the restart through the zone's shared client.
+    pub async fn send(
+        &self,
+        clients: &ZoneClients,
+        clock: &Clock,
+    ) -> Result<RestartReceipt, ActionError> {
+        let client = clients
+            .client(&self.zone)
+            .await
+            .map_err(ActionError::Failed)?;
+        Ok(restart_workload(&client, &self.target, clock.wall).await?)
+    }
+
+    /// The audit record of this order's end, at `clock`.
+    pub fn record(
+        &self,
+        ctx: &ActionContext,
+        result: AuditResult,
+        detail: impl Into<String>,
+        clock: &Clock,
+    ) -> AuditRecord {
+        AuditRecord::new(AuditAction::Restart, self.asked, clock.wall, result, detail).in_zone(
+            &self.zone.name,
+            ctx.clients.kube_user(&self.zone),
+            Some(self.target.to_string()),
         )
-        .unwrap_or(now)
-        .to_string();
-    let patch = json!({
-        "spec": {"template": {"metadata": {"annotations": {
-            RESTARTED_AT_ANNOTATION: restarted_at,
-        }}}}
-    });
-    let params = PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    };
-    let generation = match target.kind {
-        WorkloadKind::Deployment => {
-            let api: Api<Deployment> = Api::namespaced(client.clone(), &target.namespace);
-            let current = api
-                .get(&target.name)
-                .await
-                .map_err(ActionError::from_kube)?;
-            if current.spec.as_ref().and_then(|s| s.paused) == Some(true) {
-                return Err(ActionError::Refused(PAUSED_MESSAGE.into()));
-            }
-            api.patch(&target.name, &params, &Patch::Strategic(&patch))
-                .await
-                .map_err(ActionError::from_kube)?
-                .metadata
-                .generation
-        }
-        WorkloadKind::StatefulSet => {
-            let api: Api<StatefulSet> = Api::namespaced(client.clone(), &target.namespace);
-            api.patch(&target.name, &params, &Patch::Strategic(&patch))
-                .await
-                .map_err(ActionError::from_kube)?
-                .metadata
-                .generation
-        }
-        WorkloadKind::DaemonSet => {
-            let api: Api<DaemonSet> = Api::namespaced(client.clone(), &target.namespace);
-            api.patch(&target.name, &params, &Patch::Strategic(&patch))
-                .await
-                .map_err(ActionError::from_kube)?
-                .metadata
-                .generation
-        }
-    };
-    Ok(RestartReceipt {
-        restarted_at,
-        generation: generation.unwrap_or(0),
-    })
+    }
+
+    /// The audit record of a restart refused or failed with `err`.
+    pub fn record_error(
+        &self,
+        ctx: &ActionContext,
+        err: &ActionError,
+        clock: &Clock,
+    ) -> AuditRecord {
+        self.record(ctx, err.audit_result(), err.to_string(), clock)
+    }
 }

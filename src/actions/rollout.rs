@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::config::ZoneId;
 use crate::fleet::health::{RolloutState, rollout_state, workload_pods};
 use crate::fleet::{Fleet, PodInfo, WorkloadKey, WorkloadKind, ZoneModel};
@@ -79,13 +80,19 @@ pub struct RolloutTracker {
 
 impl RolloutTracker {
     /// Follows a rollout this console started.
-    pub fn ours(zone: ZoneId, target: WorkloadKey, min_generation: i64, timeout: Duration) -> Self {
+    pub fn ours(
+        zone: ZoneId,
+        target: WorkloadKey,
+        min_generation: i64,
+        timeout: Duration,
+        clock: &Clock,
+    ) -> Self {
         RolloutTracker {
             zone,
             target,
             ours: true,
-            started: Instant::now(),
-            started_wall: jiff::Timestamp::now(),
+            started: clock.instant,
+            started_wall: clock.wall,
             min_generation,
             timeout,
             phase: RolloutPhase::InProgress,
@@ -263,7 +270,8 @@ impl RolloutBoard {
     }
 
     /// Re-judges every rollout and picks up rollouts started by someone else.
-    pub fn observe(&mut self, fleet: &Fleet, now: Instant, timeout: Duration) {
+    pub fn observe(&mut self, fleet: &Fleet, clock: &Clock, timeout: Duration) {
+        let now = clock.instant;
         for zone in &fleet.zones {
             if zone.state() != crate::fleet::ZoneState::Live {
                 continue;
@@ -287,7 +295,7 @@ impl RolloutBoard {
                         target: key,
                         ours: false,
                         started: now,
-                        started_wall: jiff::Timestamp::now(),
+                        started_wall: clock.wall,
                         min_generation: w.generation,
                         timeout,
                         phase: RolloutPhase::InProgress,
@@ -411,7 +419,8 @@ mod tests {
         });
         let mut fleet = live_fleet(stuck.clone());
         let key = stuck.workload_key();
-        let mut tracker = RolloutTracker::ours(ZoneId(1), key, 6, Duration::from_secs(60));
+        let mut tracker =
+            RolloutTracker::ours(ZoneId(1), key, 6, Duration::from_secs(60), &Clock::now());
         tracker.observe(&fleet, Instant::now());
         assert_eq!(
             tracker.phase,
@@ -438,13 +447,13 @@ mod tests {
         unhealthy.available = 1;
         let fleet = live_fleet(unhealthy);
         let mut board = RolloutBoard::default();
-        board.observe(&fleet, Instant::now(), Duration::from_secs(60));
+        board.observe(&fleet, &Clock::now(), Duration::from_secs(60));
         assert!(board.trackers.is_empty());
 
         let mut rolling = executor(4);
         rolling.observed_generation = 3;
         let fleet = live_fleet(rolling);
-        board.observe(&fleet, Instant::now(), Duration::from_secs(60));
+        board.observe(&fleet, &Clock::now(), Duration::from_secs(60));
         assert_eq!(board.trackers.len(), 1);
         assert!(!board.trackers[0].ours, "marked as not ours");
     }

@@ -1,79 +1,94 @@
-//! The console's action runner: takes confirmed requests from the UI, runs them as tasks,
-//! and keeps the state the UI draws (build output, rollouts, recent actions, last message).
-//! It lives in the event loop; its tasks report back over a channel, never through shared
-//! mutable state.
+//! The console's action runner: takes confirmed requests, runs them as tasks, and keeps the
+//! state the UI draws through a read-only [`ActionsView`] (build output, rollouts, recent
+//! actions, last message, stale pods). It lives in the event loop; its tasks report back over
+//! a channel, never through shared mutable state. Time comes in as a [`Clock`] reading.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use kube::Client;
 use tokio::sync::mpsc;
 
-use super::audit::{AuditLog, AuditRecord, local_user};
+use super::audit::{AuditAction, AuditRecord, AuditResult};
+use super::guard::Admission;
 use super::rebuild::{BuildEvent, BuildHandle, BuildOutcome, BuildStatus, OutputTail, start_build};
-use super::restart::{RestartReceipt, restart_workload};
+use super::restart::{RestartOrder, RestartReceipt};
 use super::rollout::{RolloutBoard, RolloutPhase, RolloutTracker};
-use super::{ActionError, check_guards};
-use crate::cluster::{self, LoadedKubeconfig};
-use crate::config::{FleetConfig, ZoneId};
+use super::{ActionContext, ActionError};
+use crate::clock::Clock;
+use crate::config::ZoneId;
 use crate::fleet::{Fleet, WorkloadKey};
 
 /// Something the user asked for and confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
-    /// Rollout-restart a workload in a zone. `confirmation` is what the user typed for a
-    /// protected zone.
+    /// Rollout-restart a workload in a zone.
     Restart {
+        /// The zone.
         zone: ZoneId,
+        /// The workload.
         target: WorkloadKey,
+        /// What the user typed for a protected zone.
         confirmation: Option<String>,
     },
     /// Run the build script only.
     Rebuild,
     /// Build, then on success restart the redeploy target.
-    Redeploy { confirmation: Option<String> },
+    Redeploy {
+        /// What the user typed for a protected zone.
+        confirmation: Option<String>,
+    },
     /// Stop the running build (its whole process group).
     CancelBuild,
+}
+
+/// The runner's answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestAnswer {
+    /// Started (or, for a cancel, passed on).
+    Accepted,
+    /// Refused by a guard: recorded, and said in the message line.
+    Refused(ActionError),
+    /// A protected zone's name was not typed: nothing was done or recorded; ask again.
+    Unconfirmed {
+        /// The zone's name, which must be typed.
+        zone: String,
+    },
 }
 
 /// Progress reported by the runner's tasks.
 #[derive(Debug)]
 pub enum ActionEvent {
+    /// A line of the build's output, or its end.
     Build(BuildEvent),
+    /// The server's answer to a restart.
     Restarted {
-        zone: ZoneId,
-        target: WorkloadKey,
-        started: jiff::Timestamp,
+        /// The order that was sent.
+        order: RestartOrder,
+        /// The receipt, or why it failed.
         result: Result<RestartReceipt, ActionError>,
-        /// The zone's client, built for this restart, kept for the next one.
-        client: Option<ZoneClient>,
     },
-}
-
-/// A zone's kube client travelling back from a task to the runner's cache.
-#[derive(Clone)]
-pub struct ZoneClient(pub Client);
-
-impl std::fmt::Debug for ZoneClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ZoneClient")
-    }
 }
 
 /// How serious a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// Something is happening.
     Info,
+    /// Something ended well.
     Success,
+    /// Something was refused or failed.
     Error,
 }
 
 /// The build the console is running or last ran.
 #[derive(Debug)]
 pub struct BuildView {
+    /// When it started (monotonic).
     pub started: Instant,
+    /// The last lines of its output.
     pub tail: OutputTail,
+    /// Its whole output, on disk.
     pub log_path: PathBuf,
     /// Set when it ended.
     pub outcome: Option<BuildOutcome>,
@@ -88,54 +103,113 @@ pub struct BuildView {
 /// previous image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleImageMark {
+    /// The redeploy target's zone.
     pub zone: ZoneId,
+    /// The redeploy target.
     pub target: WorkloadKey,
+    /// When the good build finished.
     pub build_finished: jiff::Timestamp,
 }
 
 /// How many recent actions the actions pane lists.
 const RECENT_KEPT: usize = 20;
 
-/// The runner and the state the UI draws from it.
+/// The runner; its state is private and read through [`ActionRunner::view`].
 pub struct ActionRunner {
-    config: FleetConfig,
-    kubeconfig: LoadedKubeconfig,
-    state_dir: PathBuf,
-    read_only: bool,
-    audit: AuditLog,
+    ctx: ActionContext,
     tx: mpsc::Sender<ActionEvent>,
-    /// One client per zone, built on the first restart there (building one reads the
-    /// kubeconfig and costs ~20 ms).
-    clients: HashMap<ZoneId, Client>,
     handle: Option<BuildHandle>,
-    pub build: Option<BuildView>,
-    pub rollouts: RolloutBoard,
-    pub recent: VecDeque<AuditRecord>,
-    pub message: Option<(Severity, String)>,
-    pub stale: Option<StaleImageMark>,
+    build: Option<BuildView>,
+    rollouts: RolloutBoard,
+    recent: VecDeque<AuditRecord>,
+    message: Option<(Severity, String)>,
+    stale: Option<StaleImageMark>,
     pending_restarts: usize,
 }
 
+/// What the UI may read of the runner: nothing here changes it.
+#[derive(Clone, Copy)]
+pub struct ActionsView<'a> {
+    runner: &'a ActionRunner,
+}
+
+impl<'a> ActionsView<'a> {
+    /// The build running or last run.
+    pub fn build(&self) -> Option<&'a BuildView> {
+        self.runner.build.as_ref()
+    }
+
+    /// True while a build runs.
+    pub fn build_running(&self) -> bool {
+        self.runner.handle.is_some()
+    }
+
+    /// Where the audit log is written.
+    pub fn audit_path(&self) -> &'a std::path::Path {
+        self.runner.ctx.audit.path()
+    }
+
+    /// The rollouts followed, ours and others'.
+    pub fn rollouts(&self) -> &'a RolloutBoard {
+        &self.runner.rollouts
+    }
+
+    /// The last actions recorded, oldest first.
+    pub fn recent(&self) -> &'a VecDeque<AuditRecord> {
+        &self.runner.recent
+    }
+
+    /// The runner's last message.
+    pub fn message(&self) -> Option<&'a (Severity, String)> {
+        self.runner.message.as_ref()
+    }
+
+    /// The redeploy target's pods that still run the previous image, if a good build marked them.
+    pub fn stale(&self) -> Option<&'a StaleImageMark> {
+        self.runner.stale.as_ref()
+    }
+
+    /// What runs now (a build, a restart request, one of our rollouts), for the top bar.
+    pub fn busy(&self) -> Option<String> {
+        self.runner.busy()
+    }
+
+    /// Since when the thing named by [`Self::busy`] runs, when that is known.
+    pub fn busy_since(&self) -> Option<Instant> {
+        self.runner
+            .build
+            .as_ref()
+            .filter(|b| b.outcome.is_none())
+            .map(|b| b.started)
+            .or_else(|| {
+                self.runner
+                    .rollouts
+                    .active()
+                    .find(|t| t.ours)
+                    .map(|t| t.started)
+            })
+    }
+
+    /// Whether an action on `zone` may be asked about, and how.
+    pub fn admission(&self, zone: &crate::config::ZoneConfig) -> Admission {
+        self.runner.ctx.guards.admission(zone)
+    }
+
+    /// Whether the build may run.
+    pub fn build_allowed(&self) -> Result<(), ActionError> {
+        self.runner.ctx.guards.build()
+    }
+}
+
 impl ActionRunner {
-    /// A runner for the configured fleet; events come back on the returned receiver.
-    pub fn new(
-        config: FleetConfig,
-        kubeconfig: LoadedKubeconfig,
-        state_dir: PathBuf,
-        read_only: bool,
-    ) -> (ActionRunner, mpsc::Receiver<ActionEvent>) {
+    /// A runner acting through `ctx`; its tasks' reports come back on the returned receiver.
+    pub fn new(ctx: ActionContext) -> (ActionRunner, mpsc::Receiver<ActionEvent>) {
         let (tx, rx) = mpsc::channel(1024);
-        let audit = AuditLog::in_state_dir(&state_dir);
-        let recent = audit.recent(RECENT_KEPT).into();
+        let recent = ctx.audit.recent(RECENT_KEPT).into();
         (
             ActionRunner {
-                config,
-                kubeconfig,
-                state_dir,
-                read_only,
-                audit,
+                ctx,
                 tx,
-                clients: HashMap::new(),
                 handle: None,
                 build: None,
                 rollouts: RolloutBoard::default(),
@@ -148,13 +222,17 @@ impl ActionRunner {
         )
     }
 
-    /// Where the audit log is written.
-    pub fn audit_path(&self) -> &std::path::Path {
-        self.audit.path()
+    /// The read-only view the UI draws from.
+    pub fn view(&self) -> ActionsView<'_> {
+        ActionsView { runner: self }
     }
 
-    /// True while a build runs, a restart request is in flight or one of our rollouts is
-    /// being followed: the top bar says so.
+    /// Where the audit log is written.
+    pub fn audit_path(&self) -> &std::path::Path {
+        self.ctx.audit.path()
+    }
+
+    /// What runs now: a build, a restart request in flight, or one of our rollouts.
     pub fn busy(&self) -> Option<String> {
         if self.handle.is_some() {
             return Some("rebuild running".into());
@@ -170,78 +248,98 @@ impl ActionRunner {
 
     /// The zone and target the redeploy key acts on.
     pub fn redeploy_target(&self) -> Option<(ZoneId, WorkloadKey)> {
-        let zone = self.config.find(self.config.redeploy.zone.as_deref()?)?;
-        Some((zone.id, WorkloadKey::parse(&self.config.redeploy.target)?))
+        super::redeploy_target(&self.ctx.config)
     }
 
-    /// Handles a confirmed request from the UI.
-    pub fn request(&mut self, request: ActionRequest) {
+    /// Handles a confirmed request: the guards judge it once, here.
+    pub fn request(&mut self, request: ActionRequest, clock: &Clock) -> RequestAnswer {
         match request {
             ActionRequest::Restart {
                 zone,
                 target,
                 confirmation,
-            } => self.start_restart(zone, target, confirmation),
-            ActionRequest::Rebuild if self.read_only => {
-                // The build script can push or import images: not for an observer either.
-                let e = ActionError::ReadOnly(
-                    "the console runs with --read-only; the build is not run".into(),
-                );
-                self.refuse("rebuild", None, None, &e);
+            } => {
+                let Some(zone) = self.ctx.zone(zone).cloned() else {
+                    return RequestAnswer::Refused(ActionError::Refused(format!(
+                        "zone {zone} is not configured"
+                    )));
+                };
+                let order = RestartOrder {
+                    zone,
+                    target,
+                    confirmation,
+                    asked: clock.wall,
+                };
+                if let Err(e) = order.admit(&self.ctx) {
+                    return self.refuse_order(&order, e, clock);
+                }
+                self.start_restart(order, clock);
+                RequestAnswer::Accepted
             }
-            ActionRequest::Rebuild => self.start_build(false, None),
+            ActionRequest::Rebuild => {
+                if let Err(e) = self.ctx.guards.build() {
+                    let record =
+                        self.ctx
+                            .refusal_record(AuditAction::Rebuild, None, None, &e, clock);
+                    return self.refuse(record, e);
+                }
+                self.start_build(false, None, clock);
+                RequestAnswer::Accepted
+            }
             ActionRequest::Redeploy { confirmation } => {
                 if let Some((zone, target)) = self.redeploy_target()
-                    && let Some(zc) = self.config.zones.iter().find(|z| z.id == zone)
-                    && let Err(e) = check_guards(zc, self.read_only, confirmation.as_deref())
+                    && let Some(zc) = self.ctx.zone(zone)
+                    && let Err(e) = self.ctx.guards.check(zc, confirmation.as_deref())
                 {
-                    self.refuse("redeploy", Some(zone), Some(&target), &e);
-                    return;
+                    if let ActionError::Unconfirmed { zone } = e {
+                        return RequestAnswer::Unconfirmed { zone };
+                    }
+                    let record = self.ctx.refusal_record(
+                        AuditAction::Redeploy,
+                        Some(zc),
+                        Some(target.to_string()),
+                        &e,
+                        clock,
+                    );
+                    return self.refuse(record, e);
                 }
-                self.start_build(true, confirmation);
+                self.start_build(true, confirmation, clock);
+                RequestAnswer::Accepted
             }
             ActionRequest::CancelBuild => {
                 if let Some(handle) = &mut self.handle {
                     handle.cancel();
                     self.message = Some((Severity::Info, "cancelling the build…".into()));
                 }
+                RequestAnswer::Accepted
             }
         }
     }
 
-    fn refuse(
+    /// A restart order the guards refused: an unconfirmed one goes back to be asked again,
+    /// any other refusal is recorded and shown.
+    fn refuse_order(
         &mut self,
-        action: &str,
-        zone: Option<ZoneId>,
-        target: Option<&WorkloadKey>,
-        err: &ActionError,
-    ) {
-        let zone_config = zone.and_then(|z| self.config.zones.iter().find(|c| c.id == z));
-        let now = jiff::Timestamp::now();
-        self.record(AuditRecord {
-            action: action.into(),
-            started: now,
-            ended: now,
-            local_user: local_user(),
-            kube_user: zone_config.and_then(|z| self.kubeconfig.user_of(&z.context)),
-            zone: zone_config.map(|z| z.name.clone()),
-            object: target.map(ToString::to_string),
-            result: err.audit_result().into(),
-            detail: Some(err.to_string()),
-        });
-        self.message = Some((Severity::Error, err.to_string()));
+        order: &RestartOrder,
+        e: ActionError,
+        clock: &Clock,
+    ) -> RequestAnswer {
+        if let ActionError::Unconfirmed { zone } = e {
+            return RequestAnswer::Unconfirmed { zone };
+        }
+        let record = order.record_error(&self.ctx, &e, clock);
+        self.refuse(record, e)
+    }
+
+    fn refuse(&mut self, record: AuditRecord, e: ActionError) -> RequestAnswer {
+        self.record(record);
+        self.message = Some((Severity::Error, e.to_string()));
+        RequestAnswer::Refused(e)
     }
 
     fn record(&mut self, record: AuditRecord) {
-        if let Err(e) = self.audit.append(&record) {
-            tracing::error!(error = %e, path = %self.audit.path().display(), "cannot write the audit log");
-            self.message = Some((
-                Severity::Error,
-                format!(
-                    "cannot write the audit log {}: {e}",
-                    self.audit.path().display()
-                ),
-            ));
+        if let Err(message) = self.ctx.record(&record) {
+            self.message = Some((Severity::Error, message));
         }
         self.recent.push_back(record);
         while self.recent.len() > RECENT_KEPT {
@@ -249,28 +347,30 @@ impl ActionRunner {
         }
     }
 
-    fn start_build(&mut self, then_restart: bool, confirmation: Option<String>) {
+    fn start_build(&mut self, then_restart: bool, confirmation: Option<String>, clock: &Clock) {
         if self.handle.is_some() {
             self.message = Some((Severity::Info, "a build is already running".into()));
             return;
         }
         let (tx, mut rx) = mpsc::channel(256);
-        let started_wall = jiff::Timestamp::now();
-        match start_build(&self.config.rebuild, &self.state_dir, tx) {
+        match start_build(&self.ctx.config.rebuild, &self.ctx.state_dir, tx) {
             Ok(handle) => {
                 self.build = Some(BuildView {
                     started: handle.started,
-                    tail: OutputTail::new(self.config.rebuild.keep_lines),
+                    tail: OutputTail::new(self.ctx.config.rebuild.keep_lines),
                     log_path: handle.log_path.clone(),
                     outcome: None,
                     then_restart,
                     confirmation,
-                    started_wall,
+                    started_wall: clock.wall,
                 });
                 self.handle = Some(handle);
                 self.message = Some((
                     Severity::Info,
-                    format!("rebuild started: {}", self.config.rebuild.argv.join(" ")),
+                    format!(
+                        "rebuild started: {}",
+                        self.ctx.config.rebuild.argv.join(" ")
+                    ),
                 ));
                 let events = self.tx.clone();
                 tokio::spawn(async move {
@@ -282,124 +382,83 @@ impl ActionRunner {
                 });
             }
             Err(status) => {
-                let now = jiff::Timestamp::now();
-                self.record(AuditRecord {
-                    action: if then_restart { "redeploy" } else { "rebuild" }.into(),
-                    started: now,
-                    ended: now,
-                    local_user: local_user(),
-                    kube_user: None,
-                    zone: None,
-                    object: None,
-                    result: "failed".into(),
-                    detail: Some(status.describe()),
-                });
+                let action = if then_restart {
+                    AuditAction::Redeploy
+                } else {
+                    AuditAction::Rebuild
+                };
+                let record = AuditRecord::new(
+                    action,
+                    clock.wall,
+                    clock.wall,
+                    AuditResult::Failed,
+                    status.describe(),
+                );
+                self.record(record);
                 self.message = Some((Severity::Error, format!("rebuild {}", status.describe())));
             }
         }
     }
 
-    fn start_restart(&mut self, zone: ZoneId, target: WorkloadKey, confirmation: Option<String>) {
-        let Some(zone_config) = self.config.zones.iter().find(|z| z.id == zone).cloned() else {
-            return;
-        };
-        if let Err(e) = check_guards(&zone_config, self.read_only, confirmation.as_deref()) {
-            self.refuse("restart", Some(zone), Some(&target), &e);
-            return;
-        }
+    fn start_restart(&mut self, order: RestartOrder, clock: &Clock) {
         self.pending_restarts += 1;
         self.message = Some((
             Severity::Info,
             format!(
-                "restarting {target} in {} {}…",
-                zone_config.id, zone_config.name
+                "restarting {} in {} {}…",
+                order.target, order.zone.id, order.zone.name
             ),
         ));
-        let kubeconfig = self.kubeconfig.clone();
-        let cached = self.clients.get(&zone).cloned();
+        let clients = self.ctx.clients.clone();
         let events = self.tx.clone();
+        let clock = *clock;
         tokio::spawn(async move {
-            let started = jiff::Timestamp::now();
-            let client = match cached {
-                Some(client) => Ok(client),
-                None => cluster::zone_client(&zone_config, &kubeconfig).await,
-            };
-            let (result, client) = match client {
-                Ok(client) => (
-                    restart_workload(&client, &target).await,
-                    Some(ZoneClient(client)),
-                ),
-                Err(e) => (Err(ActionError::Failed(e)), None),
-            };
-            let _ = events
-                .send(ActionEvent::Restarted {
-                    zone,
-                    target,
-                    started,
-                    result,
-                    client,
-                })
-                .await;
+            let result = order.send(&clients, &clock).await;
+            let _ = events.send(ActionEvent::Restarted { order, result }).await;
         });
     }
 
     /// Applies a task's report; returns true when the screen should be redrawn.
-    pub fn on_event(&mut self, event: ActionEvent, fleet: &Fleet) -> bool {
+    pub fn on_event(&mut self, event: ActionEvent, fleet: &Fleet, clock: &Clock) -> bool {
         match event {
             ActionEvent::Build(BuildEvent::Line { stream, text }) => {
                 if let Some(b) = &mut self.build {
                     b.tail.push(stream, text);
                 }
             }
-            ActionEvent::Build(BuildEvent::Finished(outcome)) => self.build_finished(outcome),
-            ActionEvent::Restarted {
-                zone,
-                target,
-                started,
-                result,
-                client,
-            } => {
+            ActionEvent::Build(BuildEvent::Finished(outcome)) => {
+                self.build_finished(outcome, clock)
+            }
+            ActionEvent::Restarted { order, result } => {
                 self.pending_restarts = self.pending_restarts.saturating_sub(1);
-                if let Some(ZoneClient(client)) = client {
-                    self.clients.entry(zone).or_insert(client);
-                }
-                let zone_config = self.config.zones.iter().find(|z| z.id == zone).cloned();
-                let record = |result: &str, detail: String| AuditRecord {
-                    action: "restart".into(),
-                    started,
-                    ended: jiff::Timestamp::now(),
-                    local_user: local_user(),
-                    kube_user: zone_config
-                        .as_ref()
-                        .and_then(|z| self.kubeconfig.user_of(&z.context)),
-                    zone: zone_config.as_ref().map(|z| z.name.clone()),
-                    object: Some(target.to_string()),
-                    result: result.into(),
-                    detail: Some(detail),
-                };
                 match result {
                     Ok(receipt) => {
-                        let rec =
-                            record("succeeded", format!("restartedAt {}", receipt.restarted_at));
-                        self.record(rec);
+                        let record = order.record(
+                            &self.ctx,
+                            AuditResult::Succeeded,
+                            format!("restartedAt {}", receipt.restarted_at),
+                            clock,
+                        );
+                        self.record(record);
                         self.message = Some((
                             Severity::Info,
-                            format!("{target} restarted; following the rollout"),
+                            format!("{} restarted; following the rollout", order.target),
                         ));
-                        let timeout =
-                            Duration::from_secs(self.config.redeploy.rollout_timeout_secs);
+                        let timeout = self.rollout_timeout();
                         self.rollouts.follow(RolloutTracker::ours(
-                            zone,
-                            target,
+                            order.zone.id,
+                            order.target,
                             receipt.generation,
                             timeout,
+                            clock,
                         ));
-                        self.rollouts.observe(fleet, Instant::now(), timeout);
+                        self.rollouts.observe(fleet, clock, timeout);
                     }
                     Err(e) => {
-                        let rec = record(e.audit_result(), e.to_string());
-                        self.record(rec);
-                        self.message = Some((Severity::Error, format!("restart of {target}: {e}")));
+                        let record = order.record_error(&self.ctx, &e, clock);
+                        self.record(record);
+                        self.message =
+                            Some((Severity::Error, format!("restart of {}: {e}", order.target)));
                     }
                 }
             }
@@ -407,7 +466,11 @@ impl ActionRunner {
         true
     }
 
-    fn build_finished(&mut self, outcome: BuildOutcome) {
+    fn rollout_timeout(&self) -> Duration {
+        Duration::from_secs(self.ctx.config.redeploy.rollout_timeout_secs)
+    }
+
+    fn build_finished(&mut self, outcome: BuildOutcome, clock: &Clock) {
         self.handle = None;
         let Some(build) = &mut self.build else {
             return;
@@ -417,25 +480,16 @@ impl ActionRunner {
         let started_wall = build.started_wall;
         let succeeded = outcome.status == BuildStatus::Succeeded;
         let describe = outcome.status.describe();
-        let log_path = outcome.log_path.clone();
         let finished_at = outcome.finished_at;
+        let record = AuditRecord::new(
+            AuditAction::Rebuild,
+            started_wall,
+            clock.wall,
+            outcome.status.audit_result(),
+            format!("{describe}; log {}", outcome.log_path.display()),
+        );
         build.outcome = Some(outcome);
-        self.record(AuditRecord {
-            action: "rebuild".into(),
-            started: started_wall,
-            ended: jiff::Timestamp::now(),
-            local_user: local_user(),
-            kube_user: None,
-            zone: None,
-            object: None,
-            result: match () {
-                _ if succeeded => "succeeded",
-                _ if describe == "cancelled" => "cancelled",
-                _ => "failed",
-            }
-            .into(),
-            detail: Some(format!("{describe}; log {}", log_path.display())),
-        });
+        self.record(record);
         if !succeeded {
             self.message = Some((
                 Severity::Error,
@@ -454,7 +508,12 @@ impl ActionRunner {
                 build_finished: finished_at,
             });
             if then_restart {
-                self.start_restart(zone, target, confirmation);
+                let request = ActionRequest::Restart {
+                    zone,
+                    target,
+                    confirmation,
+                };
+                self.request(request, clock);
                 return;
             }
         }
@@ -463,16 +522,15 @@ impl ActionRunner {
 
     /// Re-judges rollouts after a model change (or a tick); returns our rollouts that just
     /// ended, so the loop can draw their end at once.
-    pub fn on_model_change(&mut self, fleet: &Fleet) -> Vec<(ZoneId, WorkloadKey)> {
-        let timeout = Duration::from_secs(self.config.redeploy.rollout_timeout_secs);
+    pub fn on_model_change(&mut self, fleet: &Fleet, clock: &Clock) -> Vec<(ZoneId, WorkloadKey)> {
+        let timeout = self.rollout_timeout();
         let running: Vec<(ZoneId, WorkloadKey)> = self
             .rollouts
             .active()
             .filter(|t| t.ours)
             .map(|t| (t.zone, t.target.clone()))
             .collect();
-        let now = Instant::now();
-        self.rollouts.observe(fleet, now, timeout);
+        self.rollouts.observe(fleet, clock, timeout);
         let mut ended = Vec::new();
         for t in &self.rollouts.trackers {
             if t.ours
@@ -492,7 +550,7 @@ impl ActionRunner {
                     zone = %t.zone,
                     target = %t.target,
                     phase = t.phase.word(),
-                    elapsed_ms = t.elapsed(now).as_millis(),
+                    elapsed_ms = t.elapsed(clock.instant).as_millis(),
                     "rollout ended"
                 );
                 ended.push((t.zone, t.target.clone()));

@@ -3,10 +3,13 @@
 //! event loop as [`FleetEvent`]s. A slow or broken zone only ever affects its own tasks.
 
 mod classify;
+mod clients;
+pub mod mutate;
 pub mod project;
 mod watch;
 
 pub use classify::{ErrorClass, classify_client_error, short_chain};
+pub use clients::ZoneClients;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -124,19 +127,30 @@ pub fn check_contexts(fleet: &FleetConfig, kubeconfig: &LoadedKubeconfig) -> any
     )
 }
 
-/// Starts a supervisor task per zone; events arrive on `tx`. Dropping the returned set (or
-/// the receiver) stops them all.
+/// Starts a supervisor task per zone with a client cache of its own; events arrive on `tx`.
+/// Dropping the returned set (or the receiver) stops them all.
 pub fn spawn_fleet(
     fleet: &FleetConfig,
     kubeconfig: &LoadedKubeconfig,
     tx: mpsc::Sender<FleetEvent>,
 ) -> JoinSet<()> {
+    spawn_fleet_with(fleet, &ZoneClients::new(kubeconfig.clone()), tx)
+}
+
+/// Starts a supervisor task per zone, taking each zone's client from `clients` (the cache the
+/// whole process shares); events arrive on `tx`. Dropping the returned set (or the receiver)
+/// stops them all.
+pub fn spawn_fleet_with(
+    fleet: &FleetConfig,
+    clients: &ZoneClients,
+    tx: mpsc::Sender<FleetEvent>,
+) -> JoinSet<()> {
     let mut tasks = JoinSet::new();
     for zone in &fleet.zones {
         let zone = Arc::new(zone.clone());
-        let kubeconfig = kubeconfig.clone();
+        let clients = clients.clone();
         let tx = tx.clone();
-        tasks.spawn(async move { supervise_zone(zone, kubeconfig, tx).await });
+        tasks.spawn(async move { supervise_zone(zone, clients, tx).await });
     }
     tasks
 }
@@ -169,11 +183,7 @@ pub async fn zone_client(
     Client::try_from(config).map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))
 }
 
-async fn supervise_zone(
-    zone: Arc<ZoneConfig>,
-    kubeconfig: LoadedKubeconfig,
-    tx: mpsc::Sender<FleetEvent>,
-) {
+async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::Sender<FleetEvent>) {
     let id = zone.id;
     let send = |event: ZoneEvent| {
         let tx = tx.clone();
@@ -182,7 +192,7 @@ async fn supervise_zone(
     if !send(ZoneEvent::Link(LinkStatus::Connecting)).await {
         return;
     }
-    let client = match zone_client(&zone, &kubeconfig).await {
+    let client = match clients.client(&zone).await {
         Ok(c) => c,
         Err(reason) => {
             let _ = send(ZoneEvent::Link(LinkStatus::NotConfigured { reason })).await;

@@ -3,13 +3,18 @@
 //! While it is open the `filter` mode's keys apply: `apply_filter` (enter) runs the command,
 //! `clear_filter` (esc) closes it, `delete_char` (backspace) deletes, and closes it when empty.
 
-use super::list::ListState;
-use super::{Action, SubView, Ui, UiOutcome};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::layer::{
+    BarStyle, BottomBar, DrawContext, Effect, KeyContext, KeyModes, Layer, Reply, TextEntry,
+};
+use super::{Action, Keymap, Mode};
 use crate::fleet::{Fleet, ZoneModel};
 
 /// What a typed command asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub enum TypedCommand {
     /// `q`, `quit`, `qa`, `q!`: leave ge-console.
     Quit,
     /// `h`, `help`: show the help overlay.
@@ -20,15 +25,17 @@ pub enum Command {
 
 /// Parses a command line (without the `:`); `Ok(None)` for an empty line. The error says what
 /// the command line accepts.
-pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>, String> {
+pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<TypedCommand>, String> {
     let word = text.trim();
     if word.is_empty() {
         return Ok(None);
     }
     let lower = word.to_ascii_lowercase();
     match lower.as_str() {
-        "q" | "q!" | "qa" | "qa!" | "qall" | "quit" | "quit!" => return Ok(Some(Command::Quit)),
-        "h" | "help" => return Ok(Some(Command::Help)),
+        "q" | "q!" | "qa" | "qa!" | "qall" | "quit" | "quit!" => {
+            return Ok(Some(TypedCommand::Quit));
+        }
+        "h" | "help" => return Ok(Some(TypedCommand::Help)),
         _ => {}
     }
     let id = lower.strip_prefix('z').unwrap_or(&lower);
@@ -36,7 +43,7 @@ pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>,
         .iter()
         .position(|z| z.config.name.eq_ignore_ascii_case(word) || z.config.id.0.to_string() == id)
     {
-        return Ok(Some(Command::Zone(i)));
+        return Ok(Some(TypedCommand::Zone(i)));
     }
     let starting: Vec<usize> = zones
         .iter()
@@ -45,7 +52,7 @@ pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>,
         .map(|(i, _)| i)
         .collect();
     if let [only] = starting.as_slice() {
-        return Ok(Some(Command::Zone(*only)));
+        return Ok(Some(TypedCommand::Zone(*only)));
     }
     let names: Vec<&str> = zones.iter().map(|z| z.config.name.as_str()).collect();
     Err(format!(
@@ -54,67 +61,65 @@ pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>,
     ))
 }
 
-impl Ui {
-    /// Opens an empty command line.
-    pub(super) fn open_command_line(&mut self) -> UiOutcome {
-        self.help_scroll = None;
-        self.editing_filter = false;
-        self.command_line = Some(String::new());
-        UiOutcome::Redraw
+/// The open command line: what has been typed after the `:`.
+#[derive(Debug, Default)]
+pub struct CommandLine {
+    text: String,
+}
+
+impl CommandLine {
+    /// What has been typed so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Layer for CommandLine {
+    fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
+        KeyModes::only(&[Mode::Filter])
     }
 
-    /// Handles an action while the command line is open.
-    pub(super) fn command_line_action(&mut self, action: Action, fleet: &Fleet) -> UiOutcome {
-        let Some(line) = &mut self.command_line else {
-            return UiOutcome::Nothing;
-        };
+    fn text_entry(&self) -> TextEntry {
+        TextEntry::WhenUnbound
+    }
+
+    fn type_char(&mut self, c: char) -> bool {
+        self.text.push(c);
+        true
+    }
+
+    fn handle(&mut self, action: Action, cx: &KeyContext<'_>) -> Reply {
         match action {
+            Action::Quit => Reply::Pass,
             Action::DeleteChar => {
-                if line.pop().is_none() {
-                    self.command_line = None;
+                if self.text.pop().is_none() {
+                    return Reply::Do(Effect::Close);
                 }
-                UiOutcome::Redraw
+                Reply::REDRAW
             }
-            Action::ClearFilter => {
-                self.command_line = None;
-                UiOutcome::Redraw
-            }
+            Action::ClearFilter => Reply::Do(Effect::Close),
             Action::ApplyFilter => {
-                let text = std::mem::take(line);
-                self.command_line = None;
-                match parse_command(&text, &fleet.zones) {
-                    Ok(None) => UiOutcome::Redraw,
-                    Ok(Some(Command::Quit)) => UiOutcome::Quit,
-                    Ok(Some(Command::Help)) => {
-                        self.help_scroll = Some(0);
-                        UiOutcome::Redraw
-                    }
-                    Ok(Some(Command::Zone(zone))) => {
-                        self.jump_to_zone(zone);
-                        UiOutcome::Redraw
-                    }
-                    Err(message) => {
-                        self.notice = Some(message);
-                        UiOutcome::Redraw
-                    }
-                }
+                Reply::CloseAnd(match parse_command(&self.text, &cx.fleet.zones) {
+                    Ok(None) => Effect::Close,
+                    Ok(Some(TypedCommand::Quit)) => Effect::Quit,
+                    Ok(Some(TypedCommand::Help)) => Effect::OpenHelp,
+                    Ok(Some(TypedCommand::Zone(zone))) => Effect::FocusZone(zone),
+                    Err(message) => Effect::Hint(message),
+                })
             }
-            _ => UiOutcome::Nothing,
+            _ => Reply::NOTHING,
         }
     }
 
-    /// Focuses `zone`: in the overview the focus moves; from a zone or workload view the
-    /// zone's view opens instead.
-    fn jump_to_zone(&mut self, zone: usize) {
-        if self.stack.is_empty() {
-            self.focus = zone;
-        } else {
-            self.stack = vec![SubView::Zone {
-                zone,
-                list: ListState::default(),
-            }];
-        }
+    fn bottom_bar(&self, _keymap: &Keymap) -> Option<BottomBar> {
+        Some(BottomBar::Text(vec![
+            (":".into(), BarStyle::Key),
+            (format!("{}▏", self.text), BarStyle::Typed),
+        ]))
     }
+
+    /// Drawn in the bottom bar only.
+    fn draw(&mut self, _buf: &mut Buffer, _area: Rect, _cx: &DrawContext<'_>) {}
 }
 
 #[cfg(test)]
@@ -133,15 +138,19 @@ mod tests {
         let zones = zones();
         let parse = |t: &str| parse_command(t, &zones);
         for quit in ["q", "quit", "qa!", " q "] {
-            assert_eq!(parse(quit), Ok(Some(Command::Quit)), "{quit}");
+            assert_eq!(parse(quit), Ok(Some(TypedCommand::Quit)), "{quit}");
         }
-        assert_eq!(parse("help"), Ok(Some(Command::Help)));
+        assert_eq!(parse("help"), Ok(Some(TypedCommand::Help)));
         assert_eq!(parse(""), Ok(None));
-        assert_eq!(parse("staging"), Ok(Some(Command::Zone(1))));
-        assert_eq!(parse("Production"), Ok(Some(Command::Zone(2))));
-        assert_eq!(parse("prod"), Ok(Some(Command::Zone(2))), "a unique start");
-        assert_eq!(parse("3"), Ok(Some(Command::Zone(2))));
-        assert_eq!(parse("z1"), Ok(Some(Command::Zone(0))));
+        assert_eq!(parse("staging"), Ok(Some(TypedCommand::Zone(1))));
+        assert_eq!(parse("Production"), Ok(Some(TypedCommand::Zone(2))));
+        assert_eq!(
+            parse("prod"),
+            Ok(Some(TypedCommand::Zone(2))),
+            "a unique start"
+        );
+        assert_eq!(parse("3"), Ok(Some(TypedCommand::Zone(2))));
+        assert_eq!(parse("z1"), Ok(Some(TypedCommand::Zone(0))));
         assert_eq!(
             parse("wq"),
             Err("unknown command :wq (try :q, :help, or a zone: dev, staging, production)".into())

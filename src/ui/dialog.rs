@@ -10,12 +10,16 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
+use super::layer::{
+    BarStyle, BottomBar, DrawContext, Effect, KeyContext, KeyModes, Layer, Reply, TextEntry,
+};
 use super::status::zone_label;
 use super::theme::{Role, Theme};
 use super::widgets::{centered, draw_lines, wrap};
-use crate::actions::check_guards;
+use super::{Action, Keymap, Mode};
 use crate::actions::runner::ActionRequest;
 use crate::config::{FleetConfig, ZoneConfig, ZoneId};
+use crate::fleet::Fleet;
 use crate::fleet::WorkloadKey;
 
 /// What `rollout restart` does, in the dialog's words.
@@ -58,13 +62,7 @@ pub struct ActionSettings {
 impl ActionSettings {
     /// The settings the fleet config describes (the same target the action runner uses).
     pub fn from_config(config: &FleetConfig) -> ActionSettings {
-        let redeploy_target = config
-            .redeploy
-            .zone
-            .as_deref()
-            .and_then(|z| config.find(z))
-            .zip(WorkloadKey::parse(&config.redeploy.target))
-            .map(|(zone, key)| (zone.id, key));
+        let redeploy_target = crate::actions::redeploy_target(config);
         ActionSettings {
             redeploy_target,
             build: BuildCommand {
@@ -112,17 +110,12 @@ pub struct Dialog {
 }
 
 impl Dialog {
-    /// A dialog for `action`; a protected zone gets a name field.
-    pub fn new(action: DialogAction) -> Dialog {
-        let protected = match &action {
-            DialogAction::Restart { zone, .. } | DialogAction::Redeploy { zone, .. } => {
-                zone.protected
-            }
-            DialogAction::Rebuild { .. } => false,
-        };
+    /// A dialog for `action`; with `zone_name_required` (the guards' word for a protected
+    /// zone) it gets a field where the zone's name must be typed.
+    pub fn new(action: DialogAction, zone_name_required: bool) -> Dialog {
         Dialog {
             action,
-            typed: protected.then(String::new),
+            typed: zone_name_required.then(String::new),
             hint: None,
         }
     }
@@ -169,24 +162,10 @@ impl Dialog {
         deleted
     }
 
-    /// The request to hand to the runner, if the guards accept the confirmation (the same
-    /// [`check_guards`] the runner applies); otherwise the dialog keeps a hint and stays open.
-    pub fn confirm(&mut self, console_read_only: bool) -> Option<ActionRequest> {
-        if let Some(zone) = self.zone()
-            && let Err(e) = check_guards(zone, console_read_only, self.typed.as_deref())
-        {
-            let typed = self.typed.as_deref().unwrap_or("").trim();
-            self.hint = Some(if typed.is_empty() {
-                format!("type {} first, then confirm", zone.name)
-            } else if self.typed.is_some() {
-                format!("{typed:?} is not the zone's name: type {}", zone.name)
-            } else {
-                e.to_string()
-            });
-            return None;
-        }
+    /// The request this dialog asks the runner for, with what was typed.
+    pub fn request(&self) -> ActionRequest {
         let confirmation = self.typed.as_ref().map(|t| t.trim().to_string());
-        Some(match &self.action {
+        match &self.action {
             DialogAction::Restart { zone, target } => ActionRequest::Restart {
                 zone: zone.id,
                 target: target.clone(),
@@ -194,7 +173,47 @@ impl Dialog {
             },
             DialogAction::Redeploy { .. } => ActionRequest::Redeploy { confirmation },
             DialogAction::Rebuild { .. } => ActionRequest::Rebuild,
-        })
+        }
+    }
+
+    /// The runner's guards did not take what was typed as the zone's name: say what to type.
+    pub fn unconfirmed(&mut self, zone_name: &str) {
+        let typed = self.typed.as_deref().unwrap_or("").trim();
+        self.hint = Some(if typed.is_empty() {
+            format!("type {zone_name} first, then confirm")
+        } else {
+            format!("{typed:?} is not the zone's name: type {zone_name}")
+        });
+    }
+
+    /// The footer naming its confirm and cancel keys (only non-printable confirm keys when
+    /// printable keys type the zone's name).
+    pub fn keys_text(&self, keymap: &Keymap) -> String {
+        let keys = |action: Action| -> Vec<String> {
+            keymap
+                .bindings(Mode::Dialog)
+                .iter()
+                .filter(|b| b.action == action)
+                .flat_map(|b| b.keys.iter())
+                .filter(|k| {
+                    !self.wants_typed_name()
+                        || k.0.first().and_then(|c| super::printable(*c)).is_none()
+                })
+                .map(ToString::to_string)
+                .collect()
+        };
+        let confirm = keys(Action::Confirm);
+        let cancel = keys(Action::Cancel);
+        let confirm_what = if self.wants_typed_name() {
+            "confirm the typed name"
+        } else {
+            "confirm"
+        };
+        format!(
+            "{} {confirm_what}   {} cancel",
+            confirm.join("/"),
+            cancel.join("/")
+        )
     }
 
     fn title(&self) -> String {
@@ -313,7 +332,7 @@ impl Dialog {
     }
 
     /// Draws the dialog centred over `area`.
-    pub(crate) fn draw(&self, buf: &mut Buffer, area: Rect, keys: &str, theme: &Theme) {
+    fn draw_centred(&self, buf: &mut Buffer, area: Rect, keys: &str, theme: &Theme) {
         if area.width < 4 || area.height < 3 {
             return;
         }
@@ -341,5 +360,47 @@ impl Dialog {
             inner.height,
         );
         draw_lines(buf, inner, lines);
+    }
+}
+
+impl Layer for Dialog {
+    fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
+        KeyModes::only(&[Mode::Dialog])
+    }
+
+    fn text_entry(&self) -> TextEntry {
+        if self.wants_typed_name() {
+            TextEntry::BeforeBindings
+        } else {
+            TextEntry::None
+        }
+    }
+
+    fn type_char(&mut self, c: char) -> bool {
+        Dialog::type_char(self, c)
+    }
+
+    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+        match action {
+            Action::Quit => Reply::Pass,
+            // The runner's guards judge the confirmation; the dialog stays until they answer.
+            Action::Confirm => Reply::Do(Effect::Request(self.request())),
+            Action::Cancel | Action::Back => Reply::Do(Effect::Close),
+            Action::DeleteChar => Reply::Done(self.delete_char()),
+            _ => Reply::NOTHING,
+        }
+    }
+
+    fn bottom_bar(&self, keymap: &Keymap) -> Option<BottomBar> {
+        // The dialog's own key line: in a protected zone's dialog y and n type letters.
+        Some(BottomBar::Text(vec![(
+            format!(" {}", self.keys_text(keymap)),
+            BarStyle::Key,
+        )]))
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
+        let keys = self.keys_text(cx.keymap);
+        self.draw_centred(buf, area, &keys, cx.theme);
     }
 }

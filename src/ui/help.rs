@@ -6,7 +6,11 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
+use ratatui::layout::Position;
+
+use super::Action;
 use super::keymap::{Keymap, Mode};
+use super::layer::{BottomBar, DrawContext, Effect, KeyContext, Layer, Reply};
 use super::theme::{Role, Theme};
 use super::widgets::{ListLine, centered, draw_list, pad, width};
 
@@ -55,15 +59,72 @@ fn keys_text(b: &super::keymap::Binding) -> String {
         .join(", ")
 }
 
-/// Draws the overlay centred over `area`, scrolled to `scroll` (which is clamped).
-pub(crate) fn draw(
+/// The help overlay: the keymap's bindings, scrollable; it takes every key while open (only
+/// quitting and the command line go past it).
+#[derive(Debug, Default)]
+pub struct HelpOverlay {
+    scroll: usize,
+    page: usize,
+}
+
+impl Layer for HelpOverlay {
+    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+        let page = self.page.max(1);
+        let scroll = self.scroll;
+        self.scroll = match action {
+            Action::Quit | Action::CommandLine => return Reply::Pass,
+            Action::Help | Action::Back => return Reply::Do(Effect::Close),
+            Action::SelectUp => scroll.saturating_sub(1),
+            Action::SelectDown => scroll.saturating_add(1),
+            Action::PageUp => scroll.saturating_sub(page),
+            Action::PageDown => scroll.saturating_add(page),
+            Action::HalfPageUp => scroll.saturating_sub(page.div_ceil(2)),
+            Action::HalfPageDown => scroll.saturating_add(page.div_ceil(2)),
+            Action::First => 0,
+            Action::Last => usize::MAX / 2,
+            _ => return Reply::NOTHING,
+        };
+        Reply::REDRAW
+    }
+
+    fn click(&mut self, _at: Position) -> Reply {
+        Reply::NOTHING
+    }
+
+    fn bottom_bar(&self, _keymap: &Keymap) -> Option<BottomBar> {
+        Some(BottomBar::Hints(&[
+            (Action::Help, "close"),
+            (Action::SelectDown, "scroll"),
+            (Action::Quit, "quit"),
+        ]))
+    }
+
+    fn crumb(&self) -> Option<&'static str> {
+        Some(" › Help")
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
+        self.page = draw(
+            buf,
+            area,
+            cx.keymap,
+            &cx.options.keymap_name,
+            &mut self.scroll,
+            cx.theme,
+        );
+    }
+}
+
+/// Draws the overlay centred over `area`, scrolled to `scroll` (which is clamped); returns
+/// how many rows it shows.
+fn draw(
     buf: &mut Buffer,
     area: Rect,
     keymap: &Keymap,
     keymap_name: &str,
     scroll: &mut usize,
     theme: &Theme,
-) {
+) -> usize {
     let lines = help_lines(keymap, theme);
     let content_width = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
     let rect = centered(
@@ -88,6 +149,7 @@ pub(crate) fn draw(
         inner.height,
     );
     let lines: Vec<ListLine> = lines.into_iter().map(|l| (l, None)).collect();
+    let shown = usize::from(inner.height);
     draw_list(
         buf,
         inner,
@@ -97,4 +159,5 @@ pub(crate) fn draw(
         theme.style(Role::Selection),
         theme.style(Role::Muted),
     );
+    shown
 }

@@ -1,29 +1,27 @@
-//! The terminal UI: views drawn from the fleet model, keys mapped through a keymap to actions.
+//! The terminal UI: layers drawn from the fleet model, keys mapped through a keymap to actions.
 //!
-//! The event loop owns a [`Ui`], feeds it key events with [`Ui::handle_key`] and draws it with
-//! [`Ui::draw`]. Everything here is synchronous and deterministic: time comes in as a [`Clock`].
+//! The UI is a stack of [`Layer`]s, tried top first in one order ([`LayerStack::order`]):
+//! the confirmation dialog, the `:` command line, the help overlay, a pane (build log,
+//! recent actions), the rollout panel, the views (overview, zone, workload) and the global
+//! keys. That order decides both which keymap modes apply and who handles a key; a layer asks
+//! for what it cannot do itself with an [`Effect`]. Everything here is synchronous and
+//! deterministic: the model, the action runner's view and the time come in through a
+//! [`KeyContext`] or a [`Scene`]. The console's core (`app::core`) owns the [`Ui`].
 //!
-//! Views: the overview (every zone), the zone view (one zone's nodes, system pods, workloads)
-//! and the workload view (one workload's pods); the help overlay and the filter sit on top.
 //! Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] only a "terminal too small" message is drawn.
-//!
-//! Actions: keys that change a cluster or run the build open a confirmation [`Dialog`]; a
-//! confirmed dialog comes back from [`Ui::handle_key`] as [`UiOutcome::Request`] for the event
-//! loop to hand to the [`ActionRunner`]. [`Ui::draw_with_actions`] draws the runner's state: the
-//! build log pane, the rollout panel, recent actions, stale pods, the busy badge and the last
-//! message.
-
-#![warn(missing_docs)]
 
 pub mod action;
 pub mod backend;
+mod bars;
 pub mod color_depth;
 pub mod command_line;
 pub mod dialog;
 pub mod filter;
+mod global_keys;
 pub mod help;
 pub mod key_table;
 pub mod keymap;
+pub mod layer;
 pub mod list;
 pub mod mouse;
 pub mod overview;
@@ -32,59 +30,43 @@ pub mod rollout_panel;
 pub mod status;
 pub mod theme;
 pub mod user_files;
+pub mod views;
 pub mod widgets;
 pub mod workload_view;
 pub mod zone_view;
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
+pub use crate::clock::Clock;
 pub use action::Action;
 pub use dialog::{ActionSettings, BuildCommand, Dialog, DialogAction};
 pub use keymap::{KeyChord, KeyResolution, Keymap, KeymapError, Mode};
+pub use layer::{DrawContext, Effect, KeyContext, Layer, Reply};
 pub use list::RowKey;
 pub use theme::{Role, Theme, ThemeError};
+pub use views::ViewKind;
 
-use crate::actions::runner::{ActionRequest, ActionRunner, Severity};
-use crate::actions::{ActionError, check_guards};
+use crate::actions::guard::Admission;
+use crate::actions::runner::{ActionRequest, ActionsView, RequestAnswer, Severity};
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
-use filter::Filter;
-use list::{ListState, Move};
-use panes::{LogScroll, Scroll};
-use status::zone_label;
-use widgets::{Part, centered, draw_lines, squeeze, wrap};
+use command_line::CommandLine;
+use global_keys::GlobalKeys;
+use help::HelpOverlay;
+use layer::{Placement, TextEntry};
+use panes::{ActionsPane, BuildLogPane};
+use rollout_panel::RolloutPanel;
+use theme::Role as ThemeRole;
+use views::ViewStack;
+use widgets::draw_lines;
 
 /// Narrowest terminal drawn; below it only "terminal too small" is shown.
 pub const MIN_WIDTH: u16 = 60;
 /// Lowest terminal drawn; below it only "terminal too small" is shown.
 pub const MIN_HEIGHT: u16 = 15;
-
-/// Wall and monotonic "now", passed in so renders are deterministic in tests.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    /// Monotonic now, compared with zones' `state_since`.
-    pub instant: Instant,
-    /// Wall-clock now, compared with retry times and object ages.
-    pub wall: jiff::Timestamp,
-}
-
-impl Clock {
-    /// The current time.
-    pub fn now() -> Clock {
-        Clock {
-            instant: Instant::now(),
-            wall: jiff::Timestamp::now(),
-        }
-    }
-}
 
 /// Choices made at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +77,7 @@ pub struct UiOptions {
     pub keymap_name: String,
 }
 
-/// What the loop must do after an input.
+/// What the console's core must do after an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiOutcome {
     /// Nothing changed.
@@ -104,7 +86,8 @@ pub enum UiOutcome {
     Redraw,
     /// The user asked to quit.
     Quit,
-    /// The user confirmed an action: hand it to the action runner (and draw again).
+    /// The user confirmed an action: hand it to the action runner, then tell the UI its
+    /// answer with [`Ui::answered`].
     Request(ActionRequest),
 }
 
@@ -117,84 +100,129 @@ pub enum Pane {
     Actions,
 }
 
-/// What the last frame showed of the runner, so keys act on what the user saw.
-#[derive(Debug, Clone, Copy, Default)]
-struct RunnerGlance {
-    build_running: bool,
-    ended_rollouts_shown: bool,
-    drawn_at: Option<Instant>,
+impl Pane {
+    /// A new layer for this pane.
+    fn layer(self) -> Box<dyn Layer> {
+        match self {
+            Pane::BuildLog => Box::new(BuildLogPane::default()),
+            Pane::Actions => Box::new(ActionsPane),
+        }
+    }
 }
 
-/// Which view is on screen.
+/// What a frame is drawn from, besides the UI's own state.
+#[derive(Clone, Copy)]
+pub struct Scene<'a> {
+    /// The model.
+    pub fleet: &'a Fleet,
+    /// `summaries[i]` belongs to `fleet.zones[i]`.
+    pub summaries: &'a [ZoneSummary],
+    /// What the action runner shows.
+    pub actions: ActionsView<'a>,
+    /// Now.
+    pub clock: &'a Clock,
+}
+
+/// One layer of the stack, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViewKind {
-    /// All zones.
-    Overview,
-    /// One zone's nodes, system pods and workloads.
-    Zone,
-    /// One workload's pods.
-    Workload,
+enum LayerId {
+    Dialog,
+    CommandLine,
+    Help,
+    Pane,
+    Rollouts,
+    Views,
+    Global,
 }
 
-/// A view opened from the overview.
-#[derive(Debug, Clone)]
-enum SubView {
-    Zone {
-        zone: usize,
-        list: ListState,
-    },
-    Workload {
-        zone: usize,
-        workload: WorkloadKey,
-        list: ListState,
-    },
+/// The layers; [`LayerStack::order`] is the one place their precedence is written.
+#[derive(Default)]
+struct LayerStack {
+    dialog: Option<Dialog>,
+    command_line: Option<CommandLine>,
+    help: Option<HelpOverlay>,
+    pane: Option<(Pane, Box<dyn Layer>)>,
+    rollouts: RolloutPanel,
+    views: ViewStack,
+    global: GlobalKeys,
 }
 
-impl SubView {
-    fn zone(&self) -> usize {
-        match self {
-            SubView::Zone { zone, .. } | SubView::Workload { zone, .. } => *zone,
+impl LayerStack {
+    /// The open layers, top first: who sees a key first, and whose keymap modes apply.
+    fn order(&self) -> Vec<LayerId> {
+        let open = [
+            (LayerId::Dialog, self.dialog.is_some()),
+            (LayerId::CommandLine, self.command_line.is_some()),
+            (LayerId::Help, self.help.is_some()),
+            (LayerId::Pane, self.pane.is_some()),
+            (LayerId::Rollouts, true),
+            (LayerId::Views, true),
+            (LayerId::Global, true),
+        ];
+        open.into_iter()
+            .filter_map(|(id, is_open)| is_open.then_some(id))
+            .collect()
+    }
+
+    fn get(&self, id: LayerId) -> Option<&dyn Layer> {
+        match id {
+            LayerId::Dialog => self.dialog.as_ref().map(|l| l as &dyn Layer),
+            LayerId::CommandLine => self.command_line.as_ref().map(|l| l as &dyn Layer),
+            LayerId::Help => self.help.as_ref().map(|l| l as &dyn Layer),
+            LayerId::Pane => self.pane.as_ref().map(|(_, l)| l.as_ref()),
+            LayerId::Rollouts => Some(&self.rollouts),
+            LayerId::Views => Some(&self.views),
+            LayerId::Global => Some(&self.global),
         }
     }
 
-    fn list_mut(&mut self) -> &mut ListState {
-        match self {
-            SubView::Zone { list, .. } | SubView::Workload { list, .. } => list,
+    fn get_mut(&mut self, id: LayerId) -> Option<&mut (dyn Layer + 'static)> {
+        match id {
+            LayerId::Dialog => self.dialog.as_mut().map(|l| l as &mut dyn Layer),
+            LayerId::CommandLine => self.command_line.as_mut().map(|l| l as &mut dyn Layer),
+            LayerId::Help => self.help.as_mut().map(|l| l as &mut dyn Layer),
+            LayerId::Pane => self.pane.as_mut().map(|(_, l)| l.as_mut()),
+            LayerId::Rollouts => Some(&mut self.rollouts),
+            LayerId::Views => Some(&mut self.views),
+            LayerId::Global => Some(&mut self.global),
         }
     }
 
-    fn list(&self) -> &ListState {
-        match self {
-            SubView::Zone { list, .. } | SubView::Workload { list, .. } => list,
+    /// Closes an overlay or pane; the always-open layers stay.
+    fn close(&mut self, id: LayerId) {
+        match id {
+            LayerId::Dialog => self.dialog = None,
+            LayerId::CommandLine => self.command_line = None,
+            LayerId::Help => self.help = None,
+            LayerId::Pane => self.pane = None,
+            LayerId::Rollouts | LayerId::Views | LayerId::Global => {}
         }
+    }
+
+    /// The topmost layer that takes typed text the way `entry` says.
+    fn typing(&mut self, entry: TextEntry) -> Option<&mut (dyn Layer + 'static)> {
+        let id = self
+            .order()
+            .into_iter()
+            .find(|id| self.get(*id).is_some_and(|l| l.text_entry() == entry))?;
+        self.get_mut(id)
     }
 }
 
-/// The UI state: focus, open views, selections, filter, help, pending keys.
+/// The UI state: the layer stack, pending keys, and the UI's own messages.
 pub struct Ui {
     keymap: Keymap,
     theme: Theme,
     options: UiOptions,
-    focus: usize,
-    overview_lists: Vec<ListState>,
-    overview_filter: Filter,
-    stack: Vec<SubView>,
-    help_scroll: Option<usize>,
-    editing_filter: bool,
+    settings: ActionSettings,
+    layers: LayerStack,
     pending: Vec<KeyChord>,
-    page_rows: usize,
-    command_line: Option<String>,
-    notice: Option<String>,
-    zone_hits: Vec<(Rect, usize)>,
-    actions: ActionSettings,
-    dialog: Option<Dialog>,
-    pane: Option<Pane>,
-    log_scroll: LogScroll,
-    /// A message from the UI itself (a refusal, a hint); newer than the runner's last one.
-    note: Option<(Severity, String)>,
+    /// The UI's own message (a refusal, a hint) in the message line, until the runner says
+    /// something newer.
+    own_message: Option<(Severity, String)>,
+    /// A short warning in the bottom bar until the next key (a mistyped `:` command).
+    hint: Option<String>,
     seen_runner_message: Option<(Severity, String)>,
-    glance: RunnerGlance,
-    rollouts_dismissed_at: Option<Instant>,
 }
 
 impl Ui {
@@ -204,94 +232,78 @@ impl Ui {
             keymap,
             theme,
             options,
-            focus: 0,
-            overview_lists: Vec::new(),
-            overview_filter: Filter::default(),
-            stack: Vec::new(),
-            help_scroll: None,
-            editing_filter: false,
+            settings: ActionSettings::default(),
+            layers: LayerStack::default(),
             pending: Vec::new(),
-            page_rows: 10,
-            command_line: None,
-            notice: None,
-            zone_hits: Vec::new(),
-            actions: ActionSettings::default(),
-            dialog: None,
-            pane: None,
-            log_scroll: LogScroll::default(),
-            note: None,
+            own_message: None,
+            hint: None,
             seen_runner_message: None,
-            glance: RunnerGlance::default(),
-            rollouts_dismissed_at: None,
         }
     }
 
     /// Tells the UI what the action keys act on (the redeploy target, the build command).
     pub fn set_action_settings(&mut self, settings: ActionSettings) {
-        self.actions = settings;
+        self.settings = settings;
+    }
+
+    /// What the action keys act on.
+    pub fn action_settings(&self) -> &ActionSettings {
+        &self.settings
     }
 
     /// The open confirmation dialog.
     pub fn dialog(&self) -> Option<&Dialog> {
-        self.dialog.as_ref()
+        self.layers.dialog.as_ref()
     }
 
     /// The open pane.
     pub fn pane(&self) -> Option<Pane> {
-        self.pane
+        self.layers.pane.as_ref().map(|(pane, _)| *pane)
     }
 
     /// The UI's own last message (a refusal or a hint), until the runner says something newer.
-    pub fn note(&self) -> Option<&(Severity, String)> {
-        self.note.as_ref()
+    pub fn own_message(&self) -> Option<&(Severity, String)> {
+        self.own_message.as_ref()
     }
 
     /// The view on screen.
     pub fn view(&self) -> ViewKind {
-        match self.stack.last() {
-            None => ViewKind::Overview,
-            Some(SubView::Zone { .. }) => ViewKind::Zone,
-            Some(SubView::Workload { .. }) => ViewKind::Workload,
-        }
+        self.layers.views.top().kind()
     }
 
     /// The index (in `fleet.zones`) of the zone in focus.
     pub fn focused_zone(&self) -> usize {
-        self.stack.last().map_or(self.focus, SubView::zone)
+        self.layers.views.top().zone()
     }
 
     /// The help overlay is shown.
     pub fn help_visible(&self) -> bool {
-        self.help_scroll.is_some()
+        self.layers.help.is_some()
     }
 
     /// A filter is being typed.
     pub fn editing_filter(&self) -> bool {
-        self.editing_filter
+        self.layers.views.editing_filter()
+    }
+
+    /// What is typed on the `:` command line, while it is open.
+    pub fn command_line(&self) -> Option<&str> {
+        self.layers.command_line.as_ref().map(CommandLine::text)
     }
 
     /// The current list's filter text (empty when none).
     pub fn filter_text(&self) -> &str {
-        match self.stack.last() {
-            None => self.overview_filter.text(),
-            Some(view) => view.list().filter.text(),
-        }
+        self.layers.views.top().filter().text()
     }
 
     /// The selected row of the current list, as last resolved.
     pub fn selected(&self) -> Option<&RowKey> {
-        match self.stack.last() {
-            None => self.overview_lists.get(self.focus)?.selected.as_ref(),
-            Some(view) => view.list().selected.as_ref(),
-        }
+        self.layers.views.top().list().selected.as_ref()
     }
 
     /// The workload shown in the workload view.
     pub fn open_workload(&self) -> Option<&WorkloadKey> {
-        match self.stack.last() {
-            Some(SubView::Workload { workload, .. }) => Some(workload),
-            _ => None,
-        }
+        self.layers.views.top().workload()
     }
 
     /// The keymap in use.
@@ -299,79 +311,79 @@ impl Ui {
         &self.keymap
     }
 
-    /// The modes whose bindings apply now, first match wins.
-    pub fn active_modes(&self) -> &'static [Mode] {
-        if self.dialog.is_some() {
-            &[Mode::Dialog]
-        } else if self.editing_filter || self.command_line.is_some() {
-            &[Mode::Filter]
-        } else if self.pane == Some(Pane::BuildLog) {
-            &[Mode::Log, Mode::Global]
-        } else if self.stack.is_empty() {
-            &[Mode::Overview, Mode::List, Mode::Global]
-        } else {
-            &[Mode::Zone, Mode::List, Mode::Global]
+    /// The modes whose bindings apply now, first match wins: the open layers' modes, top
+    /// first, down to the first layer whose modes are exclusive.
+    pub fn active_modes(&self, fleet: &Fleet) -> Vec<Mode> {
+        let mut modes = Vec::new();
+        for id in self.layers.order() {
+            let Some(layer) = self.layers.get(id) else {
+                continue;
+            };
+            let brought = layer.key_modes(fleet);
+            for mode in brought.modes {
+                if !modes.contains(mode) {
+                    modes.push(*mode);
+                }
+            }
+            if brought.exclusive {
+                break;
+            }
         }
+        modes
     }
 
-    /// Handles one key event and says what the loop must do.
-    pub fn handle_key(&mut self, key: KeyEvent, fleet: &Fleet) -> UiOutcome {
+    /// Handles one key event and says what the core must do.
+    pub fn handle_key(&mut self, key: KeyEvent, cx: &KeyContext<'_>) -> UiOutcome {
         if key.kind == KeyEventKind::Release {
             return UiOutcome::Nothing;
         }
-        self.clamp_to(fleet);
-        self.settle_selection(fleet);
-        let had_notice = self.notice.take().is_some();
-        let outcome = match self.resolve_key(KeyChord::from_event(&key), fleet) {
-            UiOutcome::Nothing if had_notice => UiOutcome::Redraw,
+        self.layers.views.settle(cx.fleet);
+        let had_hint = self.hint.take().is_some();
+        let outcome = match self.resolve_key(KeyChord::from_event(&key), cx) {
+            UiOutcome::Nothing if had_hint => UiOutcome::Redraw,
             outcome => outcome,
         };
         if outcome == UiOutcome::Redraw {
-            self.settle_selection(fleet);
+            self.layers.views.settle(cx.fleet);
         }
         outcome
     }
 
-    /// Re-finds the current list's selection in the model (after a key or a model change).
-    fn settle_selection(&mut self, fleet: &Fleet) {
-        let rows = self.current_rows(fleet);
-        if let Some(list) = self.current_list_mut() {
-            list.settle(&rows);
-        }
-    }
-
-    fn resolve_key(&mut self, chord: KeyChord, fleet: &Fleet) -> UiOutcome {
+    fn resolve_key(&mut self, chord: KeyChord, cx: &KeyContext<'_>) -> UiOutcome {
         // A protected zone's name is typed before any binding is looked at: "production"
         // holds an "n", which would otherwise cancel.
-        if let Some(dialog) = &mut self.dialog
-            && dialog.wants_typed_name()
-            && let Some(c) = printable(chord)
+        if let Some(c) = printable(chord)
+            && let Some(layer) = self.layers.typing(TextEntry::BeforeBindings)
         {
             self.pending.clear();
-            dialog.type_char(c);
+            layer.type_char(c);
             return UiOutcome::Redraw;
         }
-        let modes = self.active_modes();
+        let modes = self.active_modes(cx.fleet);
         let had_pending = !self.pending.is_empty();
         self.pending.push(chord);
-        let mut resolution = self.keymap.resolve(modes, &self.pending);
+        let mut resolution = self.keymap.resolve(&modes, &self.pending);
         if resolution == KeyResolution::Unbound && had_pending {
             // The sequence went nowhere: try the last key on its own.
             self.pending = vec![chord];
-            resolution = self.keymap.resolve(modes, &self.pending);
+            resolution = self.keymap.resolve(&modes, &self.pending);
         }
         match resolution {
             KeyResolution::Pending => UiOutcome::Redraw,
             KeyResolution::Action(action) => {
                 self.pending.clear();
-                match self.perform(action, fleet) {
+                match self.perform(action, cx) {
                     UiOutcome::Nothing if had_pending => UiOutcome::Redraw,
                     outcome => outcome,
                 }
             }
             KeyResolution::Unbound => {
                 self.pending.clear();
-                let typed = self.type_into_filter(chord);
+                let typed = printable(chord).is_some_and(|c| {
+                    self.layers
+                        .typing(TextEntry::WhenUnbound)
+                        .is_some_and(|layer| layer.type_char(c))
+                });
                 if typed || had_pending {
                     UiOutcome::Redraw
                 } else {
@@ -381,905 +393,228 @@ impl Ui {
         }
     }
 
-    fn type_into_filter(&mut self, chord: KeyChord) -> bool {
-        match printable(chord) {
-            Some(c) => {
-                if let Some(line) = &mut self.command_line {
-                    line.push(c);
-                } else if self.editing_filter {
-                    self.filter_mut().push(c);
-                } else {
-                    return false;
-                }
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn filter_mut(&mut self) -> &mut Filter {
-        match self.stack.last_mut() {
-            None => &mut self.overview_filter,
-            Some(view) => &mut view.list_mut().filter,
-        }
-    }
-
-    /// Keeps indexes valid if the fleet has fewer zones than the UI remembers.
-    fn clamp_to(&mut self, fleet: &Fleet) {
-        let zones = fleet.zones.len();
-        if self.overview_lists.len() < zones {
-            self.overview_lists.resize_with(zones, ListState::default);
-        }
-        if self.focus >= zones {
-            self.focus = zones.saturating_sub(1);
-        }
-        self.stack.retain(|v| v.zone() < zones);
-    }
-
-    fn current_rows(&self, fleet: &Fleet) -> Vec<RowKey> {
-        match self.stack.last() {
-            None => fleet
-                .zones
-                .get(self.focus)
-                .map(|z| overview::row_keys(z, &self.overview_filter))
-                .unwrap_or_default(),
-            Some(SubView::Zone { zone, list }) => fleet
-                .zones
-                .get(*zone)
-                .map(|z| zone_view::row_keys(z, &list.filter))
-                .unwrap_or_default(),
-            Some(SubView::Workload {
-                zone,
-                workload,
-                list,
-            }) => fleet
-                .zones
-                .get(*zone)
-                .map(|z| workload_view::row_keys(z, workload, &list.filter))
-                .unwrap_or_default(),
-        }
-    }
-
-    fn current_list_mut(&mut self) -> Option<&mut ListState> {
-        match self.stack.last_mut() {
-            None => self.overview_lists.get_mut(self.focus),
-            Some(view) => Some(view.list_mut()),
-        }
-    }
-
-    fn perform(&mut self, action: Action, fleet: &Fleet) -> UiOutcome {
-        if action == Action::Quit {
-            return UiOutcome::Quit;
-        }
-        if self.command_line.is_some() {
-            return self.command_line_action(action, fleet);
-        }
-        if action == Action::CommandLine {
-            return self.open_command_line();
-        }
-        if action == Action::Help {
-            self.help_scroll = match self.help_scroll {
-                Some(_) => None,
-                None => Some(0),
+    /// Offers `action` to the layers, top first, until one takes it.
+    pub fn perform(&mut self, action: Action, cx: &KeyContext<'_>) -> UiOutcome {
+        for id in self.layers.order() {
+            let Some(layer) = self.layers.get_mut(id) else {
+                continue;
             };
-            return UiOutcome::Redraw;
-        }
-        if let Some(scroll) = &mut self.help_scroll {
-            let page = self.page_rows;
-            *scroll = match action {
-                Action::Back => {
-                    self.help_scroll = None;
-                    return UiOutcome::Redraw;
-                }
-                Action::SelectUp => scroll.saturating_sub(1),
-                Action::SelectDown => scroll.saturating_add(1),
-                Action::PageUp => scroll.saturating_sub(page),
-                Action::PageDown => scroll.saturating_add(page),
-                Action::HalfPageUp => scroll.saturating_sub(page.div_ceil(2)),
-                Action::HalfPageDown => scroll.saturating_add(page.div_ceil(2)),
-                Action::First => 0,
-                Action::Last => usize::MAX / 2,
-                _ => return UiOutcome::Nothing,
-            };
-            return UiOutcome::Redraw;
-        }
-        if self.dialog.is_some() {
-            return self.perform_in_dialog(action);
-        }
-        match action {
-            Action::Restart => return self.ask_restart(fleet),
-            Action::Redeploy => return self.ask_redeploy(fleet),
-            Action::Rebuild => return self.ask_rebuild(),
-            Action::CancelBuild => return self.cancel_build(),
-            Action::GoToRedeployTarget => return self.go_to_redeploy_target(fleet),
-            Action::ToggleBuildLog => {
-                self.pane = match self.pane {
-                    Some(Pane::BuildLog) => None,
-                    _ => Some(Pane::BuildLog),
-                };
-                return UiOutcome::Redraw;
-            }
-            Action::ToggleActions => {
-                self.pane = match self.pane {
-                    Some(Pane::Actions) => None,
-                    _ => Some(Pane::Actions),
-                };
-                return UiOutcome::Redraw;
-            }
-            _ => {}
-        }
-        if self.pane == Some(Pane::BuildLog) {
-            let how = match action {
-                Action::Back => {
-                    self.pane = None;
-                    return UiOutcome::Redraw;
-                }
-                Action::SelectUp => Scroll::Up,
-                Action::SelectDown => Scroll::Down,
-                Action::PageUp => Scroll::PageUp,
-                Action::PageDown => Scroll::PageDown,
-                Action::First => Scroll::Top,
-                Action::Last => Scroll::Follow,
-                _ => return UiOutcome::Nothing,
-            };
-            return if self.log_scroll.apply(how) {
-                UiOutcome::Redraw
-            } else {
-                UiOutcome::Nothing
-            };
-        }
-        let changed = match action {
-            Action::Quit | Action::Help | Action::CommandLine => false,
-            Action::Back => self.back(),
-            Action::Open => self.open(fleet),
-            Action::FocusNextZone | Action::FocusPrevZone => {
-                let zones = fleet.zones.len();
-                if zones > 1 && self.stack.is_empty() {
-                    self.focus = if action == Action::FocusNextZone {
-                        (self.focus + 1) % zones
-                    } else {
-                        (self.focus + zones - 1) % zones
+            match layer.handle(action, cx) {
+                Reply::Pass => continue,
+                Reply::Done(true) => return UiOutcome::Redraw,
+                Reply::Done(false) => return UiOutcome::Nothing,
+                Reply::Do(effect) => return self.apply(effect, id, cx),
+                Reply::CloseAnd(effect) => {
+                    self.layers.close(id);
+                    return match self.apply(effect, id, cx) {
+                        UiOutcome::Nothing => UiOutcome::Redraw,
+                        outcome => outcome,
                     };
-                    true
-                } else {
-                    false
                 }
             }
-            Action::SelectUp => self.move_selection(fleet, Move::Up),
-            Action::SelectDown => self.move_selection(fleet, Move::Down),
-            Action::PageUp => self.move_selection(fleet, Move::PageUp(self.page_rows)),
-            Action::PageDown => self.move_selection(fleet, Move::PageDown(self.page_rows)),
-            Action::HalfPageUp => {
-                self.move_selection(fleet, Move::PageUp(self.page_rows.div_ceil(2)))
+        }
+        UiOutcome::Nothing
+    }
+
+    /// Does what a layer asked for.
+    fn apply(&mut self, effect: Effect, from: LayerId, cx: &KeyContext<'_>) -> UiOutcome {
+        match effect {
+            Effect::Quit => return UiOutcome::Quit,
+            Effect::Request(request) => {
+                self.own_message = None;
+                return UiOutcome::Request(request);
             }
-            Action::HalfPageDown => {
-                self.move_selection(fleet, Move::PageDown(self.page_rows.div_ceil(2)))
+            Effect::Ask(action) => return self.ask(action, cx),
+            Effect::Close => self.layers.close(from),
+            Effect::OpenHelp => {
+                self.layers.command_line = None;
+                self.layers.help = Some(HelpOverlay::default());
             }
-            Action::First => self.move_selection(fleet, Move::First),
-            Action::Last => self.move_selection(fleet, Move::Last),
-            Action::Filter => {
-                self.editing_filter = true;
-                true
+            Effect::OpenCommandLine => {
+                self.layers.help = None;
+                self.layers.views.stop_editing();
+                self.layers.command_line = Some(CommandLine::default());
             }
-            Action::ApplyFilter => std::mem::replace(&mut self.editing_filter, false),
-            Action::ClearFilter => {
-                self.filter_mut().clear();
-                self.editing_filter = false;
-                true
-            }
-            Action::DeleteChar => self.editing_filter && self.filter_mut().pop(),
-            // Handled above.
-            Action::Restart
-            | Action::Redeploy
-            | Action::Rebuild
-            | Action::CancelBuild
-            | Action::GoToRedeployTarget
-            | Action::ToggleBuildLog
-            | Action::ToggleActions
-            | Action::Confirm
-            | Action::Cancel => false,
-        };
-        if changed {
-            UiOutcome::Redraw
-        } else {
-            UiOutcome::Nothing
-        }
-    }
-
-    /// Keys while a dialog is open: confirm, cancel, edit the typed name.
-    fn perform_in_dialog(&mut self, action: Action) -> UiOutcome {
-        let read_only = self.options.read_only;
-        let Some(dialog) = &mut self.dialog else {
-            return UiOutcome::Nothing;
-        };
-        match action {
-            Action::Confirm => match dialog.confirm(read_only) {
-                // The guards refused what was typed: the dialog shows why and stays open.
-                None => UiOutcome::Redraw,
-                Some(request) => {
-                    if matches!(
-                        request,
-                        ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
-                    ) {
-                        self.pane = Some(Pane::BuildLog);
-                        self.log_scroll = LogScroll::default();
-                    }
-                    self.dialog = None;
-                    self.note = None;
-                    UiOutcome::Request(request)
-                }
-            },
-            Action::Cancel | Action::Back => {
-                self.dialog = None;
-                UiOutcome::Redraw
-            }
-            Action::DeleteChar if dialog.delete_char() => UiOutcome::Redraw,
-            _ => UiOutcome::Nothing,
-        }
-    }
-
-    /// Shows a message of the UI's own in the message line.
-    fn tell(&mut self, severity: Severity, text: impl Into<String>) -> UiOutcome {
-        self.note = Some((severity, text.into()));
-        UiOutcome::Redraw
-    }
-
-    /// The selected row of the current list, resolved against the model.
-    fn selected_row(&self, fleet: &Fleet) -> Option<RowKey> {
-        let rows = self.current_rows(fleet);
-        let list = match self.stack.last() {
-            None => self.overview_lists.get(self.focus),
-            Some(view) => Some(view.list()),
-        };
-        list.and_then(|l| l.resolve(&rows))
-            .and_then(|i| rows.get(i).cloned())
-    }
-
-    /// The guards as seen before asking: a read-only console or zone refuses right away
-    /// (no dialog); a protected zone gets its name field in the dialog.
-    fn refused_before_asking(&self, zone: &crate::config::ZoneConfig) -> Option<ActionError> {
-        match check_guards(zone, self.options.read_only, None) {
-            Err(e @ ActionError::ReadOnly(_)) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// `r`: the workload shown or selected, in the zone in focus.
-    fn ask_restart(&mut self, fleet: &Fleet) -> UiOutcome {
-        let Some(zone) = fleet.zones.get(self.focused_zone()) else {
-            return UiOutcome::Nothing;
-        };
-        let target = match self.stack.last() {
-            Some(SubView::Workload { workload, .. }) => Some(workload.clone()),
-            _ => match self.selected_row(fleet) {
-                Some(RowKey::Workload(key)) => Some(key),
-                _ => None,
-            },
-        };
-        let Some(target) = target else {
-            return self.tell(
-                Severity::Info,
-                "restart: select a Deployment, StatefulSet or DaemonSet first",
-            );
-        };
-        if let Some(refusal) = self.refused_before_asking(&zone.config) {
-            return self.tell(
-                Severity::Error,
-                format!("{refusal}; {target} was not restarted"),
-            );
-        }
-        self.dialog = Some(Dialog::new(DialogAction::Restart {
-            zone: Arc::clone(&zone.config),
-            target,
-        }));
-        UiOutcome::Redraw
-    }
-
-    /// `D`: build, then restart the redeploy target; one dialog for both.
-    fn ask_redeploy(&mut self, fleet: &Fleet) -> UiOutcome {
-        let Some((zone_id, target)) = self.actions.redeploy_target.clone() else {
-            return self.tell(
-                Severity::Error,
-                "redeploy: no redeploy target is configured ([redeploy] in the config file)",
-            );
-        };
-        let Some(zone) = fleet.zone(zone_id) else {
-            return self.tell(
-                Severity::Error,
-                format!("redeploy: zone {zone_id} is not in the fleet"),
-            );
-        };
-        if let Some(refusal) = self.refused_before_asking(&zone.config) {
-            return self.tell(
-                Severity::Error,
-                format!("{refusal}; nothing was built or restarted"),
-            );
-        }
-        if self.glance.build_running {
-            return self.tell(Severity::Info, "a build is already running");
-        }
-        self.dialog = Some(Dialog::new(DialogAction::Redeploy {
-            zone: Arc::clone(&zone.config),
-            target,
-            build: self.actions.build.clone(),
-        }));
-        UiOutcome::Redraw
-    }
-
-    /// `b`: the build alone. An observer (`--read-only`) does not run it either: the build
-    /// script may push or import images.
-    fn ask_rebuild(&mut self) -> UiOutcome {
-        if self.options.read_only {
-            return self.tell(
-                Severity::Error,
-                "read-only: the console runs with --read-only; the build is not run",
-            );
-        }
-        if self.glance.build_running {
-            return self.tell(Severity::Info, "a build is already running");
-        }
-        self.dialog = Some(Dialog::new(DialogAction::Rebuild {
-            build: self.actions.build.clone(),
-        }));
-        UiOutcome::Redraw
-    }
-
-    /// `c`: cancels at once, without a question: stopping a local build is always safe (it
-    /// restarts nothing and can be run again), and a runaway build should stop now.
-    fn cancel_build(&mut self) -> UiOutcome {
-        if !self.glance.build_running {
-            return self.tell(Severity::Info, "no build is running");
-        }
-        self.note = None;
-        UiOutcome::Request(ActionRequest::CancelBuild)
-    }
-
-    /// `e`: the redeploy target's workload view in its zone, from anywhere (`esc` then leads
-    /// back through its zone view to the overview).
-    fn go_to_redeploy_target(&mut self, fleet: &Fleet) -> UiOutcome {
-        let Some((zone_id, target)) = self.actions.redeploy_target.clone() else {
-            return self.tell(Severity::Error, "no redeploy target is configured");
-        };
-        let Some(zone) = fleet.zones.iter().position(|z| z.config.id == zone_id) else {
-            return self.tell(
-                Severity::Error,
-                format!("zone {zone_id} of the redeploy target is not in the fleet"),
-            );
-        };
-        if self.pane == Some(Pane::BuildLog) {
-            self.pane = None;
-        }
-        self.focus = zone;
-        let row = RowKey::Workload(target.clone());
-        if let Some(list) = self.overview_lists.get_mut(zone) {
-            list.selected = Some(row.clone());
-        }
-        self.stack = vec![
-            SubView::Zone {
-                zone,
-                list: ListState::starting_at(Some(row)),
-            },
-            SubView::Workload {
-                zone,
-                workload: target,
-                list: ListState::default(),
-            },
-        ];
-        UiOutcome::Redraw
-    }
-
-    fn back(&mut self) -> bool {
-        if self.pane.take().is_some() {
-            return true;
-        }
-        if self.glance.ended_rollouts_shown {
-            self.rollouts_dismissed_at = self.glance.drawn_at;
-            self.glance.ended_rollouts_shown = false;
-            return true;
-        }
-        if !self.filter_text().is_empty() {
-            self.filter_mut().clear();
-            return true;
-        }
-        self.stack.pop().is_some()
-    }
-
-    fn open(&mut self, fleet: &Fleet) -> bool {
-        let rows = self.current_rows(fleet);
-        let selected = self
-            .stack
-            .last()
-            .map_or_else(
-                || {
-                    self.overview_lists
-                        .get(self.focus)
-                        .and_then(|l| l.resolve(&rows))
-                },
-                |v| v.list().resolve(&rows),
-            )
-            .map(|i| rows[i].clone());
-        match self.stack.last() {
-            None => {
-                let Some(zone) = fleet.zones.get(self.focus) else {
-                    return false;
+            Effect::TogglePane(pane) => {
+                self.layers.pane = match self.pane() {
+                    Some(open) if open == pane => None,
+                    _ => Some((pane, pane.layer())),
                 };
-                // A namespace opens on its first workload.
-                let start = match selected {
-                    Some(RowKey::Namespace(ns)) => zone
-                        .workloads
-                        .values()
-                        .find(|w| w.namespace == ns)
-                        .map(|w| RowKey::Workload(w.workload_key())),
-                    other => other,
-                };
-                let mut list = ListState::starting_at(start.clone());
-                if start.is_some() {
-                    let rows = zone_view::row_keys(zone, &list.filter);
-                    list.settle(&rows);
-                }
-                self.stack.push(SubView::Zone {
-                    zone: self.focus,
-                    list,
-                });
-                true
             }
-            Some(SubView::Zone { zone, .. }) => match selected {
-                Some(RowKey::Workload(workload)) => {
-                    let zone = *zone;
-                    self.stack.push(SubView::Workload {
-                        zone,
-                        workload,
-                        list: ListState::default(),
-                    });
-                    true
+            Effect::Tell(severity, text) => self.own_message = Some((severity, text)),
+            Effect::Hint(text) => self.hint = Some(text),
+            Effect::FocusZone(zone) => self.layers.views.focus_zone(zone),
+            Effect::GoToWorkload(zone, workload) => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
                 }
-                _ => false,
+                self.layers.views.go_to_workload(zone, workload);
+            }
+        }
+        UiOutcome::Redraw
+    }
+
+    /// Opens the dialog for `action`, unless the guards refuse before the question (then the
+    /// message line says why) or a build already runs.
+    fn ask(&mut self, action: DialogAction, cx: &KeyContext<'_>) -> UiOutcome {
+        let admission = match &action {
+            DialogAction::Restart { zone, target } => match cx.actions.admission(zone) {
+                Admission::Refused(e) => Err(format!("{e}; {target} was not restarted")),
+                other => Ok(other),
             },
-            Some(SubView::Workload { .. }) => false,
-        }
-    }
-
-    fn move_selection(&mut self, fleet: &Fleet, how: Move) -> bool {
-        let rows = self.current_rows(fleet);
-        self.current_list_mut()
-            .is_some_and(|list| list.apply(&rows, how))
-    }
-
-    /// Draws the whole screen. `summaries[i]` belongs to `fleet.zones[i]`.
-    pub fn draw(
-        &mut self,
-        frame: &mut Frame,
-        fleet: &Fleet,
-        summaries: &[ZoneSummary],
-        clock: &Clock,
-    ) {
-        let area = frame.area();
-        self.draw_into(frame.buffer_mut(), area, fleet, summaries, None, clock);
-    }
-
-    /// Draws the whole screen with the action runner's state: busy badge, message line,
-    /// rollout panel, build log and recent actions, stale pods.
-    pub fn draw_with_actions(
-        &mut self,
-        frame: &mut Frame,
-        fleet: &Fleet,
-        summaries: &[ZoneSummary],
-        runner: &ActionRunner,
-        clock: &Clock,
-    ) {
-        let area = frame.area();
-        self.draw_into(
-            frame.buffer_mut(),
-            area,
-            fleet,
-            summaries,
-            Some(runner),
-            clock,
-        );
-    }
-
-    /// Remembers what this frame shows of the runner; a new runner message replaces the UI's
-    /// own note.
-    fn glance_at(&mut self, runner: Option<&ActionRunner>, clock: &Clock) {
-        let Some(runner) = runner else {
-            return;
+            DialogAction::Redeploy { zone, .. } => match cx.actions.admission(zone) {
+                Admission::Refused(e) => Err(format!("{e}; nothing was built or restarted")),
+                other => Ok(other),
+            },
+            DialogAction::Rebuild { .. } => cx
+                .actions
+                .build_allowed()
+                .map(|()| Admission::Ask)
+                .map_err(|e| e.to_string()),
         };
-        self.glance.build_running = runner.build.as_ref().is_some_and(|b| b.outcome.is_none());
-        self.glance.drawn_at = Some(clock.instant);
-        if runner.message != self.seen_runner_message {
-            self.seen_runner_message = runner.message.clone();
-            self.note = None;
+        let admission = match admission {
+            Ok(admission) => admission,
+            Err(refusal) => {
+                self.own_message = Some((Severity::Error, refusal));
+                return UiOutcome::Redraw;
+            }
+        };
+        let builds = !matches!(action, DialogAction::Restart { .. });
+        if builds && cx.actions.build_running() {
+            self.own_message = Some((Severity::Info, "a build is already running".into()));
+            return UiOutcome::Redraw;
+        }
+        let zone_name_required = matches!(admission, Admission::TypeZoneName(_));
+        self.layers.dialog = Some(Dialog::new(action, zone_name_required));
+        UiOutcome::Redraw
+    }
+
+    /// The runner's answer to a request this UI made: an accepted one closes its dialog (and a
+    /// build opens the build log); an unconfirmed one keeps the dialog open with a hint.
+    pub fn answered(&mut self, request: &ActionRequest, answer: &RequestAnswer) {
+        match answer {
+            RequestAnswer::Unconfirmed { zone } => {
+                if let Some(dialog) = &mut self.layers.dialog {
+                    dialog.unconfirmed(zone);
+                }
+            }
+            RequestAnswer::Accepted => {
+                self.layers.dialog = None;
+                if matches!(
+                    request,
+                    ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
+                ) {
+                    self.layers.pane = Some((Pane::BuildLog, Pane::BuildLog.layer()));
+                }
+            }
+            RequestAnswer::Refused(_) => self.layers.dialog = None,
         }
     }
 
-    fn draw_into(
-        &mut self,
-        buf: &mut Buffer,
-        area: Rect,
-        fleet: &Fleet,
-        summaries: &[ZoneSummary],
-        runner: Option<&ActionRunner>,
-        clock: &Clock,
-    ) {
+    /// Draws the whole screen into `buf`.
+    pub fn draw(&mut self, buf: &mut Buffer, area: Rect, scene: &Scene<'_>) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            draw_too_small(buf, area, &self.theme);
+            bars::draw_too_small(buf, area, &self.theme);
             return;
         }
-        self.clamp_to(fleet);
-        self.glance_at(runner, clock);
+        self.layers.views.settle(scene.fleet);
+        // A new runner message replaces the UI's own.
+        if scene.actions.message() != self.seen_runner_message.as_ref() {
+            self.seen_runner_message = scene.actions.message().cloned();
+            self.own_message = None;
+        }
+        let cx = DrawContext {
+            fleet: scene.fleet,
+            summaries: scene.summaries,
+            actions: scene.actions,
+            theme: &self.theme,
+            keymap: &self.keymap,
+            options: &self.options,
+            clock: scene.clock,
+        };
         let top = Rect::new(area.x, area.y, area.width, 1);
         let bottom = Rect::new(area.x, area.bottom() - 1, area.width, 1);
         let full_body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
-        self.draw_top_bar(buf, top, fleet, runner, clock);
-        self.draw_bottom_bar(buf, bottom);
+        self.draw_bars(buf, top, bottom, &cx);
         let mut body = full_body;
 
-        // The message line, then the rollout panel, take rows from the bottom of the body.
-        let message = self
-            .note
-            .as_ref()
-            .or_else(|| runner.and_then(|r| r.message.as_ref()));
+        // The message line, then the rollout panel and a pane, take rows from the bottom.
+        let message = self.own_message.as_ref().or(scene.actions.message());
         if let Some((severity, text)) = message {
-            let lines = message_lines(*severity, text, usize::from(body.width), &self.theme);
+            let lines = bars::message_lines(*severity, text, usize::from(body.width), cx.theme);
             let height = (lines.len() as u16).min(body.height / 4).max(1);
             let rows = Rect::new(body.x, body.bottom() - height, body.width, height);
             draw_lines(buf, rows, lines);
             body.height -= height;
         }
-        let trackers = runner
-            .map(|r| rollout_panel::shown_trackers(r, clock.instant, self.rollouts_dismissed_at))
-            .unwrap_or_default();
-        self.glance.ended_rollouts_shown = false;
-        if let Some(runner) = runner
-            && !trackers.is_empty()
-            && body.height >= 6
-        {
-            // esc dismisses ended rollouts only when they are on screen.
-            self.glance.ended_rollouts_shown = trackers.iter().any(|t| t.phase.is_final());
-            let lines = rollout_panel::panel_lines(
-                &trackers,
-                fleet,
-                runner.stale.as_ref(),
-                body.width,
-                &self.theme,
-                clock,
-            );
-            let most = (body.height * 2 / 5).max(3);
-            let wanted = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
-            let height = wanted.min(most);
-            let panel = Rect::new(body.x, body.bottom() - height, body.width, height);
-            rollout_panel::draw(buf, panel, &trackers, lines, &self.theme);
-            body.height -= height;
-        }
-
-        match self.pane {
-            Some(Pane::BuildLog) => {
-                panes::draw_build_log(buf, body, runner, &mut self.log_scroll, &self.theme, clock);
-            }
-            Some(Pane::Actions) => {
-                let recent = runner.map_or(0, |r| r.recent.len()) as u16;
-                let height = recent.max(1).saturating_add(1).min(body.height / 3).max(2);
-                let pane = Rect::new(body.x, body.bottom() - height, body.width, height);
-                panes::draw_actions(buf, pane, runner, &self.theme, clock);
-                body.height = body.height.saturating_sub(height);
-                self.draw_view(buf, body, fleet, summaries, runner, clock);
-            }
-            None => self.draw_view(buf, body, fleet, summaries, runner, clock),
-        }
-
-        if let Some(scroll) = &mut self.help_scroll {
-            help::draw(
-                buf,
-                full_body,
-                &self.keymap,
-                &self.options.keymap_name,
-                scroll,
-                &self.theme,
-            );
-        }
-        if let Some(dialog) = &self.dialog {
-            let keys = self.dialog_keys(dialog);
-            dialog.draw(buf, full_body, &keys, &self.theme);
-        }
-    }
-
-    /// The dialog's footer: its confirm and cancel keys (only non-printable confirm keys when
-    /// printable keys type the zone's name).
-    fn dialog_keys(&self, dialog: &Dialog) -> String {
-        let keys = |action: Action| -> Vec<String> {
-            self.keymap
-                .bindings(Mode::Dialog)
-                .iter()
-                .filter(|b| b.action == action)
-                .flat_map(|b| b.keys.iter())
-                .filter(|k| {
-                    !dialog.wants_typed_name() || k.0.first().and_then(|c| printable(*c)).is_none()
-                })
-                .map(ToString::to_string)
-                .collect()
-        };
-        let confirm = keys(Action::Confirm);
-        let cancel = keys(Action::Cancel);
-        let confirm_what = if dialog.wants_typed_name() {
-            "confirm the typed name"
-        } else {
-            "confirm"
-        };
-        format!(
-            "{} {confirm_what}   {} cancel",
-            confirm.join("/"),
-            cancel.join("/")
-        )
-    }
-
-    /// The current view (overview, zone view or workload view) in `body`.
-    fn draw_view(
-        &mut self,
-        buf: &mut Buffer,
-        body: Rect,
-        fleet: &Fleet,
-        summaries: &[ZoneSummary],
-        runner: Option<&ActionRunner>,
-        clock: &Clock,
-    ) {
-        if fleet.zones.is_empty() {
-            draw_lines(
-                buf,
-                body,
-                [Line::styled(
-                    "no zones are configured",
-                    self.theme.style(Role::Muted),
-                )],
-            );
-            return;
-        }
-        if body.is_empty() {
-            return;
-        }
-        self.zone_hits.clear();
-        let theme = &self.theme;
-        self.page_rows = match self.stack.last_mut() {
-            None => {
-                let input = overview::OverviewInput {
-                    fleet,
-                    summaries,
-                    focus: self.focus,
-                    filter: &self.overview_filter,
-                    theme,
-                    clock,
-                };
-                let page = overview::draw(buf, body, &input, &mut self.overview_lists);
-                self.zone_hits = mouse::zone_hit_areas(buf, body, fleet.zones.len());
-                page
-            }
-            Some(SubView::Zone { zone, list }) => {
-                zone_view::draw(buf, body, &fleet.zones[*zone], list, theme, clock)
-            }
-            Some(SubView::Workload {
-                zone,
-                workload,
-                list,
-            }) => {
-                let zone = &fleet.zones[*zone];
-                let stale: Vec<String> = runner
-                    .and_then(|r| r.stale.as_ref())
-                    .filter(|m| m.zone == zone.config.id && &m.target == workload)
-                    .map(|m| rollout_panel::stale_pod_names(fleet, m))
-                    .unwrap_or_default();
-                workload_view::draw(buf, body, zone, workload, list, &stale, theme, clock)
-            }
-        };
-    }
-
-    /// `ge-console │ Overview › Z1 dev` on the left, badges and the keymap on the right.
-    fn draw_top_bar(
-        &self,
-        buf: &mut Buffer,
-        row: Rect,
-        fleet: &Fleet,
-        runner: Option<&ActionRunner>,
-        clock: &Clock,
-    ) {
-        let theme = &self.theme;
-        let text = theme.style(Role::Text);
-        let zone = fleet.zones.get(self.focused_zone());
-        let label = zone.map(|z| zone_label(&z.config)).unwrap_or_default();
-        let place = text.add_modifier(Modifier::BOLD);
-        let mut parts = vec![
-            Part::fixed(" ge-console ", theme.style(Role::Title)),
-            Part::fixed("│ ", theme.style(Role::Border)),
-        ];
-        if self.stack.is_empty() {
-            parts.push(Part::fixed("Overview › ", place));
-        }
-        parts.push(Part::flexible(label, place));
-        if zone.is_some_and(|z| z.config.is_production()) {
-            parts.push(Part::fixed(" ", text));
-            parts.push(Part::fixed("[PROD]", theme.style(Role::HeaderProduction)));
-        }
-        match self.stack.last() {
-            None => {}
-            Some(SubView::Zone { .. }) => parts.push(Part::fixed(" › Zone view", place)),
-            Some(SubView::Workload { workload, .. }) => {
-                parts.push(Part::fixed(" › ", place));
-                parts.push(Part::flexible(
-                    workload_view::workload_path(workload),
-                    place,
-                ));
-            }
-        }
-        if self.pane == Some(Pane::BuildLog) {
-            parts.push(Part::fixed(" › Build log", place));
-        }
-        if self.help_visible() {
-            parts.push(Part::fixed(" › Help", place));
-        }
-        let mut right = Vec::new();
-        if let Some(runner) = runner {
-            // Always say whether an action runs: whoever watches the shared screen sees it.
-            match busy_text(runner, clock) {
-                Some(busy) => {
-                    right.push(Part::fixed(format!("{busy} "), theme.style(Role::Warning)))
-                }
-                None => right.push(Part::fixed("no action running ", theme.style(Role::Muted))),
-            }
-        }
-        if self.options.read_only {
-            right.push(Part::fixed("[READ-ONLY]", theme.style(Role::BadgeReadOnly)));
-            right.push(Part::fixed(" ", text));
-        }
-        let keymap = Part::fixed(
-            format!("keymap {} ", self.options.keymap_name),
-            theme.style(Role::Muted),
-        );
-        let total = usize::from(row.width);
-        let fixed_left: usize = parts
-            .iter()
-            .map(|p| {
-                if p.flexible {
-                    6
-                } else {
-                    widgets::width(&p.text)
-                }
-            })
-            .sum();
-        let right_so_far: usize = right.iter().map(|p| widgets::width(&p.text)).sum();
-        // The keymap's name is the first thing to give way.
-        if fixed_left + right_so_far + widgets::width(&keymap.text) <= total {
-            right.push(keymap);
-        }
-        let right_width: usize = right.iter().map(|p| widgets::width(&p.text)).sum();
-        let left_width: usize = parts.iter().map(|p| widgets::width(&p.text)).sum();
-        // The right side gets its room first; the place name gives way.
-        let gap = total.saturating_sub(left_width + right_width);
-        parts.push(Part::fixed(" ".repeat(gap.max(1)), text));
-        parts.extend(right);
-        let line = squeeze(parts, total);
-        buf.set_line(row.x, row.y, &line, row.width);
-    }
-
-    /// The most useful keys of the active keymap, the filter, and any pending key prefix.
-    fn draw_bottom_bar(&self, buf: &mut Buffer, row: Rect) {
-        let theme = &self.theme;
-        let key_style = theme.style(Role::Title);
-        let label_style = theme.style(Role::Muted);
-        let modes = self.active_modes();
-        if let Some(dialog) = &self.dialog {
-            // The dialog's own key line: in a protected zone's dialog y and n type letters.
-            let text = format!(" {}", self.dialog_keys(dialog));
-            let line = widgets::fit_line(Line::styled(text, key_style), usize::from(row.width));
-            buf.set_line(row.x, row.y, &line, row.width);
-            return;
-        }
-        if let Some(command) = &self.command_line {
-            let prompt = Line::from(vec![
-                Span::styled(":", key_style),
-                Span::styled(format!("{command}▏"), theme.style(Role::Text)),
-            ]);
-            let line = widgets::fit_line(prompt, usize::from(row.width));
-            buf.set_line(row.x, row.y, &line, row.width);
-            return;
-        }
-        let hints: &[(Action, &str)] = if self.editing_filter {
-            &[
-                (Action::ApplyFilter, "keep"),
-                (Action::ClearFilter, "clear"),
-            ]
-        } else if self.help_visible() {
-            &[
-                (Action::Help, "close"),
-                (Action::SelectDown, "scroll"),
-                (Action::Quit, "quit"),
-            ]
-        } else if self.pane == Some(Pane::BuildLog) {
-            &[
-                (Action::Back, "close"),
-                (Action::SelectUp, "scroll"),
-                (Action::Last, "follow"),
-                (Action::CancelBuild, "cancel build"),
-                (Action::Help, "help"),
-            ]
-        } else {
-            match self.view() {
-                ViewKind::Overview => &[
-                    (Action::Help, "help"),
-                    (Action::Open, "open"),
-                    (Action::FocusNextZone, "next zone"),
-                    (Action::SelectDown, "select"),
-                    (Action::Filter, "filter"),
-                    (Action::Quit, "quit"),
-                ],
-                ViewKind::Zone => &[
-                    (Action::Help, "help"),
-                    (Action::Open, "open"),
-                    (Action::Back, "back"),
-                    (Action::Filter, "filter"),
-                    (Action::Quit, "quit"),
-                ],
-                ViewKind::Workload => &[
-                    (Action::Help, "help"),
-                    (Action::Back, "back"),
-                    (Action::Filter, "filter"),
-                    (Action::Quit, "quit"),
-                ],
-            }
-        };
-        let mut right: Vec<Span> = Vec::new();
-        if let Some(notice) = &self.notice {
-            right.push(Span::styled(
-                format!("{notice} "),
-                theme.style(Role::Warning),
-            ));
-        }
-        if !self.pending.is_empty() {
-            let keys: Vec<String> = self.pending.iter().map(ToString::to_string).collect();
-            right.push(Span::styled(format!("{} … ", keys.join(" ")), key_style));
-        }
-        let filter = self.filter_text();
-        if self.editing_filter {
-            right.push(Span::styled("filter: ", label_style));
-            right.push(Span::styled(
-                format!("{filter}▏"),
-                theme.style(Role::Warning),
-            ));
-        } else if !filter.is_empty() {
-            right.push(Span::styled("filter: ", label_style));
-            right.push(Span::styled(
-                format!("\"{filter}\""),
-                theme.style(Role::Warning),
-            ));
-        }
-        right.push(Span::raw(" "));
-        let total = usize::from(row.width);
-        let right_width: usize = right.iter().map(Span::width).sum();
-        let right_width = right_width.min(total * 2 / 3);
-        let mut left: Vec<Span> = vec![Span::raw(" ")];
-        let mut used = 1;
-        for (action, label) in hints {
-            let Some(key) = self.keymap.first_key(modes, *action) else {
+        let mut view_covered = false;
+        for id in [LayerId::Rollouts, LayerId::Pane] {
+            let Some(layer) = self.layers.get_mut(id) else {
                 continue;
             };
-            let key = key.to_string();
-            let piece = widgets::width(&key) + 1 + widgets::width(label) + 2;
-            if used + piece > total.saturating_sub(right_width) {
-                break;
+            match layer.placement(body, &cx) {
+                Placement::Hidden => self.layers.rollouts.not_drawn(scene.clock),
+                Placement::Bottom(height) => {
+                    let height = height.min(body.height);
+                    let rows = Rect::new(body.x, body.bottom() - height, body.width, height);
+                    layer.draw(buf, rows, &cx);
+                    body.height -= height;
+                }
+                Placement::Fill => {
+                    layer.draw(buf, body, &cx);
+                    view_covered = true;
+                }
             }
-            used += piece;
-            left.push(Span::styled(key, key_style));
-            left.push(Span::styled(format!(" {label}  "), label_style));
         }
-        left.push(Span::raw(
-            " ".repeat(total.saturating_sub(used + right_width)),
-        ));
-        let right_line = widgets::fit_line(Line::from(right), right_width);
-        left.extend(right_line.spans);
-        let line = widgets::fit_line(Line::from(left), total);
-        buf.set_line(row.x, row.y, &line, row.width);
+        if !view_covered {
+            if scene.fleet.zones.is_empty() {
+                let text =
+                    Line::styled("no zones are configured", cx.theme.style(ThemeRole::Muted));
+                draw_lines(buf, body, [text]);
+            } else if !body.is_empty() {
+                self.layers.views.draw(buf, body, &cx);
+            }
+        }
+        for id in [LayerId::Help, LayerId::Dialog] {
+            if let Some(layer) = self.layers.get_mut(id) {
+                layer.draw(buf, full_body, &cx);
+            }
+        }
+    }
+
+    fn draw_bars(&self, buf: &mut Buffer, top: Rect, bottom: Rect, cx: &DrawContext<'_>) {
+        let views = &self.layers.views;
+        let order = self.layers.order();
+        let crumbs = order
+            .iter()
+            .rev()
+            .filter_map(|id| self.layers.get(*id).and_then(Layer::crumb))
+            .collect();
+        let bar = bars::TopBar {
+            zone: cx.fleet.zones.get(views.top().zone()),
+            at_overview: views.at_overview(),
+            place: views.top().place(),
+            crumbs,
+        };
+        bars::draw_top_bar(buf, top, bar, cx.actions, cx.options, cx.theme, cx.clock);
+        let modes = self.active_modes(cx.fleet);
+        let state = bars::BottomBarState {
+            bar: order.iter().find_map(|id| {
+                self.layers
+                    .get(*id)
+                    .and_then(|l| l.bottom_bar(&self.keymap))
+            }),
+            modes: &modes,
+            hint: self.hint.as_deref(),
+            pending: &self.pending,
+            filter: (self.filter_text(), self.editing_filter()),
+        };
+        bars::draw_bottom_bar(buf, bottom, state, &self.keymap, cx.theme);
     }
 }
 
 /// The character a key types, if it is a printable key without ctrl or alt.
-fn printable(chord: KeyChord) -> Option<char> {
+pub(crate) fn printable(chord: KeyChord) -> Option<char> {
     match chord.code {
         KeyCode::Char(c)
             if !chord
@@ -1289,76 +624,5 @@ fn printable(chord: KeyChord) -> Option<char> {
             Some(c)
         }
         _ => None,
-    }
-}
-
-/// What the runner is busy with, with a spinner and how long it has run: `⠹ rebuild running
-/// 12s`; `None` when idle.
-fn busy_text(runner: &ActionRunner, clock: &Clock) -> Option<String> {
-    let busy = runner.busy()?;
-    let since = runner
-        .build
-        .as_ref()
-        .filter(|b| b.outcome.is_none())
-        .map(|b| b.started)
-        .or_else(|| runner.rollouts.active().find(|t| t.ours).map(|t| t.started));
-    Some(match since {
-        Some(started) => {
-            let elapsed = clock.instant.saturating_duration_since(started);
-            format!(
-                "{} {busy} {}",
-                panes::spinner(elapsed),
-                widgets::human_duration(elapsed)
-            )
-        }
-        None => format!("… {busy}"),
-    })
-}
-
-/// The message line: a mark that reads without colour, the text in its severity's role; an
-/// error may take two lines.
-fn message_lines(
-    severity: Severity,
-    text: &str,
-    width: usize,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
-    let (mark, role) = match severity {
-        Severity::Info => ("•", Role::Text),
-        Severity::Success => ("✓", Role::Ok),
-        Severity::Error => ("✗", Role::Error),
-    };
-    let max_lines = if severity == Severity::Error { 2 } else { 1 };
-    wrap(
-        &format!("{mark} {text}"),
-        width.saturating_sub(1),
-        max_lines,
-    )
-    .into_iter()
-    .map(|l| Line::styled(format!(" {l}"), theme.style(role)))
-    .collect()
-}
-
-/// Draws only a centred "terminal too small" message (safe at any size, including 0×0).
-fn draw_too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
-    if area.is_empty() {
-        return;
-    }
-    let lines = [
-        Line::styled(
-            format!("terminal too small (need ≥ {MIN_WIDTH}×{MIN_HEIGHT})"),
-            theme.style(Role::Warning),
-        ),
-        Line::styled(
-            format!("now {}×{}", area.width, area.height),
-            theme.style(Role::Muted),
-        ),
-    ];
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
-    let rect = centered(area, width, 2);
-    for (y, line) in (rect.y..rect.bottom()).zip(lines) {
-        let line = widgets::fit_line(line, usize::from(rect.width));
-        let x = rect.x + (rect.width.saturating_sub(line.width() as u16)) / 2;
-        buf.set_line(x, y, &line, rect.width);
     }
 }

@@ -5,16 +5,17 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
+use super::layer::{KeyContext, Reply};
 use super::overview::{OverviewLayout, choose_layout, grid_cell};
 use super::{Action, Ui, UiOutcome};
-use crate::fleet::Fleet;
 
 /// Rows one wheel notch moves.
 const WHEEL_ROWS: usize = 3;
 
 impl Ui {
-    /// Handles one mouse event and says what the loop must do.
-    pub fn handle_mouse(&mut self, event: MouseEvent, fleet: &Fleet) -> UiOutcome {
+    /// Handles one mouse event and says what the core must do: the wheel moves what the
+    /// arrow keys move, a click is offered to the layers top first.
+    pub fn handle_mouse(&mut self, event: MouseEvent, cx: &KeyContext<'_>) -> UiOutcome {
         let action = match event.kind {
             MouseEventKind::ScrollDown => Action::SelectDown,
             MouseEventKind::ScrollUp => Action::SelectUp,
@@ -23,34 +24,30 @@ impl Ui {
             }
             _ => return UiOutcome::Nothing,
         };
-        if self.editing_filter || self.command_line.is_some() {
+        if self.editing_filter() || self.command_line().is_some() {
             return UiOutcome::Nothing;
         }
-        self.clamp_to(fleet);
-        self.settle_selection(fleet);
         let mut outcome = UiOutcome::Nothing;
         for _ in 0..WHEEL_ROWS {
-            if self.perform(action, fleet) == UiOutcome::Redraw {
+            if self.perform(action, cx) == UiOutcome::Redraw {
                 outcome = UiOutcome::Redraw;
             }
-        }
-        if outcome == UiOutcome::Redraw {
-            self.settle_selection(fleet);
         }
         outcome
     }
 
     fn click(&mut self, at: Position) -> UiOutcome {
-        if self.help_visible() || !self.stack.is_empty() {
-            return UiOutcome::Nothing;
-        }
-        match self.zone_hits.iter().find(|(area, _)| area.contains(at)) {
-            Some((_, zone)) if *zone != self.focus => {
-                self.focus = *zone;
-                UiOutcome::Redraw
+        for id in self.layers.order() {
+            let Some(layer) = self.layers.get_mut(id) else {
+                continue;
+            };
+            match layer.click(at) {
+                Reply::Pass => continue,
+                Reply::Done(true) => return UiOutcome::Redraw,
+                _ => return UiOutcome::Nothing,
             }
-            _ => UiOutcome::Nothing,
         }
+        UiOutcome::Nothing
     }
 }
 

@@ -8,12 +8,14 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Line;
 
-use super::Clock;
+use super::layer::{BottomBar, DrawContext, Effect, KeyContext, KeyModes, Layer, Placement, Reply};
 use super::theme::{Role, Theme};
 use super::widgets::{Part, draw_lines, human_duration, squeeze, width};
-use crate::actions::audit::AuditRecord;
+use super::{Action, Clock, Keymap, Mode};
+use crate::actions::audit::{AuditRecord, AuditResult};
 use crate::actions::rebuild::{BuildStatus, OutputStream};
-use crate::actions::runner::{ActionRunner, BuildView};
+use crate::actions::runner::{ActionsView, BuildView};
+use crate::fleet::Fleet;
 
 /// Braille spinner frames, one per [`SPINNER_STEP`].
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -146,10 +148,10 @@ pub(crate) fn draw_title_row(buf: &mut Buffer, area: Rect, parts: Vec<Part<'_>>,
 }
 
 /// Draws the build log pane; updates `scroll` with what it showed.
-pub(crate) fn draw_build_log(
+fn draw_build_log(
     buf: &mut Buffer,
     area: Rect,
-    runner: Option<&ActionRunner>,
+    actions: ActionsView<'_>,
     scroll: &mut LogScroll,
     theme: &Theme,
     clock: &Clock,
@@ -159,7 +161,7 @@ pub(crate) fn draw_build_log(
     }
     let muted = theme.style(Role::Muted);
     let title = theme.style(Role::Title);
-    let Some(build) = runner.and_then(|r| r.build.as_ref()) else {
+    let Some(build) = actions.build() else {
         draw_title_row(buf, area, vec![Part::fixed("─ Build log ", title)], theme);
         draw_lines(
             buf,
@@ -243,10 +245,10 @@ pub(crate) fn draw_build_log(
 
 /// One audit record as a pane line: age, result, action, zone, object, detail.
 fn record_line(record: &AuditRecord, theme: &Theme, clock: &Clock, width: usize) -> Line<'static> {
-    let (mark, role) = match record.result.as_str() {
-        "succeeded" => ("✓", Role::Ok),
-        "refused" | "cancelled" => ("•", Role::Warning),
-        _ => ("✗", Role::Error),
+    let (mark, role) = match record.result {
+        AuditResult::Succeeded => ("✓", Role::Ok),
+        AuditResult::Refused | AuditResult::Cancelled => ("•", Role::Warning),
+        AuditResult::Failed | AuditResult::TimedOut => ("✗", Role::Error),
     };
     let ago = clock.wall.duration_since(record.ended).as_secs().max(0);
     let ago = human_duration(Duration::from_secs(ago.unsigned_abs()));
@@ -280,10 +282,10 @@ fn record_line(record: &AuditRecord, theme: &Theme, clock: &Clock, width: usize)
 }
 
 /// Draws the recent-actions pane, newest first.
-pub(crate) fn draw_actions(
+fn draw_actions(
     buf: &mut Buffer,
     area: Rect,
-    runner: Option<&ActionRunner>,
+    actions: ActionsView<'_>,
     theme: &Theme,
     clock: &Clock,
 ) {
@@ -292,10 +294,11 @@ pub(crate) fn draw_actions(
     }
     let muted = theme.style(Role::Muted);
     let mut title = vec![Part::fixed("─ Recent actions ", theme.style(Role::Title))];
-    if let Some(r) = runner {
-        title.push(Part::fixed("· audit log ", muted));
-        title.push(Part::flexible(r.audit_path().display().to_string(), muted));
-    }
+    title.push(Part::fixed("· audit log ", muted));
+    title.push(Part::flexible(
+        actions.audit_path().display().to_string(),
+        muted,
+    ));
     draw_title_row(buf, area, title, theme);
     let body = Rect::new(
         area.x,
@@ -303,16 +306,86 @@ pub(crate) fn draw_actions(
         area.width,
         area.height.saturating_sub(1),
     );
-    let lines: Vec<Line> = match runner {
-        Some(r) if !r.recent.is_empty() => r
-            .recent
+    let recent = actions.recent();
+    let lines: Vec<Line> = match recent.is_empty() {
+        false => recent
             .iter()
             .rev()
             .map(|rec| record_line(rec, theme, clock, usize::from(body.width)))
             .collect(),
-        _ => vec![Line::styled("  No actions yet.", muted)],
+        true => vec![Line::styled("  No actions yet.", muted)],
     };
     draw_lines(buf, body, lines);
+}
+
+/// The build log pane: takes the body while open and the keys of mode `log`.
+#[derive(Debug, Default)]
+pub struct BuildLogPane {
+    scroll: LogScroll,
+}
+
+impl Layer for BuildLogPane {
+    fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
+        KeyModes::only(&[Mode::Log, Mode::Global])
+    }
+
+    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+        let how = match action {
+            Action::Back => return Reply::Do(Effect::Close),
+            Action::SelectUp => Scroll::Up,
+            Action::SelectDown => Scroll::Down,
+            Action::PageUp => Scroll::PageUp,
+            Action::PageDown => Scroll::PageDown,
+            Action::First => Scroll::Top,
+            Action::Last => Scroll::Follow,
+            _ => return Reply::Pass,
+        };
+        Reply::Done(self.scroll.apply(how))
+    }
+
+    fn bottom_bar(&self, _keymap: &Keymap) -> Option<BottomBar> {
+        Some(BottomBar::Hints(&[
+            (Action::Back, "close"),
+            (Action::SelectUp, "scroll"),
+            (Action::Last, "follow"),
+            (Action::CancelBuild, "cancel build"),
+            (Action::Help, "help"),
+        ]))
+    }
+
+    fn crumb(&self) -> Option<&'static str> {
+        Some(" › Build log")
+    }
+
+    fn placement(&self, _body: Rect, _cx: &DrawContext<'_>) -> Placement {
+        Placement::Fill
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
+        draw_build_log(buf, area, cx.actions, &mut self.scroll, cx.theme, cx.clock);
+    }
+}
+
+/// The recent-actions pane: the audit log's last records below the view; `esc` closes it.
+#[derive(Debug, Default)]
+pub struct ActionsPane;
+
+impl Layer for ActionsPane {
+    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+        match action {
+            Action::Back => Reply::Do(Effect::Close),
+            _ => Reply::Pass,
+        }
+    }
+
+    fn placement(&self, body: Rect, cx: &DrawContext<'_>) -> Placement {
+        let recent = u16::try_from(cx.actions.recent().len()).unwrap_or(u16::MAX);
+        Placement::Bottom(recent.max(1).saturating_add(1).min(body.height / 3).max(2))
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
+        draw_actions(buf, area, cx.actions, cx.theme, cx.clock);
+    }
 }
 
 #[cfg(test)]

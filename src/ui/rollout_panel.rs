@@ -8,11 +8,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
+use super::layer::{DrawContext, KeyContext, Layer, Placement, Reply};
 use super::theme::{Role, Theme};
 use super::widgets::{Part, cap_lines, draw_lines, human_duration, squeeze, width};
-use super::{Clock, status::zone_label};
+use super::{Action, Clock, status::zone_label};
 use crate::actions::rollout::{RolloutPhase, RolloutTracker, stale_pods};
-use crate::actions::runner::{ActionRunner, StaleImageMark};
+use crate::actions::runner::{ActionsView, StaleImageMark};
 use crate::fleet::Fleet;
 
 /// How long an ended rollout stays on the panel.
@@ -20,13 +21,13 @@ pub const ENDED_ROLLOUT_SHOWN_FOR: Duration = Duration::from_secs(120);
 
 /// The trackers the panel shows, newest first: those in progress, and those that ended less
 /// than [`ENDED_ROLLOUT_SHOWN_FOR`] ago and after `dismissed_at`.
-pub fn shown_trackers(
-    runner: &ActionRunner,
+pub fn shown_trackers<'a>(
+    actions: ActionsView<'a>,
     now: Instant,
     dismissed_at: Option<Instant>,
-) -> Vec<&RolloutTracker> {
-    let mut shown: Vec<&RolloutTracker> = runner
-        .rollouts
+) -> Vec<&'a RolloutTracker> {
+    let mut shown: Vec<&RolloutTracker> = actions
+        .rollouts()
         .trackers
         .iter()
         .filter(|t| match t.ended {
@@ -200,8 +201,73 @@ pub(crate) fn panel_lines(
         .collect()
 }
 
+/// The rollout panel below the view: every rollout followed; once ours have ended, `esc`
+/// dismisses the ended ones (only while they are on screen).
+#[derive(Debug, Default)]
+pub struct RolloutPanel {
+    dismissed_at: Option<Instant>,
+    ended_shown: bool,
+    drawn_at: Option<Instant>,
+}
+
+impl RolloutPanel {
+    /// Remembers that this frame did not show the panel (so `esc` does not dismiss what is
+    /// not on screen).
+    pub fn not_drawn(&mut self, clock: &Clock) {
+        self.ended_shown = false;
+        self.drawn_at = Some(clock.instant);
+    }
+
+    fn lines<'a>(
+        &self,
+        width: u16,
+        cx: &DrawContext<'a>,
+    ) -> (Vec<&'a RolloutTracker>, Vec<Line<'static>>) {
+        let trackers = shown_trackers(cx.actions, cx.clock.instant, self.dismissed_at);
+        let lines = panel_lines(
+            &trackers,
+            cx.fleet,
+            cx.actions.stale(),
+            width,
+            cx.theme,
+            cx.clock,
+        );
+        (trackers, lines)
+    }
+}
+
+impl Layer for RolloutPanel {
+    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+        if action == Action::Back && self.ended_shown {
+            self.dismissed_at = self.drawn_at;
+            self.ended_shown = false;
+            return Reply::REDRAW;
+        }
+        Reply::Pass
+    }
+
+    fn placement(&self, body: Rect, cx: &DrawContext<'_>) -> Placement {
+        let trackers = shown_trackers(cx.actions, cx.clock.instant, self.dismissed_at);
+        if trackers.is_empty() || body.height < 6 {
+            return Placement::Hidden;
+        }
+        let (_, lines) = self.lines(body.width, cx);
+        let most = (body.height * 2 / 5).max(3);
+        let wanted = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
+        Placement::Bottom(wanted.min(most))
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
+        let (trackers, lines) = self.lines(area.width, cx);
+        // esc dismisses ended rollouts only when they are on screen.
+        self.ended_shown = !area.is_empty() && trackers.iter().any(|t| t.phase.is_final());
+        self.drawn_at = Some(cx.clock.instant);
+        draw_panel(buf, area, &trackers, lines, cx.theme);
+    }
+}
+
 /// Draws the panel: a title row, then `lines`, cut with "… N more" when short of rows.
-pub(crate) fn draw(
+fn draw_panel(
     buf: &mut Buffer,
     area: Rect,
     trackers: &[&RolloutTracker],

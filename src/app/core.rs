@@ -1,0 +1,259 @@
+//! The console's core: everything the event loop does except reading the terminal and
+//! drawing to it. Model batches, action reports, ticks, keys and mouse events come in through
+//! its `on_…` methods; it applies them to the model, the action runner and the UI, and says
+//! whether a frame is due. The binary's loop and the tests drive this same type, so a test of
+//! a key press runs exactly the production path.
+
+use std::time::{Duration, Instant};
+
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
+use tokio::sync::mpsc;
+
+use crate::actions::ActionContext;
+use crate::actions::rebuild::BuildEvent;
+use crate::actions::runner::{ActionEvent, ActionRunner, ActionsView};
+use crate::clock::{Clock, TimeSource};
+use crate::config::ZoneId;
+use crate::fleet::health::ZoneSummary;
+use crate::fleet::{Fleet, FleetEvent, WorkloadKey, ZoneState};
+use crate::ui::{ActionSettings, KeyContext, Keymap, Scene, Theme, Ui, UiOptions, UiOutcome};
+
+/// The tick while nothing runs: ages and "retry in" counters move once a second.
+pub const IDLE_TICK: Duration = Duration::from_secs(1);
+/// The tick while a build, a restart request or one of our rollouts runs, so the spinner and
+/// the elapsed times move.
+pub const BUSY_TICK: Duration = Duration::from_millis(125);
+
+/// What the core is built from.
+pub struct CoreParts {
+    /// The model to start from (empty zones for the binary; a fixture in tests).
+    pub fleet: Fleet,
+    /// The actions' door: config, clients, guards, audit log.
+    pub actions: ActionContext,
+    /// The keys.
+    pub keymap: Keymap,
+    /// The colours.
+    pub theme: Theme,
+    /// Start-up choices.
+    pub options: UiOptions,
+    /// Where "now" comes from.
+    pub time: TimeSource,
+}
+
+/// The console without a terminal: model, action runner and UI, and what the next frame needs.
+pub struct ConsoleCore {
+    fleet: Fleet,
+    summaries: Vec<ZoneSummary>,
+    summaries_stale: bool,
+    runner: ActionRunner,
+    ui: Ui,
+    time: TimeSource,
+    started: Instant,
+    screen_dirty: bool,
+    /// Our rollouts that ended since the last frame, logged once a frame shows them.
+    ended_unseen: Vec<(ZoneId, WorkloadKey)>,
+    first_complete_frame_logged: bool,
+}
+
+impl ConsoleCore {
+    /// A core over `parts`; the action runner's reports come back on the returned receiver,
+    /// to be handed to [`ConsoleCore::on_action_event`].
+    pub fn new(parts: CoreParts) -> (ConsoleCore, mpsc::Receiver<ActionEvent>) {
+        let settings = ActionSettings::from_config(&parts.actions.config);
+        let (runner, action_events) = ActionRunner::new(parts.actions);
+        let mut ui = Ui::new(parts.keymap, parts.theme, parts.options);
+        ui.set_action_settings(settings);
+        let summaries = parts.fleet.zones.iter().map(ZoneSummary::of).collect();
+        let started = parts.time.now().instant;
+        let core = ConsoleCore {
+            fleet: parts.fleet,
+            summaries,
+            summaries_stale: false,
+            runner,
+            ui,
+            time: parts.time,
+            started,
+            screen_dirty: true,
+            ended_unseen: Vec::new(),
+            first_complete_frame_logged: false,
+        };
+        (core, action_events)
+    }
+
+    /// The model.
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
+    }
+
+    /// The UI's state (what is open and selected).
+    pub fn ui(&self) -> &Ui {
+        &self.ui
+    }
+
+    /// What the action runner shows.
+    pub fn actions(&self) -> ActionsView<'_> {
+        self.runner.view()
+    }
+
+    /// Where the core's "now" comes from.
+    pub fn time(&self) -> &TimeSource {
+        &self.time
+    }
+
+    /// True when something changed since the last frame.
+    pub fn needs_draw(&self) -> bool {
+        self.screen_dirty
+    }
+
+    /// True when the next frame should not wait for the frame interval (one of our rollouts
+    /// just ended).
+    pub fn frame_is_urgent(&self) -> bool {
+        !self.ended_unseen.is_empty()
+    }
+
+    /// How often [`ConsoleCore::on_tick`] should be called now.
+    pub fn tick_period(&self) -> Duration {
+        if self.runner.busy().is_some() {
+            BUSY_TICK
+        } else {
+            IDLE_TICK
+        }
+    }
+
+    /// Applies a batch of model events.
+    pub fn on_fleet_events(&mut self, events: impl IntoIterator<Item = FleetEvent>) {
+        for event in events {
+            self.fleet.apply(event);
+        }
+        self.summaries_stale = true;
+        self.screen_dirty = true;
+        let clock = self.time.now();
+        self.ended_unseen
+            .extend(self.runner.on_model_change(&self.fleet, &clock));
+    }
+
+    /// Applies one report of the action runner's tasks.
+    pub fn on_action_event(&mut self, event: ActionEvent) {
+        log_action_event(&event);
+        let clock = self.time.now();
+        self.screen_dirty |= self.runner.on_event(event, &self.fleet, &clock);
+    }
+
+    /// Time passed: ages move, and rollouts that stopped sending events are judged (their
+    /// timeout).
+    pub fn on_tick(&mut self) {
+        let clock = self.time.now();
+        self.ended_unseen
+            .extend(self.runner.on_model_change(&self.fleet, &clock));
+        self.screen_dirty = true;
+    }
+
+    /// The terminal changed size.
+    pub fn on_resize(&mut self) {
+        self.screen_dirty = true;
+    }
+
+    /// Handles a key: the UI maps it through the keymap and its layers; a confirmed request
+    /// goes to the action runner, whose answer goes back to the UI. Returns what happened:
+    /// [`UiOutcome::Request`] only for a request the runner accepted.
+    pub fn on_key(&mut self, key: KeyEvent) -> UiOutcome {
+        // The settings are cloned out of the UI so the key context does not borrow it.
+        let settings = self.ui.action_settings().clone();
+        let cx = KeyContext {
+            fleet: &self.fleet,
+            actions: self.runner.view(),
+            settings: &settings,
+        };
+        let outcome = self.ui.handle_key(key, &cx);
+        self.settle(outcome)
+    }
+
+    /// Handles a mouse event (`--mouse`).
+    pub fn on_mouse(&mut self, event: MouseEvent) -> UiOutcome {
+        let settings = self.ui.action_settings().clone();
+        let cx = KeyContext {
+            fleet: &self.fleet,
+            actions: self.runner.view(),
+            settings: &settings,
+        };
+        let outcome = self.ui.handle_mouse(event, &cx);
+        self.settle(outcome)
+    }
+
+    /// Hands a request to the runner and its answer back to the UI; marks the screen dirty.
+    fn settle(&mut self, outcome: UiOutcome) -> UiOutcome {
+        let outcome = match outcome {
+            UiOutcome::Request(request) => {
+                tracing::info!(?request, "action confirmed");
+                let answer = self.runner.request(request.clone(), &self.time.now());
+                self.ui.answered(&request, &answer);
+                match answer {
+                    crate::actions::runner::RequestAnswer::Accepted => UiOutcome::Request(request),
+                    _ => UiOutcome::Redraw,
+                }
+            }
+            other => other,
+        };
+        if outcome != UiOutcome::Nothing {
+            self.screen_dirty = true;
+        }
+        outcome
+    }
+
+    /// Draws a frame into `buf` (the whole `area`).
+    pub fn draw(&mut self, buf: &mut Buffer, area: Rect) {
+        if self.summaries_stale {
+            self.summaries = self.fleet.zones.iter().map(ZoneSummary::of).collect();
+            self.summaries_stale = false;
+        }
+        let clock: Clock = self.time.now();
+        let scene = Scene {
+            fleet: &self.fleet,
+            summaries: &self.summaries,
+            actions: self.runner.view(),
+            clock: &clock,
+        };
+        self.ui.draw(buf, area, &scene);
+        self.screen_dirty = false;
+        for (zone, target) in self.ended_unseen.drain(..) {
+            tracing::info!(%zone, %target, "rollout end on screen");
+        }
+        if !self.first_complete_frame_logged
+            && self
+                .fleet
+                .zones
+                .iter()
+                .all(|z| z.state() == ZoneState::Live)
+        {
+            self.first_complete_frame_logged = true;
+            tracing::info!(
+                elapsed_ms = clock
+                    .instant
+                    .saturating_duration_since(self.started)
+                    .as_millis(),
+                "first complete frame: every zone live"
+            );
+        }
+    }
+}
+
+/// Logs the runner's reports that mark a step of an action.
+fn log_action_event(event: &ActionEvent) {
+    match event {
+        ActionEvent::Build(BuildEvent::Finished(outcome)) => tracing::info!(
+            status = %outcome.status.describe(),
+            duration_ms = outcome.duration.as_millis(),
+            lines = outcome.lines,
+            "build finished"
+        ),
+        ActionEvent::Restarted { order, result } => match result {
+            Ok(receipt) => {
+                tracing::info!(target = %order.target, generation = receipt.generation, "restart accepted")
+            }
+            Err(error) => tracing::info!(target = %order.target, %error, "restart not done"),
+        },
+        ActionEvent::Build(BuildEvent::Line { .. }) => {}
+    }
+}

@@ -1,0 +1,154 @@
+//! The console's one event loop: terminal input, model changes, the action runner's reports
+//! and a tick are merged with `tokio::select!` and handed to the [`core::ConsoleCore`]; the
+//! screen is drawn only when something changed, at most ~30 times a second. The tick is one
+//! second while idle (an idle console uses next to no CPU) and [`core::BUSY_TICK`] while a
+//! build or one of our rollouts runs.
+
+pub mod core;
+mod terminal;
+
+use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::actions::ActionContext;
+use crate::actions::guard::Guards;
+use crate::clock::TimeSource;
+use crate::cluster::{self, LoadedKubeconfig, ZoneClients};
+use crate::config::FleetConfig;
+use crate::fleet::Fleet;
+use crate::ui::color_depth::ColorDepth;
+use crate::ui::{Keymap, Theme, UiOptions, UiOutcome};
+pub use core::BUSY_TICK;
+use core::{ConsoleCore, CoreParts};
+use terminal::TerminalGuard;
+
+/// The shortest time between two frames (~30 frames per second).
+const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Model events applied in one go before the loop looks at input again.
+const MAX_EVENTS_PER_BATCH: usize = 4096;
+
+/// Everything the console needs, checked before the terminal is touched.
+pub struct ConsoleSetup {
+    /// The zones, and what the action keys run (`[rebuild]`, `[redeploy]`).
+    pub fleet: FleetConfig,
+    /// The kubeconfig the zones connect through.
+    pub kubeconfig: LoadedKubeconfig,
+    /// Where the audit log and the build logs are written.
+    pub state_dir: PathBuf,
+    /// The keys.
+    pub keymap: Keymap,
+    /// The colours.
+    pub theme: Theme,
+    /// Start-up choices; `options.read_only` also makes the action runner refuse mutations.
+    pub options: UiOptions,
+    /// How colours are written (the theme is already mapped to it).
+    pub color_depth: ColorDepth,
+    /// Capture the mouse (`--mouse`); off, the terminal and tmux keep it.
+    pub mouse: bool,
+}
+
+/// Runs the full-screen console until the user quits or a termination signal arrives.
+pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
+    let (tx, mut model_events) = mpsc::channel(4096);
+    // One client per zone for the whole process: the watchers and the actions share it.
+    let clients = ZoneClients::new(setup.kubeconfig);
+    let _zone_tasks = cluster::spawn_fleet_with(&setup.fleet, &clients, tx);
+    let guards = Guards {
+        console_read_only: setup.options.read_only,
+    };
+    let (mut core, mut action_events) = ConsoleCore::new(CoreParts {
+        fleet: Fleet::new(&setup.fleet),
+        actions: ActionContext::new(setup.fleet, clients, guards, setup.state_dir),
+        keymap: setup.keymap,
+        theme: setup.theme,
+        options: setup.options,
+        time: TimeSource::System,
+    });
+
+    let mut guard = TerminalGuard::enter(setup.color_depth, setup.mouse)?;
+    let mut input = EventStream::new();
+    let mut last_tick = Instant::now();
+    let mut last_draw: Option<Instant> = None;
+    let mut terminate = termination_signals()?;
+
+    loop {
+        let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
+        let next_tick_at = last_tick + core.tick_period();
+        if core.needs_draw() && (core.frame_is_urgent() || Instant::now() >= next_frame_at) {
+            guard.draw(|frame| {
+                let area = frame.area();
+                core.draw(frame.buffer_mut(), area);
+            })?;
+            last_draw = Some(Instant::now());
+        }
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if core.on_key(key) == UiOutcome::Quit {
+                        break;
+                    }
+                }
+                Some(Ok(Event::Mouse(mouse))) => {
+                    core.on_mouse(mouse);
+                }
+                Some(Ok(Event::Resize(..))) => core.on_resize(),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            // When every zone's tasks have ended (all not configured, say) the channel closes;
+            // the console goes on showing them rather than quitting.
+            Some(event) = model_events.recv() => {
+                let mut batch = vec![event];
+                while batch.len() < MAX_EVENTS_PER_BATCH {
+                    match model_events.try_recv() {
+                        Ok(event) => batch.push(event),
+                        Err(_) => break,
+                    }
+                }
+                core.on_fleet_events(batch);
+            }
+            // The runner keeps a sender, so this channel stays open while the loop runs.
+            Some(event) = action_events.recv() => {
+                core.on_action_event(event);
+                while let Ok(event) = action_events.try_recv() {
+                    core.on_action_event(event);
+                }
+            }
+            _ = tokio::time::sleep_until(next_tick_at.into()) => {
+                last_tick = Instant::now();
+                core.on_tick();
+            }
+            _ = tokio::time::sleep_until(next_frame_at.into()), if core.needs_draw() => {}
+            _ = terminate.recv() => break,
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the console cleanly (raw mode turns Ctrl-C into a key, so
+/// SIGINT only comes from `kill`).
+fn termination_signals() -> io::Result<mpsc::Receiver<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = mpsc::channel(1);
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let mut sig = signal(kind)?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if sig.recv().await.is_some() {
+                let _ = tx.send(()).await;
+            }
+        });
+    }
+    Ok(rx)
+}
