@@ -14,7 +14,7 @@ mod node_agent;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use ge_console::actions::restart::restart_workload;
+use ge_console::cluster::mutate::restart_workload;
 use ge_console::cluster::{self, LoadedKubeconfig};
 use ge_console::fleet::health::{RolloutState, check_pins, rollout_state, workload_pods};
 use ge_console::fleet::report::FleetReport;
@@ -376,7 +376,7 @@ fn rollout_restart_completes_and_a_killed_pod_is_replaced() {
         let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
             .await
             .unwrap();
-        let receipt = restart_workload(&client, &target)
+        let receipt = restart_workload(&client, &target, jiff::Timestamp::now())
             .await
             .expect("restart accepted");
         w.until(

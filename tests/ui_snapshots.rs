@@ -6,21 +6,20 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ge_console::config::{self, DEFAULT_ZONES_TOML};
-use ge_console::fleet::health::ZoneSummary;
 use ge_console::fleet::{
-    ConditionInfo, FailureCause, Fleet, KindStatus, LinkStatus, NamespaceInfo, NodeInfo,
-    ObjectChange, ObjectKey, OwnerRef, PodInfo, ReplicaSetInfo, ResourceKind, StoreChange,
-    WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
+    ConditionInfo, FailureCause, Fleet, FleetEvent, KindStatus, LinkStatus, NamespaceInfo,
+    NodeInfo, ObjectChange, ObjectKey, OwnerRef, PodInfo, ReplicaSetInfo, ResourceKind,
+    StoreChange, WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
 };
-use ge_console::ui::{
-    Keymap, MIN_HEIGHT, MIN_WIDTH, RowKey, Theme, Ui, UiOptions, UiOutcome, ViewKind,
-};
+use ge_console::ui::{Keymap, MIN_HEIGHT, MIN_WIDTH, RowKey, Theme, UiOutcome, ViewKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 mod common;
-use common::{ago, clock, key, select_in_overview, text_of, wall};
+use common::{Console, ConsoleOptions, ago, clock, key, text_of, wall};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: the team's three zones with plain objects.
@@ -524,39 +523,39 @@ fn eight_zone_fleet() -> Fleet {
 // ---------------------------------------------------------------------------------------------
 // Rendering helpers.
 
-fn new_ui(read_only: bool) -> Ui {
-    Ui::new(
-        Keymap::default_map(),
-        Theme::default_theme(),
-        UiOptions {
-            read_only,
-            keymap_name: "default".into(),
-        },
-    )
+/// The console's real core showing `fleet` (its zones' configuration is the fleet's own).
+fn console(fleet: &Fleet, read_only: bool) -> Console {
+    let mut config = config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones.toml")).unwrap();
+    config.zones = fleet.zones.iter().map(|z| (*z.config).clone()).collect();
+    Console::new(&config, fleet.clone(), read_only)
 }
 
-fn render(ui: &mut Ui, fleet: &Fleet, width: u16, height: u16) -> String {
-    let summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let clock = clock();
-    terminal
-        .draw(|frame| ui.draw(frame, fleet, &summaries, &clock))
-        .unwrap();
-    text_of(terminal.backend().buffer())
+/// Like [`console`], with `keymap` named `name`.
+fn console_with_keymap(fleet: &Fleet, keymap: Keymap, name: &str) -> Console {
+    let mut config = config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones.toml")).unwrap();
+    config.zones = fleet.zones.iter().map(|z| (*z.config).clone()).collect();
+    let state = std::env::temp_dir();
+    let mut options = ConsoleOptions::offline(&state);
+    options.keymap = (keymap, name.into());
+    Console::with(&config, fleet.clone(), options)
 }
 
-fn press(ui: &mut Ui, fleet: &Fleet, keys: &[KeyCode]) -> UiOutcome {
-    let mut last = UiOutcome::Nothing;
-    for k in keys {
-        last = ui.handle_key(key(*k), fleet);
-    }
-    last
+fn render(ui: &mut Console, width: u16, height: u16) -> String {
+    ui.render(width, height)
 }
 
-fn type_text(ui: &mut Ui, fleet: &Fleet, text: &str) {
-    for c in text.chars() {
-        ui.handle_key(key(KeyCode::Char(c)), fleet);
-    }
+fn press(ui: &mut Console, keys: &[KeyCode]) -> UiOutcome {
+    ui.press(keys)
+}
+
+fn type_text(ui: &mut Console, text: &str) {
+    ui.type_text(text)
+}
+
+/// Applies a model change to zone `zone` (an index) as the event loop does.
+fn change(ui: &mut Console, zone: usize, event: ZoneEvent) {
+    let zone = ui.fleet().zones[zone].config.id;
+    ui.core.on_fleet_events([FleetEvent { zone, event }]);
 }
 
 fn executor_key() -> WorkloadKey {
@@ -573,8 +572,8 @@ fn executor_key() -> WorkloadKey {
 #[test]
 fn overview_wide_shows_every_zone_side_by_side() {
     let fleet = team_fleet();
-    let mut ui = new_ui(true);
-    let screen = render(&mut ui, &fleet, 200, 50);
+    let mut ui = console(&fleet, true);
+    let screen = render(&mut ui, 200, 50);
     insta::assert_snapshot!("overview_200x50", screen);
     for fact in [
         "Overview › Z1 dev",
@@ -605,8 +604,8 @@ fn overview_wide_shows_every_zone_side_by_side() {
 #[test]
 fn overview_at_80x24_switches_to_one_zone_with_a_strip() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    let screen = render(&mut ui, &fleet, 80, 24);
+    let mut ui = console(&fleet, false);
+    let screen = render(&mut ui, 80, 24);
     insta::assert_snapshot!("overview_80x24", screen);
     let strip = screen.lines().nth(1).unwrap();
     for fact in [
@@ -625,8 +624,8 @@ fn overview_at_80x24_switches_to_one_zone_with_a_strip() {
         "a cut block says how much it hides:\n{screen}"
     );
     // Production, focused: its header says PROD without colour.
-    press(&mut ui, &fleet, &[KeyCode::Left]);
-    let screen = render(&mut ui, &fleet, 80, 24);
+    press(&mut ui, &[KeyCode::Left]);
+    let screen = render(&mut ui, 80, 24);
     insta::assert_snapshot!("overview_80x24_production", screen);
     assert!(
         screen.contains("Overview › Z3 production [PROD]"),
@@ -641,11 +640,13 @@ fn overview_at_80x24_switches_to_one_zone_with_a_strip() {
 #[test]
 fn production_header_has_its_own_loud_style() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    let summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
+    let mut ui = console(&fleet, false);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     terminal
-        .draw(|frame| ui.draw(frame, &fleet, &summaries, &clock()))
+        .draw(|frame| {
+            let area = frame.area();
+            ui.core.draw(frame.buffer_mut(), area);
+        })
         .unwrap();
     let buffer = terminal.backend().buffer();
     let text = text_of(buffer);
@@ -667,10 +668,10 @@ fn production_header_has_its_own_loud_style() {
 #[test]
 fn zone_view_lists_nodes_system_pods_and_workloads() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Tab, KeyCode::Enter]);
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Tab, KeyCode::Enter]);
     assert_eq!(ui.view(), ViewKind::Zone);
-    let screen = render(&mut ui, &fleet, 140, 40);
+    let screen = render(&mut ui, 140, 40);
     insta::assert_snapshot!("zone_view_staging", screen);
     for fact in [
         "Z2 staging › Zone view",
@@ -692,9 +693,9 @@ fn zone_view_lists_nodes_system_pods_and_workloads() {
 #[test]
 fn zone_view_of_a_reconnecting_zone_is_marked_stale() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Left, KeyCode::Enter]);
-    let screen = render(&mut ui, &fleet, 100, 30);
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Left, KeyCode::Enter]);
+    let screen = render(&mut ui, 100, 30);
     insta::assert_snapshot!("zone_view_production_stale", screen);
     assert!(screen.contains("[STALE] last known data"), "{screen}");
     assert!(
@@ -707,15 +708,15 @@ fn zone_view_of_a_reconnecting_zone_is_marked_stale() {
 #[test]
 fn workload_view_shows_pods_rollout_and_conditions() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    ui.handle_key(key(KeyCode::Tab), &fleet);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor_key()));
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    let mut ui = console(&fleet, false);
+    ui.key(key(KeyCode::Tab));
+    ui.select_in_overview(&RowKey::Workload(executor_key()));
+    press(&mut ui, &[KeyCode::Enter]);
     assert_eq!(ui.view(), ViewKind::Zone);
     assert_eq!(ui.selected(), Some(&RowKey::Workload(executor_key())));
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    press(&mut ui, &[KeyCode::Enter]);
     assert_eq!(ui.view(), ViewKind::Workload);
-    let screen = render(&mut ui, &fleet, 120, 30);
+    let screen = render(&mut ui, 120, 30);
     insta::assert_snapshot!("workload_view_executor", screen);
     for fact in [
         "Z2 staging › ge-agents/ge-executor",
@@ -736,13 +737,10 @@ fn workload_view_shows_pods_rollout_and_conditions() {
 #[test]
 fn help_overlay_is_generated_from_the_keymap() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('?')]),
-        UiOutcome::Redraw
-    );
+    let mut ui = console(&fleet, false);
+    assert_eq!(press(&mut ui, &[KeyCode::Char('?')]), UiOutcome::Redraw);
     assert!(ui.help_visible());
-    let screen = render(&mut ui, &fleet, 100, 40);
+    let screen = render(&mut ui, 100, 40);
     insta::assert_snapshot!("help_overlay", screen);
     for fact in [
         "Help · keymap default",
@@ -760,16 +758,9 @@ fn help_overlay_is_generated_from_the_keymap() {
         Path::new("custom.toml"),
     )
     .unwrap();
-    let mut ui = Ui::new(
-        custom,
-        Theme::default_theme(),
-        UiOptions {
-            read_only: false,
-            keymap_name: "custom".into(),
-        },
-    );
-    ui.handle_key(key(KeyCode::F(2)), &fleet);
-    let screen = render(&mut ui, &fleet, 80, 24);
+    let mut ui = console_with_keymap(&fleet, custom, "custom");
+    ui.key(key(KeyCode::F(2)));
+    let screen = render(&mut ui, 80, 24);
     assert!(
         screen.contains("f2") && screen.contains("Explain the keys"),
         "{screen}"
@@ -784,18 +775,18 @@ fn help_overlay_is_generated_from_the_keymap() {
 #[test]
 fn filter_narrows_the_overview_and_shows_in_the_bottom_bar() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Char('/')]);
-    type_text(&mut ui, &fleet, "EXEC");
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Char('/')]);
+    type_text(&mut ui, "EXEC");
     assert!(ui.editing_filter());
-    let typing = render(&mut ui, &fleet, 200, 50);
+    let typing = render(&mut ui, 200, 50);
     assert!(
         typing.lines().last().unwrap().contains("filter: EXEC▏"),
         "{typing}"
     );
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    press(&mut ui, &[KeyCode::Enter]);
     assert!(!ui.editing_filter());
-    let screen = render(&mut ui, &fleet, 200, 50);
+    let screen = render(&mut ui, 200, 50);
     insta::assert_snapshot!("overview_filter_exec", screen);
     assert!(
         screen.lines().last().unwrap().contains("filter: \"EXEC\""),
@@ -809,8 +800,8 @@ fn filter_narrows_the_overview_and_shows_in_the_bottom_bar() {
 #[test]
 fn too_small_terminal_shows_only_a_message() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    let screen = render(&mut ui, &fleet, 40, 10);
+    let mut ui = console(&fleet, false);
+    let screen = render(&mut ui, 40, 10);
     insta::assert_snapshot!("too_small_40x10", screen);
     assert!(screen.contains(&format!(
         "terminal too small (need ≥ {MIN_WIDTH}×{MIN_HEIGHT})"
@@ -821,8 +812,8 @@ fn too_small_terminal_shows_only_a_message() {
 #[test]
 fn eight_zones_fit_at_200x50() {
     let fleet = eight_zone_fleet();
-    let mut ui = new_ui(false);
-    let screen = render(&mut ui, &fleet, 200, 50);
+    let mut ui = console(&fleet, false);
+    let screen = render(&mut ui, 200, 50);
     insta::assert_snapshot!("overview_8_zones_200x50", screen);
     for fact in [
         "Z8 zone-8",
@@ -839,7 +830,7 @@ fn eight_zones_fit_at_200x50() {
     }
     assert_eq!(screen.matches("[PROD]").count(), 2, "{screen}");
     // And at 80×24 the strip still names all eight.
-    let narrow = render(&mut ui, &fleet, 80, 24);
+    let narrow = render(&mut ui, 80, 24);
     let strip = narrow.lines().nth(1).unwrap();
     for id in 1..=8 {
         assert!(
@@ -912,13 +903,13 @@ fn never_panics_at_any_size_in_any_view() {
         ],
     ];
     for setup in setups {
-        let mut ui = new_ui(true);
-        press(&mut ui, &fleet, setup);
+        let mut ui = console(&fleet, true);
+        press(&mut ui, setup);
         for (w, h) in sizes {
-            render(&mut ui, &fleet, w, h);
+            render(&mut ui, w, h);
         }
     }
-    let wide_screen = render(&mut new_ui(false), &fleet, 200, 50);
+    let wide_screen = render(&mut console(&fleet, false), 200, 50);
     assert!(wide_screen.contains('…'));
 }
 
@@ -928,91 +919,75 @@ fn never_panics_at_any_size_in_any_view() {
 #[test]
 fn left_right_and_tab_move_between_zones_and_wrap() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
+    let mut ui = console(&fleet, false);
     assert_eq!(ui.focused_zone(), 0);
-    assert_eq!(press(&mut ui, &fleet, &[KeyCode::Right]), UiOutcome::Redraw);
+    assert_eq!(press(&mut ui, &[KeyCode::Right]), UiOutcome::Redraw);
     assert_eq!(ui.focused_zone(), 1);
-    press(&mut ui, &fleet, &[KeyCode::Tab, KeyCode::Tab]);
+    press(&mut ui, &[KeyCode::Tab, KeyCode::Tab]);
     assert_eq!(ui.focused_zone(), 0, "wraps around");
-    ui.handle_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT), &fleet);
+    ui.key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
     assert_eq!(ui.focused_zone(), 2);
-    press(&mut ui, &fleet, &[KeyCode::Left]);
+    press(&mut ui, &[KeyCode::Left]);
     assert_eq!(ui.focused_zone(), 1);
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('x')]),
-        UiOutcome::Nothing
-    );
+    assert_eq!(press(&mut ui, &[KeyCode::Char('x')]), UiOutcome::Nothing);
 }
 
 #[test]
 fn up_down_walk_namespaces_and_workloads() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
+    let mut ui = console(&fleet, false);
     assert_eq!(
         ui.selected(),
         None,
         "nothing resolved before the first key or draw"
     );
-    render(&mut ui, &fleet, 200, 50);
+    render(&mut ui, 200, 50);
     assert_eq!(
         ui.selected(),
         Some(&RowKey::Namespace("ge-system".into())),
         "starts on the first row"
     );
-    press(&mut ui, &fleet, &[KeyCode::Down]);
+    press(&mut ui, &[KeyCode::Down]);
     assert!(matches!(ui.selected(), Some(RowKey::Workload(k)) if k.name == "admin-ui"));
-    press(&mut ui, &fleet, &[KeyCode::End]);
+    press(&mut ui, &[KeyCode::End]);
     assert!(matches!(ui.selected(), Some(RowKey::Workload(k)) if k.namespace == "kube-system"));
-    press(&mut ui, &fleet, &[KeyCode::Home]);
+    press(&mut ui, &[KeyCode::Home]);
     assert_eq!(ui.selected(), Some(&RowKey::Namespace("ge-system".into())));
-    press(&mut ui, &fleet, &[KeyCode::PageDown]);
+    press(&mut ui, &[KeyCode::PageDown]);
     assert!(ui.selected() != Some(&RowKey::Namespace("ge-system".into())));
-    press(&mut ui, &fleet, &[KeyCode::PageUp, KeyCode::Up]);
+    press(&mut ui, &[KeyCode::PageUp, KeyCode::Up]);
     assert_eq!(ui.selected(), Some(&RowKey::Namespace("ge-system".into())));
     // Each zone keeps its own selection.
-    press(
-        &mut ui,
-        &fleet,
-        &[KeyCode::Right, KeyCode::End, KeyCode::Left],
-    );
+    press(&mut ui, &[KeyCode::Right, KeyCode::End, KeyCode::Left]);
     assert_eq!(ui.selected(), Some(&RowKey::Namespace("ge-system".into())));
 }
 
 #[test]
 fn enter_opens_views_and_esc_backspace_go_back() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    select_in_overview(&mut ui, &fleet, &RowKey::Namespace("ge-agents".into()));
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    let mut ui = console(&fleet, false);
+    ui.select_in_overview(&RowKey::Namespace("ge-agents".into()));
+    press(&mut ui, &[KeyCode::Enter]);
     assert_eq!(ui.view(), ViewKind::Zone);
     assert_eq!(
         ui.selected(),
         Some(&RowKey::Workload(executor_key())),
         "starts on the namespace's first workload"
     );
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    press(&mut ui, &[KeyCode::Enter]);
     assert_eq!(ui.view(), ViewKind::Workload);
     assert_eq!(ui.open_workload(), Some(&executor_key()));
-    press(&mut ui, &fleet, &[KeyCode::Backspace]);
+    press(&mut ui, &[KeyCode::Backspace]);
     assert_eq!(ui.view(), ViewKind::Zone);
     // Enter on a node does nothing.
-    press(&mut ui, &fleet, &[KeyCode::Home]);
+    press(&mut ui, &[KeyCode::Home]);
     assert!(matches!(ui.selected(), Some(RowKey::Node(_))));
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Enter]),
-        UiOutcome::Nothing
-    );
+    assert_eq!(press(&mut ui, &[KeyCode::Enter]), UiOutcome::Nothing);
     // q backs out of sub-views; in the overview it quits.
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('q')]),
-        UiOutcome::Redraw
-    );
+    assert_eq!(press(&mut ui, &[KeyCode::Char('q')]), UiOutcome::Redraw);
     assert_eq!(ui.view(), ViewKind::Overview);
-    assert_eq!(press(&mut ui, &fleet, &[KeyCode::Esc]), UiOutcome::Nothing);
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('q')]),
-        UiOutcome::Quit
-    );
+    assert_eq!(press(&mut ui, &[KeyCode::Esc]), UiOutcome::Nothing);
+    assert_eq!(press(&mut ui, &[KeyCode::Char('q')]), UiOutcome::Quit);
 }
 
 #[test]
@@ -1025,20 +1000,20 @@ fn ctrl_c_quits_from_anywhere() {
         &[KeyCode::Char('/')][..],
         &[KeyCode::Char('?')][..],
     ] {
-        let mut ui = new_ui(false);
-        press(&mut ui, &fleet, setup);
-        assert_eq!(ui.handle_key(ctrl_c, &fleet), UiOutcome::Quit, "{setup:?}");
+        let mut ui = console(&fleet, false);
+        press(&mut ui, setup);
+        assert_eq!(ui.key(ctrl_c), UiOutcome::Quit, "{setup:?}");
     }
 }
 
 #[test]
 fn filter_typing_enter_keeps_esc_clears() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
-    press(&mut ui, &fleet, &[KeyCode::Char('/')]);
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Enter]);
+    press(&mut ui, &[KeyCode::Char('/')]);
     assert!(ui.editing_filter());
-    type_text(&mut ui, &fleet, "q?x");
+    type_text(&mut ui, "q?x");
     assert_eq!(
         ui.filter_text(),
         "q?x",
@@ -1046,11 +1021,10 @@ fn filter_typing_enter_keeps_esc_clears() {
     );
     press(
         &mut ui,
-        &fleet,
         &[KeyCode::Backspace, KeyCode::Backspace, KeyCode::Backspace],
     );
-    type_text(&mut ui, &fleet, "Redis");
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    type_text(&mut ui, "Redis");
+    press(&mut ui, &[KeyCode::Enter]);
     assert!(!ui.editing_filter());
     assert_eq!(ui.filter_text(), "Redis");
     assert!(
@@ -1059,35 +1033,28 @@ fn filter_typing_enter_keeps_esc_clears() {
         ui.selected()
     );
     // Esc in the list clears the filter first, then goes back.
-    press(&mut ui, &fleet, &[KeyCode::Esc]);
+    press(&mut ui, &[KeyCode::Esc]);
     assert_eq!(ui.filter_text(), "");
     assert_eq!(ui.view(), ViewKind::Zone);
     // Esc while typing clears the filter.
-    press(&mut ui, &fleet, &[KeyCode::Char('/')]);
-    type_text(&mut ui, &fleet, "node");
-    press(&mut ui, &fleet, &[KeyCode::Esc]);
+    press(&mut ui, &[KeyCode::Char('/')]);
+    type_text(&mut ui, "node");
+    press(&mut ui, &[KeyCode::Esc]);
     assert!(!ui.editing_filter());
     assert_eq!(ui.filter_text(), "");
-    press(&mut ui, &fleet, &[KeyCode::Esc]);
+    press(&mut ui, &[KeyCode::Esc]);
     assert_eq!(ui.view(), ViewKind::Overview);
 }
 
 #[test]
 fn help_toggles_and_closes_with_back() {
     let fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Enter, KeyCode::Char('?')]);
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Enter, KeyCode::Char('?')]);
     assert!(ui.help_visible());
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('?')]),
-        UiOutcome::Redraw
-    );
+    assert_eq!(press(&mut ui, &[KeyCode::Char('?')]), UiOutcome::Redraw);
     assert!(!ui.help_visible());
-    press(
-        &mut ui,
-        &fleet,
-        &[KeyCode::F(1), KeyCode::Down, KeyCode::Esc],
-    );
+    press(&mut ui, &[KeyCode::F(1), KeyCode::Down, KeyCode::Esc]);
     assert!(!ui.help_visible());
     assert_eq!(
         ui.view(),
@@ -1095,11 +1062,8 @@ fn help_toggles_and_closes_with_back() {
         "esc closed the help, not the view"
     );
     // Keys that mean nothing in the help do nothing.
-    press(&mut ui, &fleet, &[KeyCode::Char('?')]);
-    assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Enter]),
-        UiOutcome::Nothing
-    );
+    press(&mut ui, &[KeyCode::Char('?')]);
+    assert_eq!(press(&mut ui, &[KeyCode::Enter]), UiOutcome::Nothing);
     assert_eq!(ui.view(), ViewKind::Zone);
 }
 
@@ -1111,33 +1075,23 @@ fn key_sequences_wait_for_the_next_key() {
         Path::new("vim.toml"),
     )
     .unwrap();
-    let mut ui = Ui::new(
-        map,
-        Theme::default_theme(),
-        UiOptions {
-            read_only: false,
-            keymap_name: "vim".into(),
-        },
-    );
-    ui.handle_key(
-        KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT),
-        &fleet,
-    );
+    let mut ui = console_with_keymap(&fleet, map, "vim");
+    ui.key(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
     assert!(matches!(ui.selected(), Some(RowKey::Workload(k)) if k.namespace == "kube-system"));
     assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('g')]),
+        press(&mut ui, &[KeyCode::Char('g')]),
         UiOutcome::Redraw,
         "waits"
     );
-    let pending = render(&mut ui, &fleet, 100, 30);
+    let pending = render(&mut ui, 100, 30);
     assert!(pending.lines().last().unwrap().contains("g …"), "{pending}");
-    press(&mut ui, &fleet, &[KeyCode::Char('g')]);
+    press(&mut ui, &[KeyCode::Char('g')]);
     assert_eq!(ui.selected(), Some(&RowKey::Namespace("ge-system".into())));
     // A sequence that goes nowhere falls back to the last key alone.
-    press(&mut ui, &fleet, &[KeyCode::Char('g'), KeyCode::Char('j')]);
+    press(&mut ui, &[KeyCode::Char('g'), KeyCode::Char('j')]);
     assert!(matches!(ui.selected(), Some(RowKey::Workload(k)) if k.name == "admin-ui"));
     assert_eq!(
-        press(&mut ui, &fleet, &[KeyCode::Char('g'), KeyCode::Char('q')]),
+        press(&mut ui, &[KeyCode::Char('g'), KeyCode::Char('q')]),
         UiOutcome::Quit
     );
 }
@@ -1145,44 +1099,48 @@ fn key_sequences_wait_for_the_next_key() {
 #[test]
 fn selection_stays_on_its_object_when_the_model_changes() {
     let mut fleet = team_fleet();
-    let mut ui = new_ui(false);
-    press(&mut ui, &fleet, &[KeyCode::Enter]);
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Enter]);
     // Select redis in the zone view.
     for _ in 0..40 {
         if matches!(ui.selected(), Some(RowKey::Workload(k)) if k.name == "redis") {
             break;
         }
-        press(&mut ui, &fleet, &[KeyCode::Down]);
+        press(&mut ui, &[KeyCode::Down]);
     }
     let redis = ui.selected().cloned().unwrap();
     // New rows appear above it: a node and a system pod.
-    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Nodes(
-        StoreChange::Upsert(node(
+    let new_rows = [
+        ZoneEvent::Objects(ObjectChange::Nodes(StoreChange::Upsert(node(
             "ge-dev-0",
             "v1.34.2+k3s1",
             "containerd://2.1.5-k3s1",
             &[],
-        )),
-    )));
-    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(
-        pod("kube-system", "aaa-new", "Pending", None, "x:1"),
-    ))));
-    let screen = render(&mut ui, &fleet, 120, 40);
+        )))),
+        ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(pod(
+            "kube-system",
+            "aaa-new",
+            "Pending",
+            None,
+            "x:1",
+        )))),
+    ];
+    for event in new_rows {
+        fleet.zones[0].apply(event.clone());
+        change(&mut ui, 0, event);
+    }
+    let screen = render(&mut ui, 120, 40);
     assert_eq!(ui.selected(), Some(&redis));
-    press(&mut ui, &fleet, &[KeyCode::Up]);
+    press(&mut ui, &[KeyCode::Up]);
     assert!(
         matches!(ui.selected(), Some(RowKey::Workload(k)) if k.name == "postgresql"),
         "moved from redis:\n{screen}"
     );
 
     // In the workload view, the selected pod is followed too, and a vanished workload is said.
-    let mut ui = new_ui(false);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor_key()));
-    press(
-        &mut ui,
-        &fleet,
-        &[KeyCode::Enter, KeyCode::Enter, KeyCode::Down],
-    );
+    let mut ui = console(&fleet, false);
+    ui.select_in_overview(&RowKey::Workload(executor_key()));
+    press(&mut ui, &[KeyCode::Enter, KeyCode::Enter, KeyCode::Down]);
     let pod_key = ui.selected().cloned().unwrap();
     assert!(matches!(&pod_key, RowKey::Pod(k) if k.name.ends_with("fghij")));
     let mut newer = pod(
@@ -1193,21 +1151,131 @@ fn selection_stays_on_its_object_when_the_model_changes() {
         "x:1",
     );
     newer.created = ago(5);
-    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(
-        newer,
-    ))));
-    render(&mut ui, &fleet, 120, 30);
+    change(
+        &mut ui,
+        0,
+        ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(newer))),
+    );
+    render(&mut ui, 120, 30);
     assert_eq!(ui.selected(), Some(&pod_key));
-    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Workloads(
-        WorkloadKind::Deployment,
-        StoreChange::Delete(ObjectKey::new("ge-agents", "ge-executor")),
-    )));
-    let screen = render(&mut ui, &fleet, 120, 30);
+    change(
+        &mut ui,
+        0,
+        ZoneEvent::Objects(ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Delete(ObjectKey::new("ge-agents", "ge-executor")),
+        )),
+    );
+    let screen = render(&mut ui, 120, 30);
     insta::assert_snapshot!("workload_view_gone", screen);
     assert!(
         screen.contains("no such workload any more: Deployment ge-agents/ge-executor"),
         "{screen}"
     );
-    press(&mut ui, &fleet, &[KeyCode::Esc]);
+    press(&mut ui, &[KeyCode::Esc]);
     assert_eq!(ui.view(), ViewKind::Zone);
+}
+
+#[test]
+fn the_command_line_jumps_to_zones_and_quits() {
+    let fleet = team_fleet();
+    let mut ui = console_with_keymap(&fleet, Keymap::shipped("vim").unwrap(), "vim");
+    let bottom_line =
+        |ui: &mut Console| ui.render(100, 30).lines().nth(29).unwrap_or("").to_string();
+    ui.type_text(":pro");
+    assert_eq!(ui.command_line(), Some("pro"));
+    assert!(bottom_line(&mut ui).starts_with(":pro▏"));
+    ui.type_text("d");
+    ui.press(&[KeyCode::Enter]);
+    assert_eq!((ui.view(), ui.focused_zone()), (ViewKind::Overview, 2));
+    // From the zone view, a zone's name opens that zone's view.
+    ui.press(&[KeyCode::Enter]);
+    ui.type_text(":dev");
+    ui.press(&[KeyCode::Enter]);
+    assert_eq!((ui.view(), ui.focused_zone()), (ViewKind::Zone, 0));
+    // A wrong command is said in the bottom bar until the next key.
+    ui.type_text(":wq");
+    ui.press(&[KeyCode::Enter]);
+    let line = bottom_line(&mut ui);
+    assert!(line.contains("unknown command :wq"), "{line}");
+    assert_eq!(ui.press(&[KeyCode::Char('x')]), UiOutcome::Redraw);
+    assert!(!bottom_line(&mut ui).contains("unknown command"));
+    // Backspace on an empty line closes it, esc too.
+    ui.type_text(":");
+    ui.press(&[KeyCode::Backspace]);
+    assert!(ui.command_line().is_none());
+    ui.type_text(":");
+    ui.press(&[KeyCode::Esc]);
+    assert!(ui.command_line().is_none());
+    ui.type_text(":help");
+    ui.press(&[KeyCode::Enter]);
+    assert!(ui.help_visible());
+    ui.type_text(":q");
+    assert_eq!(ui.press(&[KeyCode::Enter]), UiOutcome::Quit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mouse (`--mouse`), through the core as the event loop hands it over.
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> MouseEvent {
+    MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+fn click(column: u16, row: u16) -> MouseEvent {
+    mouse(MouseEventKind::Down(MouseButton::Left), column, row)
+}
+
+fn empty_fleet() -> Fleet {
+    Fleet::new(&config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones")).unwrap())
+}
+
+#[test]
+fn a_click_on_a_zone_column_focuses_it() {
+    let mut ui = console(&empty_fleet(), false);
+    ui.render(200, 50);
+    assert_eq!(ui.core.on_mouse(click(150, 20)), UiOutcome::Redraw);
+    assert_eq!(ui.focused_zone(), 2);
+    assert_eq!(ui.core.on_mouse(click(150, 21)), UiOutcome::Nothing);
+    assert_eq!(ui.core.on_mouse(click(80, 10)), UiOutcome::Redraw);
+    assert_eq!(ui.focused_zone(), 1);
+    // Other buttons and the bars do nothing.
+    let right = mouse(MouseEventKind::Down(MouseButton::Right), 10, 10);
+    assert_eq!(ui.core.on_mouse(right), UiOutcome::Nothing);
+    assert_eq!(ui.core.on_mouse(click(10, 0)), UiOutcome::Nothing);
+    assert_eq!(ui.focused_zone(), 1);
+}
+
+#[test]
+fn a_click_on_a_tab_focuses_its_zone() {
+    let mut ui = console(&empty_fleet(), false);
+    let screen = ui.render(100, 30);
+    let strip = screen.lines().nth(1).unwrap();
+    let z3 = strip.find("Z3").expect("a tab strip");
+    let x = strip[..z3].chars().count() as u16;
+    assert_eq!(ui.core.on_mouse(click(x + 1, 1)), UiOutcome::Redraw);
+    assert_eq!(ui.focused_zone(), 2);
+    assert_eq!(ui.core.on_mouse(click(1, 1)), UiOutcome::Redraw);
+    assert_eq!(ui.focused_zone(), 0);
+}
+
+#[test]
+fn the_wheel_scrolls_the_help_and_clicks_wait_for_the_overview() {
+    let mut ui = console(&empty_fleet(), false);
+    ui.render(100, 30);
+    ui.press(&[KeyCode::Char('?')]);
+    let top = ui.render(100, 30);
+    let down = mouse(MouseEventKind::ScrollDown, 50, 15);
+    assert_eq!(ui.core.on_mouse(down), UiOutcome::Redraw);
+    let scrolled = ui.render(100, 30);
+    assert_ne!(scrolled, top, "the wheel scrolls the help");
+    assert_eq!(ui.core.on_mouse(click(80, 1)), UiOutcome::Nothing);
+    assert!(ui.help_visible());
+    let up = mouse(MouseEventKind::ScrollUp, 50, 15);
+    assert_eq!(ui.core.on_mouse(up), UiOutcome::Redraw);
+    assert_eq!(ui.render(100, 30), top, "and back");
 }

@@ -113,6 +113,15 @@ impl ConsoleOptions {
     }
 }
 
+impl std::ops::Deref for Console {
+    type Target = Ui;
+
+    /// The UI's state, read as the tests read a `Ui`.
+    fn deref(&self) -> &Ui {
+        self.core.ui()
+    }
+}
+
 /// The console's real core on a fleet, with the action runner's report channel and a state
 /// directory that lives as long as it does.
 pub struct Console {
