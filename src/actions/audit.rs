@@ -13,12 +13,15 @@ use serde::{Deserialize, Serialize};
 pub struct AuditRecord {
     /// `restart`, `rebuild` or `redeploy`.
     pub action: String,
+    /// When the action began.
     pub started: Timestamp,
+    /// When the action ended (or was refused).
     pub ended: Timestamp,
     /// The operating-system user running the console.
     pub local_user: String,
     /// The kubeconfig user of the zone's context, when the action touched a zone.
     pub kube_user: Option<String>,
+    /// The zone's name, when the action touched a zone.
     pub zone: Option<String>,
     /// `namespace/kind/name` of the object acted on.
     pub object: Option<String>,
