@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-/// What a room may not reach.
+/// Which of the crate's other modules a room may use.
 enum Doors {
-    /// Any of the crate's modules but these (and the room itself).
+    /// Only these (besides the room itself).
     Only(&'static [&'static str]),
-    /// These modules.
+    /// Any but these.
     Not(&'static [&'static str]),
 }
 
