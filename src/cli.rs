@@ -10,8 +10,10 @@ use crate::config::ZoneOverride;
 #[derive(Debug, Parser)]
 #[command(name = "ge-console", version, about, long_about = None)]
 pub struct Cli {
+    /// Flags shared by every subcommand.
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The subcommand; none runs the full-screen console.
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -27,7 +27,9 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputStream {
+    /// The script's standard output.
     Stdout,
+    /// The script's standard error.
     Stderr,
 }
 
@@ -35,15 +37,20 @@ pub enum OutputStream {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum BuildStatus {
+    /// Exited with status 0.
     Succeeded,
     /// Exited non-zero or was killed by a signal it did not get from us.
     Failed {
+        /// The exit status, when the script exited on its own.
         code: Option<i32>,
+        /// The signal that killed it, when it did not exit on its own.
         signal: Option<i32>,
     },
+    /// Stopped by the user: SIGTERM to its process group (SIGKILL after the grace).
     Cancelled,
     /// The command could not be started at all.
     SpawnFailed {
+        /// Why, with the path or command involved.
         error: String,
     },
 }
@@ -77,17 +84,29 @@ impl BuildStatus {
 /// The end of a build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOutcome {
+    /// How the build ended.
     pub status: BuildStatus,
+    /// Time from the start until the script had exited and its output was read.
     pub duration: Duration,
+    /// When the build ended, for the log pane and the audit log.
     pub finished_at: jiff::Timestamp,
+    /// Output lines received from both streams.
     pub lines: u64,
+    /// The full output, in `builds/` under the state dir.
     pub log_path: PathBuf,
 }
 
 /// Progress of a running build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildEvent {
-    Line { stream: OutputStream, text: String },
+    /// One line of output, sanitised for the screen (the log file keeps the raw bytes).
+    Line {
+        /// The stream it came from.
+        stream: OutputStream,
+        /// The line without its newline.
+        text: String,
+    },
+    /// The build ended; no more events follow.
     Finished(BuildOutcome),
 }
 
@@ -99,7 +118,9 @@ pub struct BuildHandle {
     finished: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The build's process group id (its leader's pid).
     pub pgid: i32,
+    /// Where the full output is written (`builds/rebuild-<stamp>-<pid>.log` in the state dir).
     pub log_path: PathBuf,
+    /// When the build was started, for the elapsed time shown while it runs.
     pub started: Instant,
 }
 

@@ -14,9 +14,13 @@ use crate::fleet::{Fleet, PodInfo, WorkloadKey, WorkloadKind, ZoneModel};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", content = "reason", rename_all = "snake_case")]
 pub enum RolloutPhase {
+    /// Still rolling: not all pods are new, ready and available yet.
     InProgress,
+    /// Every pod is on the new revision and available, as `kubectl rollout status` would report.
     Succeeded,
+    /// The rollout cannot finish (deadline exceeded, workload gone, OnDelete strategy); the reason.
     Failed(String),
+    /// Still in progress when its timeout ran out.
     TimedOut,
 }
 
@@ -40,22 +44,30 @@ impl RolloutPhase {
 /// A pod of the new revision and its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewPodState {
+    /// The pod's name.
     pub name: String,
     /// kubectl's status word (ContainerCreating, Running, CrashLoopBackOff, ...).
     pub status: String,
+    /// Every container is ready and the pod is running.
     pub ready: bool,
+    /// The longer explanation when the pod is unhealthy.
     pub message: Option<String>,
 }
 
 /// What the rollout panel shows at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RolloutProgress {
+    /// Pods wanted.
     pub desired: i32,
+    /// Pods already on the new revision.
     pub updated: i32,
+    /// Pods that are ready.
     pub ready: i32,
+    /// Pods ready for at least minReadySeconds.
     pub available: i32,
     /// Pods of older revisions still present (terminating or waiting to be).
     pub old_pods: usize,
+    /// The new revision's pods, for the per-pod lines in the panel.
     pub new_pods: Vec<NewPodState>,
     /// kubectl's message for the current step.
     pub message: String,
@@ -64,17 +76,25 @@ pub struct RolloutProgress {
 /// One followed rollout.
 #[derive(Debug, Clone)]
 pub struct RolloutTracker {
+    /// The zone the workload is in.
     pub zone: ZoneId,
+    /// The workload rolling out.
     pub target: WorkloadKey,
     /// Started by this console (false: seen through the watch).
     pub ours: bool,
+    /// When following began, for the elapsed time and the timeout.
     pub started: Instant,
+    /// The same moment as wall-clock time, which can be shown or recorded (an `Instant` cannot).
     pub started_wall: jiff::Timestamp,
     /// observedGeneration must reach this before "done" counts (the generation our patch made).
     pub min_generation: i64,
+    /// How long the rollout may take before it counts as timed out.
     pub timeout: Duration,
+    /// Where it stands; final once succeeded, failed or timed out.
     pub phase: RolloutPhase,
+    /// When it reached a final phase, which freezes its elapsed time.
     pub ended: Option<Instant>,
+    /// The latest progress read from the model, once the workload has been seen.
     pub progress: Option<RolloutProgress>,
 }
 
@@ -255,6 +275,7 @@ fn is_rolling(w: &crate::fleet::WorkloadInfo) -> bool {
 /// All rollouts being followed: ours, and others' noticed in the watched namespaces.
 #[derive(Debug, Default)]
 pub struct RolloutBoard {
+    /// Active rollouts and the last few finished ones, in the order they were first followed.
     pub trackers: Vec<RolloutTracker>,
 }
 

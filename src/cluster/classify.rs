@@ -20,7 +20,9 @@ pub enum ErrorClass {
     NotServed,
     /// Anything else.
     Failed {
+        /// A short, sanitised message: the HTTP status and the server's words, or the error chain.
         message: String,
+        /// Whether this counts as unauthorised, unreachable or another failure.
         cause: FailureCause,
     },
 }

@@ -33,6 +33,7 @@ use watch::{KindWatch, run_kind_watch};
 /// Where the kubeconfig came from, for error messages.
 #[derive(Debug, Clone)]
 pub struct LoadedKubeconfig {
+    /// The parsed kubeconfig, possibly merged from several files listed in $KUBECONFIG.
     pub kubeconfig: Kubeconfig,
     /// The file(s) it was read from, as the user would name them.
     pub origin: String,

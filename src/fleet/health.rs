@@ -49,10 +49,13 @@ pub fn image_tag(image: &str) -> Option<&str> {
 /// One pinned component checked against what the zone runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PinCheck {
+    /// The pinned component: `kubernetes`, `containerd`, or a kube-system workload's name.
     pub component: String,
+    /// The version line it is pinned to (e.g. `v1.34.x`), from the zones file.
     pub pinned: String,
     /// What was found (distinct values joined with ", "), or None when nothing was found yet.
     pub actual: Option<String>,
+    /// Something was found and every found version is on the pinned line.
     pub ok: bool,
 }
 
@@ -102,11 +105,15 @@ fn check_pin(zone: &ZoneModel, pin: &PinConfig) -> PinCheck {
 /// A pod that needs attention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodProblem {
+    /// The pod's name.
     pub name: String,
+    /// `status.phase`: Pending, Running, Failed, Unknown.
     pub phase: String,
     /// kubectl's status word: CrashLoopBackOff, ImagePullBackOff, Pending, ...
     pub reason: String,
+    /// Restarts over all its containers, as kubectl counts them.
     pub restarts: u32,
+    /// The longer explanation (container or condition message), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -131,8 +138,11 @@ pub fn pod_is_problem(pod: &PodInfo) -> bool {
 /// The system pods block: kube-system's pods.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SystemPodSummary {
+    /// kube-system pods, completed ones included.
     pub total: usize,
+    /// kube-system pods that are ready.
     pub ready: usize,
+    /// kube-system pods that are neither ready nor completed.
     pub problems: Vec<PodProblem>,
 }
 
@@ -318,23 +328,34 @@ pub fn workload_pods<'a>(zone: &'a ZoneModel, w: &WorkloadKey) -> Vec<&'a PodInf
 /// One workload line in a namespace block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkloadSummary {
+    /// Deployment, StatefulSet or DaemonSet.
     pub kind: WorkloadKind,
+    /// The workload's name (its namespace is the block's).
     pub name: String,
+    /// Pods wanted.
     pub desired: i32,
+    /// Pods that are ready.
     pub ready: i32,
+    /// Pods on the newest template.
     pub updated: i32,
+    /// Pods ready for at least minReadySeconds.
     pub available: i32,
+    /// The pod template's container images.
     pub images: Vec<String>,
+    /// How its latest rollout is going.
     pub rollout: RolloutState,
 }
 
 /// A watched namespace: its workloads and its pods that are not ready.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NamespaceSummary {
+    /// The namespace's name, as configured for the zone.
     pub name: String,
     /// False when the zone has no such namespace (or cannot list namespaces).
     pub exists: bool,
+    /// The namespace's Deployments, StatefulSets and DaemonSets.
     pub workloads: Vec<WorkloadSummary>,
+    /// Its pods that are neither ready nor completed.
     pub pods_not_ready: Vec<PodProblem>,
 }
 
@@ -374,11 +395,17 @@ pub fn namespace_summary(zone: &ZoneModel, namespace: &str) -> NamespaceSummary 
 /// Everything derived about a zone, for the overview and the snapshot report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneSummary {
+    /// The zone's state when the summary was derived.
     pub state: ZoneState,
+    /// Every configured version pin, checked.
     pub pins: Vec<PinCheck>,
+    /// The kube-system pods block.
     pub system_pods: SystemPodSummary,
+    /// One block per configured namespace, in configured order.
     pub namespaces: Vec<NamespaceSummary>,
+    /// Nodes whose Ready condition is True.
     pub nodes_ready: usize,
+    /// All nodes in the zone.
     pub nodes_total: usize,
 }
 

@@ -21,12 +21,19 @@ pub use objects::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {
+    /// Cluster nodes, for readiness counts and the node list.
     Nodes,
+    /// Namespaces, which group a zone's workloads on screen.
     Namespaces,
+    /// Pods, for readiness, restarts and problem reports.
     Pods,
+    /// Deployments, the usual restart targets.
     Deployments,
+    /// StatefulSets, watched as workloads like deployments.
     StatefulSets,
+    /// DaemonSets, watched as workloads like deployments.
     DaemonSets,
+    /// ReplicaSets, to tell a deployment's new pods from its old ones during a rollout.
     ReplicaSets,
 }
 
@@ -74,15 +81,24 @@ pub enum LinkStatus {
     /// Building the client or waiting for the first answer.
     Connecting,
     /// The server answered `/version`.
-    Connected { server_version: String },
+    Connected {
+        /// The server's `gitVersion` (e.g. `v1.34.1`), shown with the zone, checked by pins.
+        server_version: String,
+    },
     /// The last attempt failed; another follows at `retry_at`.
     Failed {
+        /// The error as shown to the user.
         error: String,
+        /// How the failure affects the zone's state.
         cause: FailureCause,
+        /// When the next attempt is due, if one is scheduled.
         retry_at: Option<SystemTime>,
     },
     /// The zone cannot be connected at all (its context is missing, its kubeconfig is broken).
-    NotConfigured { reason: String },
+    NotConfigured {
+        /// Why, in words for the user (missing context, unreadable kubeconfig).
+        reason: String,
+    },
 }
 
 /// Where one kind's watch stands.
@@ -94,12 +110,18 @@ pub enum KindStatus {
     Synced,
     /// The watch failed; it is retried at `retry_at`.
     Failed {
+        /// The error as shown to the user.
         error: String,
+        /// How the failure affects the zone's state.
         cause: FailureCause,
+        /// When the watch is retried, if a retry is scheduled.
         retry_at: Option<SystemTime>,
     },
     /// 403: this credential may not list this kind; the others still show.
-    Forbidden { message: String },
+    Forbidden {
+        /// The server's refusal message, shown with the kind.
+        message: String,
+    },
     /// The server does not serve this kind.
     NotServed,
 }
@@ -128,10 +150,15 @@ pub enum StoreChange<T> {
 /// A change to a zone's objects.
 #[derive(Debug, Clone)]
 pub enum ObjectChange {
+    /// Node objects changed.
     Nodes(StoreChange<NodeInfo>),
+    /// Namespace objects changed.
     Namespaces(StoreChange<NamespaceInfo>),
+    /// Pod objects changed.
     Pods(StoreChange<PodInfo>),
+    /// Workloads of one kind changed (the three workload kinds share one map per zone).
     Workloads(WorkloadKind, StoreChange<WorkloadInfo>),
+    /// ReplicaSet objects changed.
     ReplicaSets(StoreChange<ReplicaSetInfo>),
 }
 
@@ -141,15 +168,20 @@ pub enum ObjectChange {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ZoneEvent {
+    /// The zone's connection as a whole changed.
     Link(LinkStatus),
+    /// One kind's watch changed state.
     Kind(ResourceKind, KindStatus),
+    /// Objects of one kind were listed, added, modified or deleted.
     Objects(ObjectChange),
 }
 
 /// A [`ZoneEvent`] addressed to its zone.
 #[derive(Debug, Clone)]
 pub struct FleetEvent {
+    /// The zone the event is about.
     pub zone: ZoneId,
+    /// What happened in that zone.
     pub event: ZoneEvent,
 }
 
@@ -157,12 +189,19 @@ pub struct FleetEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneState {
+    /// No answer from the server yet, and the zone has never been live.
     Connecting,
+    /// Connected; some watched kinds have not finished their first list.
     Syncing,
+    /// Every watched kind has listed (or is settled as forbidden or not served).
     Live,
+    /// Was live once and has lost its connection or a watch; retrying.
     Reconnecting,
+    /// The server refused the credentials (401), for the link or any kind.
     Unauthorized,
+    /// Never reached the server, or every watch failed before any settled.
     Unreachable,
+    /// The zone has no usable context or kubeconfig, so it is never connected.
     NotConfigured,
 }
 
@@ -184,14 +223,23 @@ impl ZoneState {
 /// Everything known about one zone.
 #[derive(Debug, Clone)]
 pub struct ZoneModel {
+    /// The zone's configuration (name, context, guards), shared with the rest of the app.
     pub config: Arc<ZoneConfig>,
+    /// The connection as last reported by the supervisor task.
     pub link: LinkStatus,
+    /// The server's version, remembered from the last successful connection.
     pub server_version: Option<String>,
+    /// Where each watched kind's watch stands.
     pub kinds: BTreeMap<ResourceKind, KindStatus>,
+    /// The zone's nodes by key.
     pub nodes: ObjectMap<NodeInfo>,
+    /// The zone's namespaces by key.
     pub namespaces: ObjectMap<NamespaceInfo>,
+    /// The zone's pods by key.
     pub pods: ObjectMap<PodInfo>,
+    /// Deployments, statefulsets and daemonsets, keyed by kind as well as name.
     pub workloads: BTreeMap<WorkloadKey, WorkloadInfo>,
+    /// The zone's replicasets by key, for rollout progress.
     pub replicasets: ObjectMap<ReplicaSetInfo>,
     /// The zone has been live at least once (so a later failure is "reconnecting").
     pub ever_live: bool,
@@ -398,6 +446,7 @@ pub const UNREACHABLE_AFTER_ATTEMPTS: u32 = 3;
 /// All zones, in configured order.
 #[derive(Debug, Clone)]
 pub struct Fleet {
+    /// One model per configured zone, in configured order.
     pub zones: Vec<ZoneModel>,
 }
 

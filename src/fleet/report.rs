@@ -10,27 +10,42 @@ use super::{Fleet, ZoneModel, ZoneState};
 /// The whole report: one entry per configured zone.
 #[derive(Debug, Clone, Serialize)]
 pub struct FleetReport {
+    /// One report per configured zone, in configured order.
     pub zones: Vec<ZoneReport>,
 }
 
 /// One zone in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ZoneReport {
+    /// The zone's configured id.
     pub id: u32,
+    /// The zone's configured name.
     pub name: String,
+    /// The kubeconfig context the zone connects through.
     pub context: String,
+    /// The environment label from the zones file (e.g. production, staging).
     pub environment: String,
+    /// The platform label from the zones file.
     pub platform: String,
+    /// The owning team or person, from the zones file.
     pub owner: String,
+    /// Where the zone runs, from the zones file.
     pub location: String,
+    /// The zone's state when the snapshot was taken.
     pub state: ZoneState,
+    /// The error shown next to the state, if any (the link's, else the first failing kind's).
     pub error: Option<String>,
+    /// The server's version, when the zone has been reached.
     pub server_version: Option<String>,
     /// Kinds the zone's credentials may not list (`{"kind": "nodes", "message": "..."}`).
     pub forbidden: Vec<ForbiddenKind>,
+    /// The zone's nodes, with the versions they run.
     pub nodes: Vec<NodeReport>,
+    /// Every configured version pin, checked.
     pub pins: Vec<PinCheck>,
+    /// The kube-system pods block.
     pub system_pods: SystemPodSummary,
+    /// One block per configured namespace.
     pub namespaces: Vec<NamespaceSummary>,
     /// Human-readable failed checks (empty when healthy).
     pub failed_checks: Vec<String>,
@@ -39,17 +54,24 @@ pub struct ZoneReport {
 /// A kind the zone may not list.
 #[derive(Debug, Clone, Serialize)]
 pub struct ForbiddenKind {
+    /// The kind's plural resource name (`nodes`, `pods`, ...).
     pub kind: String,
+    /// The server's refusal message.
     pub message: String,
 }
 
 /// A node in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeReport {
+    /// The node's name.
     pub name: String,
+    /// The node's Ready condition is True.
     pub ready: bool,
+    /// The kubelet version the node reports.
     pub kubelet_version: String,
+    /// The container runtime and its version.
     pub container_runtime: String,
+    /// The OS image the node reports.
     pub os_image: String,
 }
 
