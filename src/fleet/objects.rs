@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+// The kinds are config vocabulary too (the redeploy target names one); the model uses them as is.
+pub use crate::config::WorkloadKind;
+use crate::config::WorkloadRef;
+
 /// Identifies an object within one zone and kind: namespace (empty for cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectKey {
@@ -108,44 +112,6 @@ impl Keyed for PodInfo {
     }
 }
 
-/// The three kinds of workload the console tracks and can restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-}
-
-impl WorkloadKind {
-    /// The kind name as Kubernetes spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "Deployment",
-            WorkloadKind::StatefulSet => "StatefulSet",
-            WorkloadKind::DaemonSet => "DaemonSet",
-        }
-    }
-
-    /// The short name kubectl accepts (deploy, sts, ds).
-    pub fn short(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "deploy",
-            WorkloadKind::StatefulSet => "sts",
-            WorkloadKind::DaemonSet => "ds",
-        }
-    }
-
-    /// Parses `deployment`, `deploy`, `Deployment`, `sts`, `statefulset`, `ds`, `daemonset`.
-    pub fn parse(s: &str) -> Option<WorkloadKind> {
-        match s.to_ascii_lowercase().as_str() {
-            "deployment" | "deployments" | "deploy" => Some(WorkloadKind::Deployment),
-            "statefulset" | "statefulsets" | "sts" => Some(WorkloadKind::StatefulSet),
-            "daemonset" | "daemonsets" | "ds" => Some(WorkloadKind::DaemonSet),
-            _ => None,
-        }
-    }
-}
-
 /// A status condition kept from a workload (Progressing, Available).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConditionInfo {
@@ -206,16 +172,17 @@ pub struct WorkloadKey {
 impl WorkloadKey {
     /// Parses `NAMESPACE/KIND/NAME` (KIND as kubectl accepts it: deployment, deploy, sts, ...).
     pub fn parse(s: &str) -> Option<WorkloadKey> {
-        let mut parts = s.split('/');
-        let (namespace, kind, name) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || namespace.is_empty() || name.is_empty() {
-            return None;
+        WorkloadRef::parse(s).map(WorkloadKey::from)
+    }
+}
+
+impl From<WorkloadRef> for WorkloadKey {
+    fn from(target: WorkloadRef) -> WorkloadKey {
+        WorkloadKey {
+            kind: target.kind,
+            namespace: target.namespace,
+            name: target.name,
         }
-        Some(WorkloadKey {
-            kind: WorkloadKind::parse(kind)?,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        })
     }
 }
 
