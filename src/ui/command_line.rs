@@ -9,7 +9,7 @@ use crate::fleet::{Fleet, ZoneModel};
 
 /// What a typed command asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub enum TypedCommand {
     /// `q`, `quit`, `qa`, `q!`: leave ge-console.
     Quit,
     /// `h`, `help`: show the help overlay.
@@ -20,15 +20,17 @@ pub enum Command {
 
 /// Parses a command line (without the `:`); `Ok(None)` for an empty line. The error says what
 /// the command line accepts.
-pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>, String> {
+pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<TypedCommand>, String> {
     let word = text.trim();
     if word.is_empty() {
         return Ok(None);
     }
     let lower = word.to_ascii_lowercase();
     match lower.as_str() {
-        "q" | "q!" | "qa" | "qa!" | "qall" | "quit" | "quit!" => return Ok(Some(Command::Quit)),
-        "h" | "help" => return Ok(Some(Command::Help)),
+        "q" | "q!" | "qa" | "qa!" | "qall" | "quit" | "quit!" => {
+            return Ok(Some(TypedCommand::Quit));
+        }
+        "h" | "help" => return Ok(Some(TypedCommand::Help)),
         _ => {}
     }
     let id = lower.strip_prefix('z').unwrap_or(&lower);
@@ -36,7 +38,7 @@ pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>,
         .iter()
         .position(|z| z.config.name.eq_ignore_ascii_case(word) || z.config.id.0.to_string() == id)
     {
-        return Ok(Some(Command::Zone(i)));
+        return Ok(Some(TypedCommand::Zone(i)));
     }
     let starting: Vec<usize> = zones
         .iter()
@@ -45,7 +47,7 @@ pub fn parse_command(text: &str, zones: &[ZoneModel]) -> Result<Option<Command>,
         .map(|(i, _)| i)
         .collect();
     if let [only] = starting.as_slice() {
-        return Ok(Some(Command::Zone(*only)));
+        return Ok(Some(TypedCommand::Zone(*only)));
     }
     let names: Vec<&str> = zones.iter().map(|z| z.config.name.as_str()).collect();
     Err(format!(
@@ -84,12 +86,12 @@ impl Ui {
                 self.command_line = None;
                 match parse_command(&text, &fleet.zones) {
                     Ok(None) => UiOutcome::Redraw,
-                    Ok(Some(Command::Quit)) => UiOutcome::Quit,
-                    Ok(Some(Command::Help)) => {
+                    Ok(Some(TypedCommand::Quit)) => UiOutcome::Quit,
+                    Ok(Some(TypedCommand::Help)) => {
                         self.help_scroll = Some(0);
                         UiOutcome::Redraw
                     }
-                    Ok(Some(Command::Zone(zone))) => {
+                    Ok(Some(TypedCommand::Zone(zone))) => {
                         self.jump_to_zone(zone);
                         UiOutcome::Redraw
                     }
@@ -133,15 +135,19 @@ mod tests {
         let zones = zones();
         let parse = |t: &str| parse_command(t, &zones);
         for quit in ["q", "quit", "qa!", " q "] {
-            assert_eq!(parse(quit), Ok(Some(Command::Quit)), "{quit}");
+            assert_eq!(parse(quit), Ok(Some(TypedCommand::Quit)), "{quit}");
         }
-        assert_eq!(parse("help"), Ok(Some(Command::Help)));
+        assert_eq!(parse("help"), Ok(Some(TypedCommand::Help)));
         assert_eq!(parse(""), Ok(None));
-        assert_eq!(parse("staging"), Ok(Some(Command::Zone(1))));
-        assert_eq!(parse("Production"), Ok(Some(Command::Zone(2))));
-        assert_eq!(parse("prod"), Ok(Some(Command::Zone(2))), "a unique start");
-        assert_eq!(parse("3"), Ok(Some(Command::Zone(2))));
-        assert_eq!(parse("z1"), Ok(Some(Command::Zone(0))));
+        assert_eq!(parse("staging"), Ok(Some(TypedCommand::Zone(1))));
+        assert_eq!(parse("Production"), Ok(Some(TypedCommand::Zone(2))));
+        assert_eq!(
+            parse("prod"),
+            Ok(Some(TypedCommand::Zone(2))),
+            "a unique start"
+        );
+        assert_eq!(parse("3"), Ok(Some(TypedCommand::Zone(2))));
+        assert_eq!(parse("z1"), Ok(Some(TypedCommand::Zone(0))));
         assert_eq!(
             parse("wq"),
             Err("unknown command :wq (try :q, :help, or a zone: dev, staging, production)".into())
