@@ -6,16 +6,16 @@ use std::borrow::Cow;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::super::Theme;
-use super::super::filter::Filter;
-use super::super::list::RowKey;
-use super::super::status::is_forbidden;
-use super::super::theme::Role;
-use super::super::widgets::{Part, squeeze};
 use crate::fleet::health::{
     NamespaceSummary, PinCheck, PodProblem, RolloutState, WorkloadSummary, ZoneSummary,
 };
 use crate::fleet::{KindStatus, ResourceKind, WorkloadKey, WorkloadKind, ZoneModel};
+use crate::ui::Theme;
+use crate::ui::filter::Filter;
+use crate::ui::list::RowKey;
+use crate::ui::status::is_forbidden;
+use crate::ui::theme::Role;
+use crate::ui::widgets::{Part, squeeze};
 
 pub(super) fn workload_matches(
     filter: &Filter,
