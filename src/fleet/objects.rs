@@ -15,7 +15,9 @@ use crate::config::WorkloadRef;
 /// Identifies an object within one zone and kind: namespace (empty for cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectKey {
+    /// The namespace; empty for cluster-scoped objects.
     pub namespace: String,
+    /// The object's name.
     pub name: String,
 }
 
@@ -43,14 +45,23 @@ pub trait Keyed {
 /// A node: readiness and the versions it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NodeInfo {
+    /// The node's name.
     pub name: String,
+    /// The Ready condition is True.
     pub ready: bool,
+    /// Cordoned: `spec.unschedulable`.
     pub unschedulable: bool,
+    /// Roles from the `node-role.kubernetes.io/*` labels.
     pub roles: Vec<String>,
+    /// `status.nodeInfo.kubeletVersion`.
     pub kubelet_version: String,
+    /// `status.nodeInfo.containerRuntimeVersion`, e.g. `containerd://2.1.4`.
     pub container_runtime: String,
+    /// `status.nodeInfo.osImage`.
     pub os_image: String,
+    /// `status.nodeInfo.kernelVersion`.
     pub kernel_version: String,
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -63,14 +74,18 @@ impl Keyed for NodeInfo {
 /// The controller that owns an object (from its controller ownerReference).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OwnerRef {
+    /// The owner's kind (ReplicaSet, StatefulSet, DaemonSet, Job, ...).
     pub kind: String,
+    /// The owner's name.
     pub name: String,
 }
 
 /// A pod: its status as kubectl would summarise it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodInfo {
+    /// The pod's namespace.
     pub namespace: String,
+    /// The pod's name.
     pub name: String,
     /// `status.phase`: Pending, Running, Succeeded, Failed, Unknown.
     pub phase: String,
@@ -79,18 +94,26 @@ pub struct PodInfo {
     pub status: String,
     /// A longer explanation when the pod is unhealthy (container message or condition message).
     pub message: Option<String>,
+    /// Ready containers, native sidecars included, as kubectl's READY column counts them.
     pub ready_containers: u16,
+    /// Containers, native sidecars included, as kubectl's READY column counts them.
     pub total_containers: u16,
+    /// Restarts of all containers, init containers included.
     pub restarts: u32,
+    /// The node it is scheduled on, once it is.
     pub node: Option<String>,
+    /// The containers' images: as running once reported, else as the spec asks.
     pub images: Vec<String>,
+    /// The controller that owns the pod.
     pub owner: Option<OwnerRef>,
     /// The revision a pod belongs to: its `pod-template-hash` label (ReplicaSet pods), else its
     /// `controller-revision-hash` label (StatefulSet and DaemonSet pods).
     pub template_hash: Option<String>,
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
     /// When the pod's containers started (`status.startTime`).
     pub started: Option<Timestamp>,
+    /// `metadata.deletionTimestamp` is set: the pod is terminating.
     pub deleting: bool,
 }
 
@@ -115,9 +138,13 @@ impl Keyed for PodInfo {
 /// A status condition kept from a workload (Progressing, Available).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConditionInfo {
+    /// The condition type (Progressing, Available, ...).
     pub kind: String,
+    /// True, False or Unknown.
     pub status: String,
+    /// The machine-readable reason.
     pub reason: String,
+    /// The human-readable message.
     pub message: String,
 }
 
@@ -127,23 +154,35 @@ pub struct ConditionInfo {
 /// `updated` updatedNumberScheduled, `ready` numberReady, `available` numberAvailable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkloadInfo {
+    /// Deployment, StatefulSet or DaemonSet.
     pub kind: WorkloadKind,
+    /// The workload's namespace.
     pub namespace: String,
+    /// The workload's name.
     pub name: String,
+    /// `metadata.generation`: bumped by every spec change.
     pub generation: i64,
+    /// `status.observedGeneration`: the generation the controller has acted on.
     pub observed_generation: i64,
     /// spec.replicas (desiredNumberScheduled for DaemonSets).
     pub desired: i32,
     /// status.replicas: all pods, old and new.
     pub current: i32,
+    /// Pods already on the current template.
     pub updated: i32,
+    /// Ready pods.
     pub ready: i32,
+    /// Pods ready for at least `minReadySeconds`.
     pub available: i32,
+    /// A Deployment with `spec.paused`.
     pub paused: bool,
+    /// The pod template's images, in spec order.
     pub images: Vec<String>,
+    /// The status conditions kept (Progressing, Available).
     pub conditions: Vec<ConditionInfo>,
     /// StatefulSet currentRevision / updateRevision.
     pub current_revision: Option<String>,
+    /// StatefulSet updateRevision: the revision pods are moving to.
     pub update_revision: Option<String>,
     /// Whether the StatefulSet/DaemonSet uses the RollingUpdate strategy (OnDelete does not roll).
     pub rolling_update: bool,
@@ -151,6 +190,7 @@ pub struct WorkloadInfo {
     pub partition: i32,
     /// The pod template's `kubectl.kubernetes.io/restartedAt` annotation.
     pub restarted_at: Option<String>,
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -164,8 +204,11 @@ impl WorkloadInfo {
 /// Key of a workload: kind plus namespace/name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct WorkloadKey {
+    /// Deployment, StatefulSet or DaemonSet.
     pub kind: WorkloadKind,
+    /// The workload's namespace.
     pub namespace: String,
+    /// The workload's name.
     pub name: String,
 }
 
@@ -218,17 +261,27 @@ impl Keyed for WorkloadInfo {
 /// A ReplicaSet: links a Deployment's revisions to their pods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReplicaSetInfo {
+    /// The ReplicaSet's namespace.
     pub namespace: String,
+    /// The ReplicaSet's name.
     pub name: String,
+    /// The Deployment that owns it.
     pub owner: Option<OwnerRef>,
+    /// spec.replicas.
     pub desired: i32,
+    /// status.replicas.
     pub current: i32,
+    /// status.readyReplicas.
     pub ready: i32,
+    /// status.availableReplicas.
     pub available: i32,
     /// `deployment.kubernetes.io/revision`.
     pub revision: Option<i64>,
+    /// Its `pod-template-hash` label, shared with its pods.
     pub template_hash: Option<String>,
+    /// The pod template's images, in spec order.
     pub images: Vec<String>,
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -241,7 +294,9 @@ impl Keyed for ReplicaSetInfo {
 /// A namespace and its phase (Active, Terminating).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NamespaceInfo {
+    /// The namespace's name.
     pub name: String,
+    /// Active or Terminating.
     pub phase: String,
 }
 
