@@ -425,8 +425,8 @@ fn check_conflicts(
 
 #[cfg(test)]
 mod tests {
-    use super::super::KeyResolution;
     use super::*;
+    use crate::ui::keymap::KeyResolution;
 
     fn parse(text: &str) -> Result<Keymap, KeymapError> {
         Keymap::parse(text, Path::new("my.toml"))

@@ -132,7 +132,9 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn parse(text: &str) -> Result<Keymap, super::super::KeymapError> {
+    use crate::ui::keymap::KeymapError;
+
+    fn parse(text: &str) -> Result<Keymap, KeymapError> {
         Keymap::parse(text, Path::new("my.toml"))
     }
 
