@@ -84,6 +84,7 @@ mod tests {
     #[test]
     fn columns_count_characters_and_offsets_inside_a_character_do_not_panic() {
         let text = "ä = 1\n";
+        // `=` is at byte 3 but is the third character ("ä" takes two bytes).
         assert_eq!(line_column(text, 3), (1, 3));
         assert_eq!(line_column(text, 1), (1, 1));
     }

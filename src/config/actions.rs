@@ -40,7 +40,8 @@ impl Default for RebuildConfig {
 pub struct RedeployConfig {
     /// Zone name or id (default: Zone 1, else the first zone).
     pub zone: Option<String>,
-    /// `NAMESPACE/KIND/NAME` of the workload.
+    /// `NAMESPACE/KIND/NAME` of the workload; checked with [`super::WorkloadRef::parse`] when
+    /// the file is read.
     pub target: String,
     /// Seconds a rollout may take before it counts as timed out.
     pub rollout_timeout_secs: u64,

@@ -4,9 +4,11 @@
 //! on stderr instead of a half-drawn screen.
 
 mod actions;
+mod workload_ref;
 mod zones;
 
 pub use actions::{RebuildConfig, RedeployConfig};
+pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{
     DEFAULT_ZONES_TOML, FleetConfig, MAX_ZONES, PinConfig, SYSTEM_NAMESPACE, ZoneConfig, ZoneId,
@@ -14,6 +16,8 @@ pub use zones::{
 };
 
 use std::path::{Path, PathBuf};
+
+use crate::file_error::FileError;
 
 /// Environment variable that overrides the user config directory.
 pub const CONFIG_DIR_ENV: &str = "GE_CONSOLE_CONFIG";
@@ -26,21 +30,23 @@ pub enum ConfigError {
     /// The file exists but could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
     /// The file was read but its content is wrong at a known place.
-    #[error("{path}:{line}:{column}: {message}")]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] FileError),
     /// The content is wrong as a whole (no single place to point at).
     #[error("{path}: {message}")]
-    Whole { path: PathBuf, message: String },
+    Whole {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Where ge-console looks for user files and keeps its own state.
@@ -91,41 +97,9 @@ pub fn load_fleet_config(explicit: Option<&Path>, dirs: &Dirs) -> Result<FleetCo
     }
 }
 
-/// Converts a byte offset in `text` into a 1-based (line, column) pair.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
-        before[nl + 1..].chars().count()
-    }) + 1;
-    (line, column)
-}
-
-/// Builds a located error from a toml parse error.
-pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
-    let (line, column) = err
-        .span()
-        .map_or((1, 1), |span| line_column(text, span.start));
-    ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        column,
-        message: err.message().trim().to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_column_counts_from_one() {
-        let text = "a = 1\nbb = 2\n";
-        assert_eq!(line_column(text, 0), (1, 1));
-        assert_eq!(line_column(text, 6), (2, 1));
-        assert_eq!(line_column(text, 9), (2, 4));
-    }
 
     #[test]
     fn missing_user_file_falls_back_to_defaults_but_explicit_missing_file_is_an_error() {

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{ConfigError, RebuildConfig, RedeployConfig, line_column, toml_error};
+use super::{ConfigError, RebuildConfig, RedeployConfig, WorkloadRef};
+use crate::file_error::FileError;
 
 /// The built-in zones (the team's three zones), also shipped as the commented example.
 pub const DEFAULT_ZONES_TOML: &str = include_str!("../../assets/zones.example.toml");
@@ -42,16 +43,23 @@ pub struct PinConfig {
 /// One zone as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneConfig {
+    /// The zone's number, shown as `Z1`; unique.
     pub id: ZoneId,
+    /// One word, unique; used by `--zone NAME=CONTEXT` and on the command line.
     pub name: String,
+    /// development, staging or production (the file's name for the zone when left out).
     pub environment: String,
+    /// Free text: k3s, UKS, ...
     pub platform: String,
+    /// Who looks after the zone.
     pub owner: String,
+    /// Where the zone runs, free text.
     pub location: String,
     /// The kubeconfig context this zone connects through.
     pub context: String,
     /// Namespaces shown for this zone, in display order.
     pub namespaces: Vec<String>,
+    /// Version lines the zone's components must stay on.
     pub pins: Vec<PinConfig>,
     /// Changes need the zone's name typed in.
     pub protected: bool,
@@ -69,8 +77,11 @@ impl ZoneConfig {
 /// All configured zones, in display order, and what the console's actions run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FleetConfig {
+    /// One to [`MAX_ZONES`] zones, in display order.
     pub zones: Vec<ZoneConfig>,
+    /// How the rebuild action builds the image.
     pub rebuild: RebuildConfig,
+    /// What the redeploy action restarts; its zone is always resolved to a zone name.
     pub redeploy: RedeployConfig,
 }
 
@@ -111,7 +122,9 @@ impl FleetConfig {
 /// A `--zone NAME=CONTEXT` command-line mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneOverride {
+    /// The zone's name or id number.
     pub zone: String,
+    /// The kubeconfig context to connect through instead.
     pub context: String,
 }
 
@@ -168,15 +181,9 @@ struct RawZone {
 
 /// Parses and validates a zones file; `path` is only used in error messages.
 pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> {
-    let raw: RawFleet = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let raw: RawFleet = toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
     let at = |offset: usize, message: String| {
-        let (line, column) = line_column(text, offset);
-        ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
+        ConfigError::Invalid(FileError::at(path, text, offset, message))
     };
     let (zones_span, raw_zones) = match raw.zones {
         Some(z) => (z.span(), z.into_inner()),
@@ -259,7 +266,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
         Some(r) => (r.span(), r.into_inner()),
         None => (0..0, RedeployConfig::default()),
     };
-    if crate::fleet::WorkloadKey::parse(&redeploy.target).is_none() {
+    if WorkloadRef::parse(&redeploy.target).is_none() {
         return Err(at(
             redeploy_span.start,
             format!(

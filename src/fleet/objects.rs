@@ -8,10 +8,14 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+// The kinds are config vocabulary too (the redeploy target names one); the model uses them as is.
+pub use crate::config::WorkloadKind;
+use crate::config::WorkloadRef;
+
 /// Identifies an object within one zone and kind: namespace (empty for cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectKey {
-    /// The namespace; empty for cluster-scoped objects (nodes, namespaces).
+    /// The namespace; empty for cluster-scoped objects.
     pub namespace: String,
     /// The object's name.
     pub name: String,
@@ -43,21 +47,21 @@ pub trait Keyed {
 pub struct NodeInfo {
     /// The node's name.
     pub name: String,
-    /// The node's Ready condition is True.
+    /// The Ready condition is True.
     pub ready: bool,
-    /// Cordoned (`spec.unschedulable`): no new pods are placed here.
+    /// Cordoned: `spec.unschedulable`.
     pub unschedulable: bool,
-    /// Roles from the `node-role.kubernetes.io/<role>` labels (control-plane, worker, ...).
+    /// Roles from the `node-role.kubernetes.io/*` labels.
     pub roles: Vec<String>,
-    /// The kubelet version from `status.nodeInfo`, compared against the zone's pins.
+    /// `status.nodeInfo.kubeletVersion`.
     pub kubelet_version: String,
-    /// The container runtime and its version (e.g. `containerd://1.7.2`).
+    /// `status.nodeInfo.containerRuntimeVersion`, e.g. `containerd://2.1.4`.
     pub container_runtime: String,
-    /// The OS image the node reports (e.g. its distribution and release).
+    /// `status.nodeInfo.osImage`.
     pub os_image: String,
-    /// The node's kernel version.
+    /// `status.nodeInfo.kernelVersion`.
     pub kernel_version: String,
-    /// When the node object was created.
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -72,7 +76,7 @@ impl Keyed for NodeInfo {
 pub struct OwnerRef {
     /// The owner's kind (ReplicaSet, StatefulSet, DaemonSet, Job, ...).
     pub kind: String,
-    /// The owner's name, in the same namespace as the owned object.
+    /// The owner's name.
     pub name: String,
 }
 
@@ -90,26 +94,26 @@ pub struct PodInfo {
     pub status: String,
     /// A longer explanation when the pod is unhealthy (container message or condition message).
     pub message: Option<String>,
-    /// Ready containers, counting native sidecars as kubectl does.
+    /// Ready containers, native sidecars included, as kubectl's READY column counts them.
     pub ready_containers: u16,
-    /// All containers, counting native sidecars, as in kubectl's READY column.
+    /// Containers, native sidecars included, as kubectl's READY column counts them.
     pub total_containers: u16,
-    /// Restarts summed over all containers (init containers included), as kubectl counts them.
+    /// Restarts of all containers, init containers included.
     pub restarts: u32,
-    /// The node the pod is scheduled on (`spec.nodeName`), if any yet.
+    /// The node it is scheduled on, once it is.
     pub node: Option<String>,
-    /// The main containers' images, to check a rollout picked up the new image.
+    /// The containers' images: as running once reported, else as the spec asks.
     pub images: Vec<String>,
-    /// The controller that owns the pod, linking it to its ReplicaSet or workload.
+    /// The controller that owns the pod.
     pub owner: Option<OwnerRef>,
     /// The revision a pod belongs to: its `pod-template-hash` label (ReplicaSet pods), else its
     /// `controller-revision-hash` label (StatefulSet and DaemonSet pods).
     pub template_hash: Option<String>,
-    /// When the pod object was created.
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
     /// When the pod's containers started (`status.startTime`).
     pub started: Option<Timestamp>,
-    /// The pod has a deletion timestamp: it is terminating and no longer counts as ready.
+    /// `metadata.deletionTimestamp` is set: the pod is terminating.
     pub deleting: bool,
 }
 
@@ -131,57 +135,16 @@ impl Keyed for PodInfo {
     }
 }
 
-/// The three kinds of workload the console tracks and can restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum WorkloadKind {
-    /// A Deployment (rolls out through a new ReplicaSet per revision).
-    Deployment,
-    /// A StatefulSet (pods replaced one by one by revision).
-    StatefulSet,
-    /// A DaemonSet (one pod per eligible node).
-    DaemonSet,
-}
-
-impl WorkloadKind {
-    /// The kind name as Kubernetes spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "Deployment",
-            WorkloadKind::StatefulSet => "StatefulSet",
-            WorkloadKind::DaemonSet => "DaemonSet",
-        }
-    }
-
-    /// The short name kubectl accepts (deploy, sts, ds).
-    pub fn short(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "deploy",
-            WorkloadKind::StatefulSet => "sts",
-            WorkloadKind::DaemonSet => "ds",
-        }
-    }
-
-    /// Parses `deployment`, `deploy`, `Deployment`, `sts`, `statefulset`, `ds`, `daemonset`.
-    pub fn parse(s: &str) -> Option<WorkloadKind> {
-        match s.to_ascii_lowercase().as_str() {
-            "deployment" | "deployments" | "deploy" => Some(WorkloadKind::Deployment),
-            "statefulset" | "statefulsets" | "sts" => Some(WorkloadKind::StatefulSet),
-            "daemonset" | "daemonsets" | "ds" => Some(WorkloadKind::DaemonSet),
-            _ => None,
-        }
-    }
-}
-
 /// A status condition kept from a workload (Progressing, Available).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConditionInfo {
-    /// The condition type (`Progressing`, `Available`, ...).
+    /// The condition type (Progressing, Available, ...).
     pub kind: String,
-    /// `True`, `False` or `Unknown`.
+    /// True, False or Unknown.
     pub status: String,
-    /// The machine-readable reason (e.g. `ProgressDeadlineExceeded`).
+    /// The machine-readable reason.
     pub reason: String,
-    /// The human-readable message, shown when a rollout stalls.
+    /// The human-readable message.
     pub message: String,
 }
 
@@ -191,35 +154,35 @@ pub struct ConditionInfo {
 /// `updated` updatedNumberScheduled, `ready` numberReady, `available` numberAvailable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkloadInfo {
-    /// Which of the three workload kinds this is.
+    /// Deployment, StatefulSet or DaemonSet.
     pub kind: WorkloadKind,
     /// The workload's namespace.
     pub namespace: String,
     /// The workload's name.
     pub name: String,
-    /// `metadata.generation`: bumped by every spec change (a restart included).
+    /// `metadata.generation`: bumped by every spec change.
     pub generation: i64,
-    /// `status.observedGeneration`: the controller has seen the spec up to this generation.
+    /// `status.observedGeneration`: the generation the controller has acted on.
     pub observed_generation: i64,
     /// spec.replicas (desiredNumberScheduled for DaemonSets).
     pub desired: i32,
     /// status.replicas: all pods, old and new.
     pub current: i32,
-    /// Pods already on the newest template.
+    /// Pods already on the current template.
     pub updated: i32,
-    /// Pods that are ready.
+    /// Ready pods.
     pub ready: i32,
-    /// Pods ready for at least minReadySeconds.
+    /// Pods ready for at least `minReadySeconds`.
     pub available: i32,
-    /// A paused Deployment does not roll out, so a restart is refused.
+    /// A Deployment with `spec.paused`.
     pub paused: bool,
-    /// The pod template's container images.
+    /// The pod template's images, in spec order.
     pub images: Vec<String>,
-    /// Conditions kept for judging rollouts (Progressing, Available).
+    /// The status conditions kept (Progressing, Available).
     pub conditions: Vec<ConditionInfo>,
     /// StatefulSet currentRevision / updateRevision.
     pub current_revision: Option<String>,
-    /// The revision new pods are created from; done when `current_revision` reaches it.
+    /// StatefulSet updateRevision: the revision pods are moving to.
     pub update_revision: Option<String>,
     /// Whether the StatefulSet/DaemonSet uses the RollingUpdate strategy (OnDelete does not roll).
     pub rolling_update: bool,
@@ -227,7 +190,7 @@ pub struct WorkloadInfo {
     pub partition: i32,
     /// The pod template's `kubectl.kubernetes.io/restartedAt` annotation.
     pub restarted_at: Option<String>,
-    /// When the workload object was created.
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -252,16 +215,17 @@ pub struct WorkloadKey {
 impl WorkloadKey {
     /// Parses `NAMESPACE/KIND/NAME` (KIND as kubectl accepts it: deployment, deploy, sts, ...).
     pub fn parse(s: &str) -> Option<WorkloadKey> {
-        let mut parts = s.split('/');
-        let (namespace, kind, name) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || namespace.is_empty() || name.is_empty() {
-            return None;
+        WorkloadRef::parse(s).map(WorkloadKey::from)
+    }
+}
+
+impl From<WorkloadRef> for WorkloadKey {
+    fn from(target: WorkloadRef) -> WorkloadKey {
+        WorkloadKey {
+            kind: target.kind,
+            namespace: target.namespace,
+            name: target.name,
         }
-        Some(WorkloadKey {
-            kind: WorkloadKind::parse(kind)?,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        })
     }
 }
 
@@ -301,23 +265,23 @@ pub struct ReplicaSetInfo {
     pub namespace: String,
     /// The ReplicaSet's name.
     pub name: String,
-    /// Its controlling Deployment, if any.
+    /// The Deployment that owns it.
     pub owner: Option<OwnerRef>,
-    /// Pods wanted (`spec.replicas`).
+    /// spec.replicas.
     pub desired: i32,
-    /// Pods that exist (`status.replicas`).
+    /// status.replicas.
     pub current: i32,
-    /// Pods that are ready.
+    /// status.readyReplicas.
     pub ready: i32,
-    /// Pods ready for at least minReadySeconds.
+    /// status.availableReplicas.
     pub available: i32,
     /// `deployment.kubernetes.io/revision`.
     pub revision: Option<i64>,
-    /// The `pod-template-hash` label, matching the pods of this revision.
+    /// Its `pod-template-hash` label, shared with its pods.
     pub template_hash: Option<String>,
-    /// The pod template's container images.
+    /// The pod template's images, in spec order.
     pub images: Vec<String>,
-    /// When the ReplicaSet was created; breaks ties when picking the newest revision.
+    /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
 }
 
@@ -332,7 +296,7 @@ impl Keyed for ReplicaSetInfo {
 pub struct NamespaceInfo {
     /// The namespace's name.
     pub name: String,
-    /// `status.phase`: Active, or Terminating while it is being deleted.
+    /// Active or Terminating.
     pub phase: String,
 }
 

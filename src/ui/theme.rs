@@ -11,8 +11,8 @@ use ratatui::style::{Color, Modifier, Style};
 use toml::{Spanned, Value};
 
 use super::color_depth::ColorDepth;
-use super::keymap::edit_distance;
-use crate::config::line_column;
+use crate::file_error::FileError;
+use crate::suggest;
 
 /// The built-in theme, also the reference for the file format.
 pub const DEFAULT_THEME_TOML: &str = include_str!("../../themes/default.toml");
@@ -153,18 +153,12 @@ pub struct Theme {
 
 /// A theme file that cannot be used, located precisely enough to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {}{message}", path.display(), role.as_ref().map(|r| format!("role {r}: ")).unwrap_or_default())]
+#[error("{located}")]
 pub struct ThemeError {
-    /// The file.
-    pub path: PathBuf,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
+    /// Where and what; the message starts with `role NAME: ` when a role's entry is wrong.
+    pub located: FileError,
     /// The role whose entry is wrong, when there is one.
     pub role: Option<String>,
-    /// What is wrong.
-    pub message: String,
 }
 
 impl Theme {
@@ -243,13 +237,13 @@ impl Theme {
 
     fn parse_over(text: &str, path: &Path, base: Option<Theme>) -> Result<Theme, ThemeError> {
         let error_at = |span: Range<usize>, role: Option<&str>, message: String| {
-            let (line, column) = line_column(text, span.start);
+            let message = match role {
+                Some(role) => format!("role {role}: {message}"),
+                None => message,
+            };
             ThemeError {
-                path: path.to_path_buf(),
-                line,
-                column,
+                located: FileError::at(path, text, span.start, message),
                 role: role.map(str::to_string),
-                message,
             }
         };
         let raw: BTreeMap<Spanned<String>, Spanned<Value>> = toml::from_str(text).map_err(|e| {
@@ -293,12 +287,8 @@ impl Theme {
                 error_at(
                     name.span(),
                     Some(name.get_ref()),
-                    match Role::ALL
-                        .into_iter()
-                        .min_by_key(|r| edit_distance(name.get_ref(), r.name()))
-                        .filter(|r| edit_distance(name.get_ref(), r.name()) <= 3)
-                    {
-                        Some(close) => format!("unknown role; did you mean {:?}?", close.name()),
+                    match suggest::closest(name.get_ref(), Role::ALL.map(Role::name), 3) {
+                        Some(close) => format!("unknown role; did you mean {close:?}?"),
                         None => format!(
                             "unknown role; the roles are {}",
                             Role::ALL.map(Role::name).join(", ")

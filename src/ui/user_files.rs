@@ -59,8 +59,8 @@ pub enum UserFileError {
     Theme(#[from] ThemeError),
 }
 
-/// Where a choice leads.
-enum Source {
+/// Where a choice leads: a user file to read, or a shipped map or theme.
+enum ChoiceOrigin {
     /// A user file, its text, and the shipped map or theme it changes unless it says otherwise.
     File {
         path: PathBuf,
@@ -78,7 +78,7 @@ fn find(
     choice: Option<&str>,
     config_dir: &Path,
     shipped: Vec<&'static str>,
-) -> Result<(String, Source), UserFileError> {
+) -> Result<(String, ChoiceOrigin), UserFileError> {
     let default_base = shipped.first().copied().unwrap_or_default().to_string();
     let base_for = |stem: &str| {
         if shipped.contains(&stem) {
@@ -101,7 +101,7 @@ fn find(
         let implicit_base = base_for(&stem);
         return Ok((
             stem,
-            Source::File {
+            ChoiceOrigin::File {
                 path,
                 text,
                 implicit_base,
@@ -114,7 +114,7 @@ fn find(
         let implicit_base = base_for(choice);
         return Ok((
             choice.to_string(),
-            Source::File {
+            ChoiceOrigin::File {
                 path: user_file,
                 text,
                 implicit_base,
@@ -122,7 +122,7 @@ fn find(
         ));
     }
     if shipped.contains(&choice) {
-        return Ok((choice.to_string(), Source::Shipped));
+        return Ok((choice.to_string(), ChoiceOrigin::Shipped));
     }
     Err(UserFileError::Unknown {
         kind,
@@ -145,12 +145,12 @@ pub fn load_keymap(
         shipped_keymap_names(),
     )?;
     let value = match source {
-        Source::File {
+        ChoiceOrigin::File {
             path,
             text,
             implicit_base,
         } => Keymap::parse_changes(&text, &path, &implicit_base)?,
-        Source::Shipped => Keymap::shipped(&name).unwrap_or_else(Keymap::default_map),
+        ChoiceOrigin::Shipped => Keymap::shipped(&name).unwrap_or_else(Keymap::default_map),
     };
     Ok(Chosen { value, name })
 }
@@ -159,12 +159,12 @@ pub fn load_keymap(
 pub fn load_theme(choice: Option<&str>, config_dir: &Path) -> Result<Chosen<Theme>, UserFileError> {
     let (name, source) = find("theme", "themes", choice, config_dir, shipped_theme_names())?;
     let value = match source {
-        Source::File {
+        ChoiceOrigin::File {
             path,
             text,
             implicit_base,
         } => Theme::parse_changes(&text, &path, &implicit_base)?,
-        Source::Shipped => Theme::shipped(&name).unwrap_or_else(Theme::default_theme),
+        ChoiceOrigin::Shipped => Theme::shipped(&name).unwrap_or_else(Theme::default_theme),
     };
     Ok(Chosen { value, name })
 }

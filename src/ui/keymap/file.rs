@@ -1,332 +1,20 @@
-//! Keymaps: which key (or key sequence) does which [`Action`] in which [`Mode`].
-//!
-//! A keymap file is TOML with one table per mode; each entry maps an action name to the keys
-//! that trigger it and a short description shown in the help overlay:
-//!
-//! ```toml
-//! [overview]
-//! quit = { keys = ["q"], description = "Quit ge-console" }
-//! ```
-//!
-//! Keys are written `q`, `?`, `enter`, `ctrl-c`, `shift-tab`, `f1`; a sequence is keys separated
-//! by spaces (`g g`). Within one mode a key may be bound once, and a bound key may not also start
-//! a longer sequence. When several modes are active (say `zone`, `list` and `global`), the first
-//! mode that knows the keys pressed so far wins.
-//!
-//! A user keymap lists only its changes to a shipped map: `extends = "vim"` picks the base
-//! (`default` otherwise); an action it names gets exactly the keys it lists (`keys = []` unbinds
-//! the action); `unbind = ["q"]` in a mode takes keys away from whatever the base bound them to.
-//! `select_down = ["j", "down"]` is short for `select_down = { keys = ["j", "down"] }`.
+//! Reading keymap files: `extends`, `unbind`, replacing an action's keys, and the located
+//! errors for everything a file can get wrong, conflicts between keys included.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::action::Action;
-use crate::config::line_column;
-
-/// The built-in keymap, also the reference for the file format.
-pub const DEFAULT_KEYMAP_TOML: &str = include_str!("../../keymaps/default.toml");
-/// The shipped vim keymap: hjkl, `g g`/`G`, `/`, `:`, ctrl-d/ctrl-u over the default map.
-pub const VIM_KEYMAP_TOML: &str = include_str!("../../keymaps/vim.toml");
-/// The keymap used when none is chosen.
-pub const DEFAULT_KEYMAP_NAME: &str = "default";
-/// The keymaps compiled into ge-console, by name; the first is the default.
-pub const SHIPPED_KEYMAPS: [(&str, &str); 2] = [
-    (DEFAULT_KEYMAP_NAME, DEFAULT_KEYMAP_TOML),
-    ("vim", VIM_KEYMAP_TOML),
-];
-
-/// Keys no shipped keymap binds, with the reason: prefixes of tmux, screen and vim's
-/// `:terminal`, terminal flow control and job control. Pressed inside tmux or vim they would
-/// never reach ge-console, or would do something else first.
-pub const RESERVED_KEYS: [(&str, &str); 8] = [
-    ("ctrl-b", "the tmux prefix"),
-    ("ctrl-a", "the GNU screen prefix, a common tmux prefix"),
-    ("ctrl-space", "a common tmux prefix"),
-    ("ctrl-w", "vim's window and :terminal prefix"),
-    ("ctrl-\\", "vim's :terminal escape, SIGQUIT"),
-    ("ctrl-s", "terminal flow control (XOFF)"),
-    ("ctrl-q", "terminal flow control (XON)"),
-    ("ctrl-z", "job control (suspend)"),
-];
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Mode {
-    /// Everywhere except while typing a filter or answering a dialog.
-    Global,
-    /// The side-by-side overview of all zones.
-    Overview,
-    /// The zone view and the workload view.
-    Zone,
-    /// Any view with a selectable list (overview, zone view, workload view, help).
-    List,
-    /// A confirmation dialog; in a protected zone's dialog, printable keys type the zone's name.
-    Dialog,
-    /// The build log pane, which takes the keys while it is open.
-    Log,
-    /// Typing a filter; printable keys that are not bound are typed into the filter.
-    Filter,
-}
-
-impl Mode {
-    /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 7] = [
-        Mode::Global,
-        Mode::Overview,
-        Mode::Zone,
-        Mode::List,
-        Mode::Filter,
-        Mode::Dialog,
-        Mode::Log,
-    ];
-
-    /// The table name used in keymap files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Global => "global",
-            Mode::Overview => "overview",
-            Mode::Zone => "zone",
-            Mode::List => "list",
-            Mode::Dialog => "dialog",
-            Mode::Log => "log",
-            Mode::Filter => "filter",
-        }
-    }
-
-    /// The heading used in the help overlay.
-    pub fn title(self) -> &'static str {
-        match self {
-            Mode::Global => "Everywhere",
-            Mode::Overview => "Overview",
-            Mode::Zone => "Zone and workload views",
-            Mode::List => "Lists",
-            Mode::Dialog => "Dialogs",
-            Mode::Log => "Build log pane",
-            Mode::Filter => "Typing a filter or a command",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.name() == name)
-    }
-}
-
-/// One key press with its modifiers, normalised so that a file and a terminal agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyChord {
-    /// The key itself (`BackTab` is stored as `Tab` with shift).
-    pub code: KeyCode,
-    /// Only control, alt and shift are kept; shift is dropped for characters.
-    pub modifiers: KeyModifiers,
-}
-
-impl KeyChord {
-    /// Builds a normalised chord.
-    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyChord {
-        let mut modifiers =
-            modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let code = match code {
-            KeyCode::BackTab => {
-                modifiers |= KeyModifiers::SHIFT;
-                KeyCode::Tab
-            }
-            KeyCode::Char(c) => {
-                let shifted = modifiers.contains(KeyModifiers::SHIFT);
-                modifiers.remove(KeyModifiers::SHIFT);
-                KeyCode::Char(if shifted { c.to_ascii_uppercase() } else { c })
-            }
-            other => other,
-        };
-        KeyChord { code, modifiers }
-    }
-
-    /// The chord of a terminal key event.
-    pub fn from_event(event: &KeyEvent) -> KeyChord {
-        KeyChord::new(event.code, event.modifiers)
-    }
-
-    /// Parses `q`, `?`, `enter`, `ctrl-c`, `shift-tab`, `alt-x`, `f5`.
-    pub fn parse(text: &str) -> Result<KeyChord, String> {
-        let mut rest = text;
-        let mut modifiers = KeyModifiers::NONE;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (modifier, len) = if lower.starts_with("ctrl-") {
-                (KeyModifiers::CONTROL, 5)
-            } else if lower.starts_with("alt-") {
-                (KeyModifiers::ALT, 4)
-            } else if lower.starts_with("shift-") {
-                (KeyModifiers::SHIFT, 6)
-            } else {
-                break;
-            };
-            if rest.len() == len {
-                break;
-            }
-            modifiers |= modifier;
-            rest = &rest[len..];
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (None, _) => return Err("empty key".into()),
-            (Some(c), None) if c.is_whitespace() || c.is_control() => {
-                return Err(format!("write {:?} as a key name such as \"space\"", c));
-            }
-            (Some(c), None) => KeyCode::Char(c),
-            _ => named_key(&rest.to_ascii_lowercase()).ok_or_else(|| {
-                format!(
-                    "unknown key {rest:?}; use one character or a name such as enter, esc, \
-                     backspace, tab, space, up, down, left, right, home, end, pageup, pagedown, \
-                     delete, insert, f1..f12, with optional ctrl-, alt-, shift- prefixes"
-                )
-            })?,
-        };
-        Ok(KeyChord::new(code, modifiers))
-    }
-}
-
-fn named_key(name: &str) -> Option<KeyCode> {
-    Some(match name {
-        "enter" | "return" => KeyCode::Enter,
-        "esc" | "escape" => KeyCode::Esc,
-        "backspace" => KeyCode::Backspace,
-        "tab" => KeyCode::Tab,
-        "backtab" => KeyCode::BackTab,
-        "space" => KeyCode::Char(' '),
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "home" => KeyCode::Home,
-        "end" => KeyCode::End,
-        "pageup" | "page-up" | "pgup" => KeyCode::PageUp,
-        "pagedown" | "page-down" | "pgdn" => KeyCode::PageDown,
-        "delete" | "del" => KeyCode::Delete,
-        "insert" | "ins" => KeyCode::Insert,
-        f if f.starts_with('f') => {
-            let n: u8 = f[1..].parse().ok()?;
-            if (1..=12).contains(&n) {
-                KeyCode::F(n)
-            } else {
-                return None;
-            }
-        }
-        _ => return None,
-    })
-}
-
-impl fmt::Display for KeyChord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            f.write_str("ctrl-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::ALT) {
-            f.write_str("alt-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::SHIFT) {
-            f.write_str("shift-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::Up => f.write_str("up"),
-            KeyCode::Down => f.write_str("down"),
-            KeyCode::Left => f.write_str("left"),
-            KeyCode::Right => f.write_str("right"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::PageUp => f.write_str("pageup"),
-            KeyCode::PageDown => f.write_str("pagedown"),
-            KeyCode::Delete => f.write_str("delete"),
-            KeyCode::Insert => f.write_str("insert"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-/// One or more chords pressed in order (`g g`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct KeySequence(pub Vec<KeyChord>);
-
-impl KeySequence {
-    /// Parses chords separated by spaces.
-    pub fn parse(text: &str) -> Result<KeySequence, String> {
-        let chords = text
-            .split_whitespace()
-            .map(KeyChord::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        if chords.is_empty() {
-            return Err("empty key".into());
-        }
-        Ok(KeySequence(chords))
-    }
-}
-
-impl fmt::Display for KeySequence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, chord) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{chord}")?;
-        }
-        Ok(())
-    }
-}
-
-/// One action in one mode and the keys that trigger it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
-    /// What the keys do.
-    pub action: Action,
-    /// The keys, in the order the file lists them (the first is shown in the bottom bar).
-    pub keys: Vec<KeySequence>,
-    /// Shown in the help overlay.
-    pub description: String,
-}
-
-/// What the keys pressed so far mean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyResolution {
-    /// A binding matched.
-    Action(Action),
-    /// The keys start a longer sequence: wait for the next key.
-    Pending,
-    /// Nothing is bound to these keys.
-    Unbound,
-}
-
-/// A parsed keymap: bindings per mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Keymap {
-    modes: BTreeMap<Mode, Vec<Binding>>,
-}
-
-/// A keymap file that cannot be used, located precisely enough to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
-pub struct KeymapError {
-    /// The file.
-    pub path: PathBuf,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
+use super::chord::KeySequence;
+use super::resolve::{Binding, Mode};
+use super::{
+    Action, DEFAULT_KEYMAP_NAME, Keymap, KeymapError, SHIPPED_KEYMAPS, shipped_keymap_names,
+};
+use crate::file_error::{FileError, line_column};
+use crate::suggest;
 
 /// A binding while a file is merged over its base: each key remembers where this file wrote
 /// it (`None` for keys that come from the base keymap).
@@ -337,21 +25,16 @@ struct MergedBinding {
     description: String,
 }
 
-/// The keymap file being read, for locating errors.
-struct Source<'a> {
+/// The text of the keymap file being read and its path, for locating errors.
+struct KeymapText<'a> {
     text: &'a str,
     path: &'a Path,
 }
 
-impl Source<'_> {
+impl KeymapText<'_> {
+    /// The error at the start of `span`.
     fn error_at(&self, span: Range<usize>, message: impl Into<String>) -> KeymapError {
-        let (line, column) = line_column(self.text, span.start);
-        KeymapError {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-        }
+        FileError::at(self.path, self.text, span.start, message)
     }
 }
 
@@ -398,7 +81,7 @@ impl Keymap {
         implicit_base: Option<&str>,
         depth: usize,
     ) -> Result<Keymap, KeymapError> {
-        let source = Source { text, path };
+        let source = KeymapText { text, path };
         let document = DeTable::parse(text).map_err(|e| {
             source.error_at(
                 e.span().unwrap_or(0..0),
@@ -505,54 +188,12 @@ impl Keymap {
             .collect();
         Ok(Keymap { modes })
     }
-
-    /// The bindings of one mode, in help order.
-    pub fn bindings(&self, mode: Mode) -> &[Binding] {
-        self.modes.get(&mode).map_or(&[], Vec::as_slice)
-    }
-
-    /// What `keys` (the pending prefix plus the key just pressed) mean in the active `modes`,
-    /// tried in order.
-    pub fn resolve(&self, modes: &[Mode], keys: &[KeyChord]) -> KeyResolution {
-        for mode in modes {
-            let sequences = self
-                .bindings(*mode)
-                .iter()
-                .flat_map(|b| b.keys.iter().map(move |k| (b.action, k.0.as_slice())));
-            let mut pending = false;
-            for (action, sequence) in sequences {
-                if sequence == keys {
-                    return KeyResolution::Action(action);
-                }
-                pending |= sequence.len() > keys.len() && sequence.starts_with(keys);
-            }
-            if pending {
-                return KeyResolution::Pending;
-            }
-        }
-        KeyResolution::Unbound
-    }
-
-    /// The first key bound to `action` in the active `modes`, for hints.
-    pub fn first_key(&self, modes: &[Mode], action: Action) -> Option<&KeySequence> {
-        modes.iter().find_map(|m| {
-            self.bindings(*m)
-                .iter()
-                .find(|b| b.action == action)
-                .and_then(|b| b.keys.first())
-        })
-    }
-}
-
-/// The names of the shipped keymaps, default first.
-pub fn shipped_keymap_names() -> Vec<&'static str> {
-    SHIPPED_KEYMAPS.iter().map(|(name, _)| *name).collect()
 }
 
 /// Applies one mode's table of a file to the merged bindings: first its `unbind` list, then
 /// each action's new keys (which replace the base's keys for that action).
 fn apply_mode_table(
-    source: &Source<'_>,
+    source: &KeymapText<'_>,
     mode: Mode,
     table: &DeTable<'_>,
     merged: &mut Vec<MergedBinding>,
@@ -634,7 +275,7 @@ const UNBIND: &str = "unbind";
 
 /// The `keys` value and the description of `{ keys = [...], description = "..." }`.
 fn binding_fields<'v>(
-    source: &Source<'_>,
+    source: &KeymapText<'_>,
     action: Action,
     span: Range<usize>,
     binding: &'v DeTable<'_>,
@@ -671,7 +312,7 @@ fn binding_fields<'v>(
 
 /// The strings of a TOML array, each with its place in the file.
 fn string_list(
-    source: &Source<'_>,
+    source: &KeymapText<'_>,
     value: &Spanned<DeValue<'_>>,
     what: &str,
 ) -> Result<Vec<(String, Range<usize>)>, KeymapError> {
@@ -694,7 +335,7 @@ fn string_list(
 }
 
 fn parse_key(
-    source: &Source<'_>,
+    source: &KeymapText<'_>,
     text: &str,
     span: &Range<usize>,
 ) -> Result<KeySequence, KeymapError> {
@@ -704,36 +345,17 @@ fn parse_key(
 
 /// `; did you mean "filter"?` when an action name is a small typo away from a real one.
 fn suggestion(name: &str) -> String {
-    let best = Action::ALL
-        .into_iter()
-        .map(|a| (edit_distance(name, a.name()), a))
-        .min_by_key(|(distance, _)| *distance);
-    match best {
-        Some((distance, action)) if distance <= 2 => format!("; did you mean {:?}?", action.name()),
-        _ => String::new(),
+    match suggest::closest(name, Action::ALL.iter().map(|a| a.name()), 2) {
+        Some(close) => format!("; did you mean {close:?}?"),
+        None => String::new(),
     }
-}
-
-/// Levenshtein distance between two short names.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// Reports a key bound twice in a mode, or a key that is also the start of a longer sequence
 /// (which could never be reached), naming both actions. Keys from the base keymap are only
 /// reported against keys of this file.
 fn check_conflicts(
-    source: &Source<'_>,
+    source: &KeymapText<'_>,
     mode: Mode,
     merged: &[MergedBinding],
     base_label: Option<&str>,
@@ -804,107 +426,10 @@ fn check_conflicts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::keymap::KeyResolution;
 
     fn parse(text: &str) -> Result<Keymap, KeymapError> {
         Keymap::parse(text, Path::new("my.toml"))
-    }
-
-    fn chord(text: &str) -> KeyChord {
-        KeyChord::parse(text).unwrap()
-    }
-
-    #[test]
-    fn built_in_keymap_parses_and_binds_the_basics() {
-        let map = Keymap::default_map();
-        let overview = [Mode::Overview, Mode::List, Mode::Global];
-        let resolve = |k: &str| map.resolve(&overview, &KeySequence::parse(k).unwrap().0);
-        assert_eq!(resolve("q"), KeyResolution::Action(Action::Quit));
-        assert_eq!(resolve("ctrl-c"), KeyResolution::Action(Action::Quit));
-        assert_eq!(resolve("?"), KeyResolution::Action(Action::Help));
-        assert_eq!(resolve("tab"), KeyResolution::Action(Action::FocusNextZone));
-        assert_eq!(
-            resolve("shift-tab"),
-            KeyResolution::Action(Action::FocusPrevZone)
-        );
-        assert_eq!(resolve("enter"), KeyResolution::Action(Action::Open));
-        assert_eq!(resolve("/"), KeyResolution::Action(Action::Filter));
-        assert_eq!(resolve("x"), KeyResolution::Unbound);
-    }
-
-    #[test]
-    fn shipped_keymaps_stay_clear_of_tmux_and_vim_prefixes() {
-        let reserved = RESERVED_KEYS.map(|(key, _)| chord(key));
-        for name in shipped_keymap_names() {
-            let map = Keymap::shipped(name).unwrap();
-            for mode in Mode::ALL {
-                for binding in map.bindings(mode) {
-                    for key in &binding.keys {
-                        assert!(
-                            key.0.iter().all(|c| !reserved.contains(c)),
-                            "{name}: {key} in {} is reserved",
-                            mode.name()
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn vim_keymap_adds_motions_to_the_default() {
-        let map = Keymap::shipped("vim").unwrap();
-        let list = [Mode::Zone, Mode::List, Mode::Global];
-        let resolve =
-            |modes: &[Mode], k: &str| map.resolve(modes, &KeySequence::parse(k).unwrap().0);
-        assert_eq!(
-            resolve(&list, "j"),
-            KeyResolution::Action(Action::SelectDown)
-        );
-        assert_eq!(
-            resolve(&list, "down"),
-            KeyResolution::Action(Action::SelectDown)
-        );
-        assert_eq!(resolve(&list, "g"), KeyResolution::Pending);
-        assert_eq!(resolve(&list, "g g"), KeyResolution::Action(Action::First));
-        assert_eq!(resolve(&list, "G"), KeyResolution::Action(Action::Last));
-        assert_eq!(
-            resolve(&list, "ctrl-d"),
-            KeyResolution::Action(Action::HalfPageDown)
-        );
-        assert_eq!(resolve(&list, "h"), KeyResolution::Action(Action::Back));
-        assert_eq!(
-            resolve(&list, ":"),
-            KeyResolution::Action(Action::CommandLine)
-        );
-        let overview = [Mode::Overview, Mode::List, Mode::Global];
-        assert_eq!(
-            resolve(&overview, "l"),
-            KeyResolution::Action(Action::FocusNextZone)
-        );
-        assert_eq!(resolve(&overview, "q"), KeyResolution::Action(Action::Quit));
-        // Inherited from the default map untouched.
-        assert_eq!(
-            resolve(&overview, "/"),
-            KeyResolution::Action(Action::Filter)
-        );
-        assert_eq!(
-            resolve(&[Mode::Filter], "enter"),
-            KeyResolution::Action(Action::ApplyFilter)
-        );
-    }
-
-    #[test]
-    fn vim_keymap_keeps_every_action_of_the_default_reachable() {
-        let default = Keymap::default_map();
-        let vim = Keymap::shipped("vim").unwrap();
-        for mode in Mode::ALL {
-            for binding in default.bindings(mode) {
-                let reachable = [mode, Mode::Global]
-                    .iter()
-                    .any(|m| vim.bindings(*m).iter().any(|b| b.action == binding.action));
-                assert!(reachable, "vim lost {} in {}", binding.action, mode.name());
-            }
-        }
     }
 
     fn changes(text: &str) -> Result<Keymap, KeymapError> {
@@ -1000,105 +525,6 @@ mod tests {
         assert!(
             err.starts_with("user.toml:1:12: mode overview must be a table"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn chords_parse_and_normalise_like_terminal_events() {
-        assert_eq!(
-            chord("ctrl-c"),
-            KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
-        );
-        assert_eq!(
-            chord("shift-tab"),
-            KeyChord::new(KeyCode::BackTab, KeyModifiers::SHIFT)
-        );
-        assert_eq!(
-            chord("shift-tab"),
-            KeyChord::new(KeyCode::BackTab, KeyModifiers::NONE)
-        );
-        assert_eq!(
-            chord("G"),
-            KeyChord::new(KeyCode::Char('g'), KeyModifiers::SHIFT)
-        );
-        assert_eq!(chord("shift-g"), chord("G"));
-        assert_eq!(
-            chord("?"),
-            KeyChord::new(KeyCode::Char('?'), KeyModifiers::SHIFT)
-        );
-        assert_eq!(
-            chord("-"),
-            KeyChord::new(KeyCode::Char('-'), KeyModifiers::NONE)
-        );
-        assert_eq!(
-            chord("ctrl--"),
-            KeyChord::new(KeyCode::Char('-'), KeyModifiers::CONTROL)
-        );
-        assert_eq!(
-            chord("PageDown"),
-            KeyChord::new(KeyCode::PageDown, KeyModifiers::NONE)
-        );
-        assert_eq!(chord("f12").code, KeyCode::F(12));
-        assert_eq!(chord("space").code, KeyCode::Char(' '));
-        for bad in ["", "ctl-c", "f13", "f0", "enterr", "shift-", " "] {
-            assert!(KeyChord::parse(bad).is_err(), "{bad:?}");
-        }
-        for k in [
-            "ctrl-c",
-            "shift-tab",
-            "g",
-            "G",
-            "space",
-            "alt-enter",
-            "f5",
-            "pagedown",
-        ] {
-            assert_eq!(chord(k).to_string(), k);
-        }
-    }
-
-    #[test]
-    fn sequences_wait_for_their_next_key() {
-        let map =
-            parse("[list]\nfirst = { keys = [\"g g\", \"home\"] }\nlast = { keys = [\"G\"] }\n")
-                .unwrap();
-        let modes = [Mode::List];
-        assert_eq!(map.resolve(&modes, &[chord("g")]), KeyResolution::Pending);
-        assert_eq!(
-            map.resolve(&modes, &[chord("g"), chord("g")]),
-            KeyResolution::Action(Action::First)
-        );
-        assert_eq!(
-            map.resolve(&modes, &[chord("g"), chord("x")]),
-            KeyResolution::Unbound
-        );
-        assert_eq!(
-            map.resolve(&modes, &[chord("shift-g")]),
-            KeyResolution::Action(Action::Last)
-        );
-        assert_eq!(
-            map.bindings(Mode::List)[0].description,
-            Action::First.default_description()
-        );
-    }
-
-    #[test]
-    fn earlier_modes_win() {
-        let map = parse("[zone]\nback = { keys = [\"q\"] }\n[global]\nquit = { keys = [\"q\"] }\n")
-            .unwrap();
-        assert_eq!(
-            map.resolve(&[Mode::Zone, Mode::Global], &[chord("q")]),
-            KeyResolution::Action(Action::Back)
-        );
-        assert_eq!(
-            map.resolve(&[Mode::Overview, Mode::Global], &[chord("q")]),
-            KeyResolution::Action(Action::Quit)
-        );
-        assert_eq!(
-            map.first_key(&[Mode::Overview, Mode::Global], Action::Quit)
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("q")
         );
     }
 
