@@ -1,37 +1,37 @@
 //! The redeploy workflow from the keyboard: dialogs, guards, the build log pane, the rollout
 //! panel and stale-pod flags, rendered on a `TestBackend` with a fixed clock; then the same
-//! keys and the real `ActionRunner` against the demo fleet (restart to "succeeded", a paused
-//! Deployment refused, a rollout that fails its progress deadline, read-only, the audit log).
+//! keys against the demo fleet (restart to "succeeded", a paused Deployment refused, a rollout
+//! that fails its progress deadline, read-only, the audit log). Every test drives the
+//! console's real core (`ConsoleCore`): keys, model batches, the action runner's reports and
+//! ticks go in through its `on_…` methods, exactly as the event loop hands them over.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ge_console::actions::audit::AuditRecord;
-use ge_console::actions::restart::PAUSED_MESSAGE;
-use ge_console::actions::rollout::{RolloutPhase, RolloutTracker};
-use ge_console::actions::runner::{ActionEvent, ActionRequest, ActionRunner, Severity};
-use ge_console::cluster::{self, LoadedKubeconfig};
+use ge_console::actions::ActionContext;
+use ge_console::actions::audit::{AuditAction, AuditRecord, AuditResult};
+use ge_console::actions::guard::Guards;
+use ge_console::actions::restart::{PAUSED_MESSAGE, RestartOrder, RestartReceipt};
+use ge_console::actions::rollout::RolloutPhase;
+use ge_console::actions::runner::{ActionEvent, ActionRequest, ActionsView, Severity};
+use ge_console::clock::TimeSource;
+use ge_console::cluster::{self, ZoneClients};
 use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig, ZoneId};
 use ge_console::demo::{DemoFleet, DemoOptions};
-use ge_console::fleet::health::ZoneSummary;
 use ge_console::fleet::{
     ConditionInfo, Fleet, FleetEvent, KindStatus, LinkStatus, NamespaceInfo, NodeInfo,
     ObjectChange, OwnerRef, PodInfo, ReplicaSetInfo, ResourceKind, StoreChange, WorkloadInfo,
     WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel, ZoneState,
 };
 use ge_console::ui::panes::precise_duration;
-use ge_console::ui::{
-    ActionSettings, Clock, Keymap, Pane, RowKey, Theme, Ui, UiOptions, UiOutcome, ViewKind,
-};
+use ge_console::ui::{Clock, Keymap, Pane, RowKey, UiOutcome, ViewKind};
 use jiff::Timestamp;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 mod common;
-use common::{ago, clock, key, select_in_overview, text_of, wall};
+use common::{Console, ConsoleOptions, ago, ch, clock, key, wall};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: the team's three zones, each live, with ge-executor and a few neighbours.
@@ -195,19 +195,27 @@ fn zones_config() -> FleetConfig {
     config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones.toml")).unwrap()
 }
 
+/// Staging's admin-ui half-way through a rollout someone else started.
+fn admin_rolling() -> WorkloadInfo {
+    let mut admin = deployment("ge-system", "admin-ui", 1);
+    admin.generation = 4;
+    admin.observed_generation = 4;
+    admin.desired = 2;
+    admin.updated = 1;
+    admin.current = 3;
+    admin
+}
+
 /// Dev, staging and production live; ge-executor (2 replicas) everywhere; in staging an
 /// admin-ui rollout someone else started.
 fn team_fleet(config: &FleetConfig) -> Fleet {
     let mut fleet = Fleet::new(config);
     for zone in &mut fleet.zones {
-        let mut admin = deployment("ge-system", "admin-ui", 1);
-        if zone.config.name == "staging" {
-            admin.generation = 4;
-            admin.observed_generation = 4;
-            admin.desired = 2;
-            admin.updated = 1;
-            admin.current = 3;
-        }
+        let admin = if zone.config.name == "staging" {
+            admin_rolling()
+        } else {
+            deployment("ge-system", "admin-ui", 1)
+        };
         fill(
             zone,
             vec![deployment("ge-agents", "ge-executor", 2), admin],
@@ -221,40 +229,61 @@ fn team_fleet(config: &FleetConfig) -> Fleet {
     fleet
 }
 
+/// `changes` to zone `zone`, as the watchers send them.
+fn in_zone(zone: u32, changes: Vec<ObjectChange>) -> Vec<FleetEvent> {
+    changes
+        .into_iter()
+        .map(|change| FleetEvent {
+            zone: ZoneId(zone),
+            event: ZoneEvent::Objects(change),
+        })
+        .collect()
+}
+
+/// Staging's admin-ui at rest (the team fleet has it rolling).
+fn staging_admin_steady() -> Vec<FleetEvent> {
+    in_zone(
+        2,
+        vec![ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Upsert(deployment("ge-system", "admin-ui", 1)),
+        )],
+    )
+}
+
+/// Applies `events` to a fleet not yet handed to a console.
+fn apply(fleet: &mut Fleet, events: Vec<FleetEvent>) {
+    for event in events {
+        fleet.apply(event);
+    }
+}
+
 /// Dev's ge-executor half-way through a rollout whose first new pod crash-loops.
-fn executor_rolling(fleet: &mut Fleet) {
-    let zone = &mut fleet.zones[0];
+fn executor_rolling() -> Vec<FleetEvent> {
     let mut w = deployment("ge-agents", "ge-executor", 2);
     w.generation = 4;
     w.observed_generation = 4;
     w.updated = 1;
     w.current = 3;
     w.restarted_at = Some("2026-03-26T11:59:48Z".into());
-    zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
-        WorkloadKind::Deployment,
-        StoreChange::Upsert(w),
-    )));
-    zone.apply(ZoneEvent::Objects(ObjectChange::ReplicaSets(
-        StoreChange::Upsert(replicaset("ge-executor", NEW_HASH, 2)),
-    )));
     let mut new = executor_pod(NEW_HASH, "k2x9p", "CrashLoopBackOff");
     new.created = ago(12);
     new.started = ago(11);
-    zone.apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(
-        new,
-    ))));
+    in_zone(
+        1,
+        vec![
+            ObjectChange::Workloads(WorkloadKind::Deployment, StoreChange::Upsert(w)),
+            ObjectChange::ReplicaSets(StoreChange::Upsert(replicaset("ge-executor", NEW_HASH, 2))),
+            ObjectChange::Pods(StoreChange::Upsert(new)),
+        ],
+    )
 }
 
 /// Dev's ge-executor after the rollout: two new pods, the old ones gone.
-fn executor_rolled(fleet: &mut Fleet) {
-    let zone = &mut fleet.zones[0];
+fn executor_rolled() -> Vec<FleetEvent> {
     let mut w = deployment("ge-agents", "ge-executor", 2);
     w.generation = 4;
     w.observed_generation = 4;
-    zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
-        WorkloadKind::Deployment,
-        StoreChange::Upsert(w),
-    )));
     let mut pods = vec![
         executor_pod(NEW_HASH, "k2x9p", "Running"),
         executor_pod(NEW_HASH, "m7q4z", "Running"),
@@ -263,68 +292,64 @@ fn executor_rolled(fleet: &mut Fleet) {
         p.created = ago(40);
         p.started = ago(38);
     }
-    zone.apply(ZoneEvent::Objects(ObjectChange::Pods(
-        StoreChange::Replace(pods),
-    )));
+    in_zone(
+        1,
+        vec![
+            ObjectChange::Workloads(WorkloadKind::Deployment, StoreChange::Upsert(w)),
+            ObjectChange::Pods(StoreChange::Replace(pods)),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering and key helpers.
+// Console, time and report helpers.
 
-fn new_ui(read_only: bool, config: &FleetConfig) -> Ui {
-    let mut ui = Ui::new(
-        Keymap::default_map(),
-        Theme::default_theme(),
-        UiOptions {
-            read_only,
-            keymap_name: "default".into(),
-        },
-    );
-    ui.set_action_settings(ActionSettings::from_config(config));
-    ui
+/// An offline console over `config` whose state (audit log, build logs) lives in `state`.
+fn console_in(config: &FleetConfig, fleet: Fleet, state: &Path) -> Console {
+    Console::with(config, fleet, ConsoleOptions::offline(state))
 }
 
-/// A runner over `config` with an empty kubeconfig (for renders; nothing reaches a cluster).
-fn offline_runner(
-    config: &FleetConfig,
-    state: &Path,
-    read_only: bool,
-) -> (ActionRunner, mpsc::Receiver<ActionEvent>) {
-    let kubeconfig = LoadedKubeconfig {
-        kubeconfig: Default::default(),
-        origin: "<none>".into(),
-    };
-    ActionRunner::new(config.clone(), kubeconfig, state.to_path_buf(), read_only)
-}
-
-fn render(
-    ui: &mut Ui,
-    fleet: &Fleet,
-    runner: &ActionRunner,
-    size: (u16, u16),
-    clock: &Clock,
-) -> String {
-    let summaries: Vec<ZoneSummary> = fleet.zones.iter().map(ZoneSummary::of).collect();
-    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
-    terminal
-        .draw(|frame| ui.draw_with_actions(frame, fleet, &summaries, runner, clock))
-        .unwrap();
-    text_of(terminal.backend().buffer())
-}
-
-fn ch(c: char) -> KeyEvent {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    KeyEvent::new(KeyCode::Char(c), modifiers)
-}
-
-fn type_text(ui: &mut Ui, fleet: &Fleet, text: &str) {
-    for c in text.chars() {
-        ui.handle_key(ch(c), fleet);
+/// Sets the console's manual clock to `at` (backwards too: each frame of a fixture may be
+/// drawn at its own moment).
+fn set_time(console: &Console, at: Clock) {
+    match console.core.time() {
+        TimeSource::Manual(shared) => *shared.lock().unwrap() = at,
+        TimeSource::System => panic!("the console runs on the system clock"),
     }
+}
+
+/// [`clock`] moved by `seconds` (negative: earlier).
+fn at(seconds: i64) -> Clock {
+    let by = Duration::from_secs(seconds.unsigned_abs());
+    let c = clock();
+    if seconds >= 0 {
+        c.advanced(by)
+    } else {
+        Clock {
+            instant: c.instant - by,
+            wall: c.wall - jiff::SignedDuration::from_secs(seconds.abs()),
+        }
+    }
+}
+
+/// The server accepted a restart of `target` in `zone`, its patch making `generation`: the
+/// report the runner's restart task sends, handed to the core as the event loop does.
+fn restart_accepted(console: &mut Console, zone: ZoneId, target: &WorkloadKey, generation: i64) {
+    let now = console.core.time().now();
+    let order = RestartOrder {
+        zone: (*console.fleet().zone(zone).unwrap().config).clone(),
+        target: target.clone(),
+        confirmation: None,
+        asked: now.wall,
+    };
+    let receipt = RestartReceipt {
+        restarted_at: now.wall.to_string(),
+        generation,
+    };
+    console.core.on_action_event(ActionEvent::Restarted {
+        order,
+        result: Ok(receipt),
+    });
 }
 
 fn assert_facts(screen: &str, facts: &[&str]) {
@@ -333,28 +358,23 @@ fn assert_facts(screen: &str, facts: &[&str]) {
     }
 }
 
-/// Applies the runner's reports until `done` holds (or fails after a deadline).
-async fn pump_until(
-    runner: &mut ActionRunner,
-    rx: &mut mpsc::Receiver<ActionEvent>,
-    fleet: &Fleet,
-    what: &str,
-    done: impl Fn(&ActionRunner) -> bool,
-) {
+/// Hands the runner's reports to the core until `done` holds (or fails after a deadline).
+async fn pump_until(console: &mut Console, what: &str, done: impl Fn(&ActionsView<'_>) -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(runner) {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(event)) => {
-                runner.on_event(event, fleet);
-            }
+    while !done(&console.core.actions()) {
+        match tokio::time::timeout_at(deadline, console.actions_rx.recv()).await {
+            Ok(Some(event)) => console.core.on_action_event(event),
             Ok(None) => panic!("runner channel closed while waiting for {what}"),
-            Err(_) => panic!("timed out waiting for {what}; message {:?}", runner.message),
+            Err(_) => panic!(
+                "timed out waiting for {what}; message {:?}",
+                console.core.actions().message()
+            ),
         }
     }
 }
 
-fn build_ended(runner: &ActionRunner) -> bool {
-    runner.build.as_ref().is_some_and(|b| b.outcome.is_some())
+fn build_ended(actions: &ActionsView<'_>) -> bool {
+    actions.build().is_some_and(|b| b.outcome.is_some())
 }
 
 /// A config whose build runs a fixture script in `workdir`.
@@ -365,21 +385,28 @@ fn config_building_with(script: &str, workdir: &Path) -> FleetConfig {
     config
 }
 
+/// `b` then `y`: the rebuild is confirmed and the runner accepts it.
+fn confirm_rebuild(console: &mut Console) {
+    console.key(ch('b'));
+    assert_eq!(
+        console.key(ch('y')),
+        UiOutcome::Request(ActionRequest::Rebuild),
+        "y confirms the rebuild"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dialogs and guards, from the keys.
 
-#[test]
-fn r_on_a_workload_asks_with_zone_namespace_kind_and_name_and_y_requests_the_restart() {
+#[tokio::test]
+async fn r_on_a_workload_asks_with_zone_namespace_kind_and_name_and_y_requests_the_restart() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let state = tempfile::tempdir().unwrap();
-    let (runner, _rx) = offline_runner(&config, state.path(), false);
-    let mut ui = new_ui(false, &config);
-    assert_eq!(ui.handle_key(ch('e'), &fleet), UiOutcome::Redraw);
-    assert_eq!(ui.view(), ViewKind::Workload);
-    assert_eq!(ui.handle_key(ch('r'), &fleet), UiOutcome::Redraw);
-    assert!(ui.dialog().is_some(), "r opens the dialog");
-    let screen = render(&mut ui, &fleet, &runner, (100, 30), &clock());
+    let mut c = Console::new(&config, team_fleet(&config), false);
+    assert_eq!(c.key(ch('e')), UiOutcome::Redraw);
+    assert_eq!(c.ui().view(), ViewKind::Workload);
+    assert_eq!(c.key(ch('r')), UiOutcome::Redraw);
+    assert!(c.ui().dialog().is_some(), "r opens the dialog");
+    let screen = c.render(100, 30);
     insta::assert_snapshot!("dialog_restart_dev", screen);
     assert_facts(
         &screen,
@@ -394,28 +421,27 @@ fn r_on_a_workload_asks_with_zone_namespace_kind_and_name_and_y_requests_the_res
         ],
     );
     assert_eq!(
-        ui.handle_key(ch('y'), &fleet),
+        c.key(ch('y')),
         UiOutcome::Request(ActionRequest::Restart {
             zone: ZoneId(1),
             target: executor(),
             confirmation: None,
         })
     );
-    assert!(ui.dialog().is_none());
+    assert!(c.ui().dialog().is_none());
 }
 
-#[test]
-fn r_works_in_the_overview_and_the_zone_view_but_not_on_a_node() {
+#[tokio::test]
+async fn r_works_in_the_overview_and_the_zone_view_but_not_on_a_node() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let mut ui = new_ui(false, &config);
+    let mut c = Console::new(&config, team_fleet(&config), false);
     // Staging, in the overview.
-    ui.handle_key(key(KeyCode::Right), &fleet);
+    c.key(key(KeyCode::Right));
     let admin = WorkloadKey::parse("ge-system/deployment/admin-ui").unwrap();
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(admin.clone()));
-    ui.handle_key(ch('r'), &fleet);
+    c.select_in_overview(&RowKey::Workload(admin.clone()));
+    c.key(ch('r'));
     assert_eq!(
-        ui.handle_key(key(KeyCode::Enter), &fleet),
+        c.key(key(KeyCode::Enter)),
         UiOutcome::Request(ActionRequest::Restart {
             zone: ZoneId(2),
             target: admin,
@@ -423,24 +449,24 @@ fn r_works_in_the_overview_and_the_zone_view_but_not_on_a_node() {
         })
     );
     // The zone view opens on its first row, the node: r explains itself instead.
-    ui.handle_key(key(KeyCode::Home), &fleet);
-    ui.handle_key(key(KeyCode::Enter), &fleet);
-    assert_eq!(ui.view(), ViewKind::Zone);
-    ui.handle_key(key(KeyCode::Home), &fleet);
-    assert_eq!(ui.selected(), Some(&RowKey::Node("node-1".into())));
-    assert_eq!(ui.handle_key(ch('r'), &fleet), UiOutcome::Redraw);
-    assert!(ui.dialog().is_none());
-    let note = ui.note().unwrap();
+    c.key(key(KeyCode::Home));
+    c.key(key(KeyCode::Enter));
+    assert_eq!(c.ui().view(), ViewKind::Zone);
+    c.key(key(KeyCode::Home));
+    assert_eq!(c.ui().selected(), Some(&RowKey::Node("node-1".into())));
+    assert_eq!(c.key(ch('r')), UiOutcome::Redraw);
+    assert!(c.ui().dialog().is_none());
+    let note = c.ui().own_message().unwrap();
     assert!(note.1.contains("select a Deployment"), "{note:?}");
     for _ in 0..20 {
-        if matches!(ui.selected(), Some(RowKey::Workload(k)) if *k == executor()) {
+        if matches!(c.ui().selected(), Some(RowKey::Workload(k)) if *k == executor()) {
             break;
         }
-        ui.handle_key(key(KeyCode::Down), &fleet);
+        c.key(key(KeyCode::Down));
     }
-    ui.handle_key(ch('r'), &fleet);
+    c.key(ch('r'));
     assert_eq!(
-        ui.handle_key(ch('y'), &fleet),
+        c.key(ch('y')),
         UiOutcome::Request(ActionRequest::Restart {
             zone: ZoneId(2),
             target: executor(),
@@ -449,32 +475,29 @@ fn r_works_in_the_overview_and_the_zone_view_but_not_on_a_node() {
     );
 }
 
-#[test]
-fn a_protected_zone_demands_its_exact_name() {
+#[tokio::test]
+async fn a_protected_zone_demands_its_exact_name() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let state = tempfile::tempdir().unwrap();
-    let (runner, _rx) = offline_runner(&config, state.path(), false);
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(key(KeyCode::Left), &fleet);
-    assert_eq!(ui.focused_zone(), 2, "production");
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
-    ui.handle_key(ch('r'), &fleet);
-    let dialog = ui.dialog().expect("dialog");
+    let mut c = Console::new(&config, team_fleet(&config), false);
+    c.key(key(KeyCode::Left));
+    assert_eq!(c.ui().focused_zone(), 2, "production");
+    c.select_in_overview(&RowKey::Workload(executor()));
+    c.key(ch('r'));
+    let dialog = c.ui().dialog().expect("dialog");
     assert!(dialog.wants_typed_name());
     // y and n are letters of a name here, not answers.
-    assert_eq!(ui.handle_key(ch('y'), &fleet), UiOutcome::Redraw);
-    assert_eq!(ui.handle_key(ch('n'), &fleet), UiOutcome::Redraw);
-    assert_eq!(ui.dialog().unwrap().typed(), Some("yn"));
-    ui.handle_key(key(KeyCode::Backspace), &fleet);
-    ui.handle_key(key(KeyCode::Backspace), &fleet);
-    type_text(&mut ui, &fleet, "prod");
-    assert_eq!(
-        ui.handle_key(key(KeyCode::Enter), &fleet),
-        UiOutcome::Redraw
+    assert_eq!(c.key(ch('y')), UiOutcome::Redraw);
+    assert_eq!(c.key(ch('n')), UiOutcome::Redraw);
+    assert_eq!(c.ui().dialog().unwrap().typed(), Some("yn"));
+    c.key(key(KeyCode::Backspace));
+    c.key(key(KeyCode::Backspace));
+    c.type_text("prod");
+    assert_eq!(c.key(key(KeyCode::Enter)), UiOutcome::Redraw);
+    assert!(
+        c.ui().dialog().is_some(),
+        "a wrong name keeps the dialog open"
     );
-    assert!(ui.dialog().is_some(), "a wrong name keeps the dialog open");
-    let screen = render(&mut ui, &fleet, &runner, (100, 30), &clock());
+    let screen = c.render(100, 30);
     insta::assert_snapshot!("dialog_restart_production_wrong_name", screen);
     assert_facts(
         &screen,
@@ -486,15 +509,15 @@ fn a_protected_zone_demands_its_exact_name() {
             "enter confirm the typed name   esc cancel",
         ],
     );
-    type_text(&mut ui, &fleet, "uctio");
+    c.type_text("uctio");
     assert_eq!(
-        ui.handle_key(key(KeyCode::Enter), &fleet),
+        c.key(key(KeyCode::Enter)),
         UiOutcome::Redraw,
         "productio is not production"
     );
-    type_text(&mut ui, &fleet, "n");
+    c.type_text("n");
     assert_eq!(
-        ui.handle_key(key(KeyCode::Enter), &fleet),
+        c.key(key(KeyCode::Enter)),
         UiOutcome::Request(ActionRequest::Restart {
             zone: ZoneId(3),
             target: executor(),
@@ -502,33 +525,34 @@ fn a_protected_zone_demands_its_exact_name() {
         })
     );
     // esc still cancels a protected dialog.
-    ui.handle_key(ch('r'), &fleet);
-    type_text(&mut ui, &fleet, "production");
-    assert_eq!(ui.handle_key(key(KeyCode::Esc), &fleet), UiOutcome::Redraw);
-    assert!(ui.dialog().is_none());
+    c.key(ch('r'));
+    c.type_text("production");
+    assert_eq!(c.key(key(KeyCode::Esc)), UiOutcome::Redraw);
+    assert!(c.ui().dialog().is_none());
 }
 
 #[test]
 fn read_only_refuses_with_a_message_and_no_dialog() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let state = tempfile::tempdir().unwrap();
-    let (runner, _rx) = offline_runner(&config, state.path(), true);
-    let mut ui = new_ui(true, &config);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
-    ui.handle_key(ch('b'), &fleet);
-    assert!(ui.dialog().is_none(), "b: no dialog");
+    let mut c = Console::new(&config, team_fleet(&config), true);
+    c.select_in_overview(&RowKey::Workload(executor()));
+    c.key(ch('b'));
+    assert!(c.ui().dialog().is_none(), "b: no dialog");
     assert!(
-        ui.note().unwrap().1.contains("the build is not run"),
+        c.ui()
+            .own_message()
+            .unwrap()
+            .1
+            .contains("the build is not run"),
         "{:?}",
-        ui.note()
+        c.ui().own_message()
     );
     for k in ['r', 'D'] {
-        let outcome = ui.handle_key(ch(k), &fleet);
+        let outcome = c.key(ch(k));
         assert_eq!(outcome, UiOutcome::Redraw, "{k}: a message, no request");
-        assert!(ui.dialog().is_none(), "{k}: no dialog");
+        assert!(c.ui().dialog().is_none(), "{k}: no dialog");
     }
-    let screen = render(&mut ui, &fleet, &runner, (100, 30), &clock());
+    let screen = c.render(100, 30);
     insta::assert_snapshot!("read_only_refusal", screen);
     assert_facts(
         &screen,
@@ -538,14 +562,15 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
             "✗ read-only: the console runs with --read-only; no changes are made; nothing was built",
         ],
     );
-    ui.handle_key(ch('r'), &fleet);
+    c.key(ch('r'));
     assert!(
-        ui.note()
+        c.ui()
+            .own_message()
             .unwrap()
             .1
             .starts_with("read-only: the console runs with --read-only"),
         "{:?}",
-        ui.note()
+        c.ui().own_message()
     );
 
     // A zone configured read_only = true refuses the same way, the others still ask.
@@ -554,38 +579,35 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
         "context = \"ge-staging\"\nread_only = true",
     );
     let config = config::parse_zones(&text, Path::new("zones.toml")).unwrap();
-    let fleet = team_fleet(&config);
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(key(KeyCode::Right), &fleet);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
-    assert_eq!(ui.handle_key(ch('r'), &fleet), UiOutcome::Redraw);
-    assert!(ui.dialog().is_none());
+    let mut c = Console::new(&config, team_fleet(&config), false);
+    c.key(key(KeyCode::Right));
+    c.select_in_overview(&RowKey::Workload(executor()));
+    assert_eq!(c.key(ch('r')), UiOutcome::Redraw);
+    assert!(c.ui().dialog().is_none());
     assert!(
-        ui.note()
+        c.ui()
+            .own_message()
             .unwrap()
             .1
             .starts_with("read-only: zone staging is configured read_only = true"),
         "{:?}",
-        ui.note()
+        c.ui().own_message()
     );
-    ui.handle_key(key(KeyCode::Left), &fleet);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
-    ui.handle_key(ch('r'), &fleet);
-    assert!(ui.dialog().is_some(), "dev is not read-only");
+    c.key(key(KeyCode::Left));
+    c.select_in_overview(&RowKey::Workload(executor()));
+    c.key(ch('r'));
+    assert!(c.ui().dialog().is_some(), "dev is not read-only");
 }
 
-#[test]
-fn capital_d_asks_once_for_build_and_restart_and_yields_redeploy() {
+#[tokio::test]
+async fn capital_d_asks_once_for_build_and_restart_and_yields_redeploy() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let state = tempfile::tempdir().unwrap();
-    let (runner, _rx) = offline_runner(&config, state.path(), false);
-    let mut ui = new_ui(false, &config);
+    let mut c = Console::new(&config, team_fleet(&config), false);
     // From staging's zone view: the target is still dev's ge-executor.
-    ui.handle_key(key(KeyCode::Right), &fleet);
-    ui.handle_key(key(KeyCode::Enter), &fleet);
-    assert_eq!(ui.handle_key(ch('D'), &fleet), UiOutcome::Redraw);
-    let screen = render(&mut ui, &fleet, &runner, (100, 30), &clock());
+    c.key(key(KeyCode::Right));
+    c.key(key(KeyCode::Enter));
+    assert_eq!(c.key(ch('D')), UiOutcome::Redraw);
+    let screen = c.render(100, 30);
     insta::assert_snapshot!("dialog_redeploy", screen);
     assert_facts(
         &screen,
@@ -601,17 +623,20 @@ fn capital_d_asks_once_for_build_and_restart_and_yields_redeploy() {
         ],
     );
     assert_eq!(
-        ui.handle_key(ch('y'), &fleet),
+        c.key(ch('y')),
         UiOutcome::Request(ActionRequest::Redeploy { confirmation: None })
     );
-    assert_eq!(ui.pane(), Some(Pane::BuildLog), "the build log opens");
+    assert_eq!(c.ui().pane(), Some(Pane::BuildLog), "the build log opens");
+    // The runner really started that build (the default script is not here: it ends at
+    // once); while it runs, b would only say so.
+    pump_until(&mut c, "the redeploy's build to end", build_ended).await;
 
     // b asks too, and yields a rebuild only.
-    ui.handle_key(key(KeyCode::Esc), &fleet);
-    ui.handle_key(ch('b'), &fleet);
-    assert!(ui.dialog().is_some());
+    c.key(key(KeyCode::Esc));
+    c.key(ch('b'));
+    assert!(c.ui().dialog().is_some());
     assert_eq!(
-        ui.handle_key(key(KeyCode::Enter), &fleet),
+        c.key(key(KeyCode::Enter)),
         UiOutcome::Request(ActionRequest::Rebuild)
     );
 }
@@ -619,29 +644,28 @@ fn capital_d_asks_once_for_build_and_restart_and_yields_redeploy() {
 #[test]
 fn esc_and_n_cancel_dialogs_and_esc_closes_panes() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let mut ui = new_ui(false, &config);
-    select_in_overview(&mut ui, &fleet, &RowKey::Workload(executor()));
+    let mut c = Console::new(&config, team_fleet(&config), false);
+    c.select_in_overview(&RowKey::Workload(executor()));
     for cancel in [key(KeyCode::Esc), ch('n')] {
-        ui.handle_key(ch('r'), &fleet);
-        assert!(ui.dialog().is_some());
-        assert_eq!(ui.handle_key(cancel, &fleet), UiOutcome::Redraw);
-        assert!(ui.dialog().is_none());
+        c.key(ch('r'));
+        assert!(c.ui().dialog().is_some());
+        assert_eq!(c.key(cancel), UiOutcome::Redraw);
+        assert!(c.ui().dialog().is_none());
     }
-    ui.handle_key(ch('D'), &fleet);
-    assert_eq!(ui.handle_key(key(KeyCode::Esc), &fleet), UiOutcome::Redraw);
-    assert!(ui.dialog().is_none());
+    c.key(ch('D'));
+    assert_eq!(c.key(key(KeyCode::Esc)), UiOutcome::Redraw);
+    assert!(c.ui().dialog().is_none());
     for (open, pane) in [(ch('l'), Pane::BuildLog), (ch('a'), Pane::Actions)] {
-        ui.handle_key(open, &fleet);
-        assert_eq!(ui.pane(), Some(pane));
-        ui.handle_key(key(KeyCode::Esc), &fleet);
-        assert_eq!(ui.pane(), None, "esc closes {pane:?}");
-        ui.handle_key(open, &fleet);
-        ui.handle_key(open, &fleet);
-        assert_eq!(ui.pane(), None, "the key toggles {pane:?}");
+        c.key(open);
+        assert_eq!(c.ui().pane(), Some(pane));
+        c.key(key(KeyCode::Esc));
+        assert_eq!(c.ui().pane(), None, "esc closes {pane:?}");
+        c.key(open);
+        c.key(open);
+        assert_eq!(c.ui().pane(), None, "the key toggles {pane:?}");
     }
     assert_eq!(
-        ui.view(),
+        c.ui().view(),
         ViewKind::Overview,
         "closing panes left the view alone"
     );
@@ -650,39 +674,38 @@ fn esc_and_n_cancel_dialogs_and_esc_closes_panes() {
 #[test]
 fn e_reaches_ge_executor_from_anywhere_and_esc_walks_back() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let mut ui = new_ui(false, &config);
+    let mut c = Console::new(&config, team_fleet(&config), false);
     let starts: [&[KeyEvent]; 3] = [
         &[key(KeyCode::Left)],
         &[key(KeyCode::Right), key(KeyCode::Enter)],
         &[ch('l')],
     ];
     for start in starts {
-        let mut ui2 = new_ui(false, &config);
+        let mut c2 = Console::new(&config, team_fleet(&config), false);
         for k in start {
-            ui2.handle_key(*k, &fleet);
+            c2.key(*k);
         }
-        assert_eq!(ui2.handle_key(ch('e'), &fleet), UiOutcome::Redraw);
-        assert_eq!(ui2.view(), ViewKind::Workload);
-        assert_eq!(ui2.open_workload(), Some(&executor()));
-        assert_eq!(ui2.focused_zone(), 0, "the redeploy zone, dev");
-        assert_eq!(ui2.pane(), None);
+        assert_eq!(c2.key(ch('e')), UiOutcome::Redraw);
+        assert_eq!(c2.ui().view(), ViewKind::Workload);
+        assert_eq!(c2.ui().open_workload(), Some(&executor()));
+        assert_eq!(c2.ui().focused_zone(), 0, "the redeploy zone, dev");
+        assert_eq!(c2.ui().pane(), None);
     }
-    ui.handle_key(ch('e'), &fleet);
-    ui.handle_key(key(KeyCode::Esc), &fleet);
-    assert_eq!(ui.view(), ViewKind::Zone);
-    assert_eq!(ui.selected(), Some(&RowKey::Workload(executor())));
-    ui.handle_key(key(KeyCode::Esc), &fleet);
-    assert_eq!(ui.view(), ViewKind::Overview);
+    c.key(ch('e'));
+    c.key(key(KeyCode::Esc));
+    assert_eq!(c.ui().view(), ViewKind::Zone);
+    assert_eq!(c.ui().selected(), Some(&RowKey::Workload(executor())));
+    c.key(key(KeyCode::Esc));
+    assert_eq!(c.ui().view(), ViewKind::Overview);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The build log pane, fed by real builds of the fixture scripts.
 
 /// Replaces what differs between runs (temp dir, log file name, duration) with placeholders.
-fn scrub(screen: &str, runner: &ActionRunner, state: &Path) -> String {
+fn scrub(screen: &str, actions: ActionsView<'_>, state: &Path) -> String {
     let mut out = screen.to_string();
-    if let Some(build) = &runner.build {
+    if let Some(build) = actions.build() {
         if let Some(name) = build.log_path.file_name().and_then(|n| n.to_str()) {
             out = out.replace(name, "<build>.log");
         }
@@ -700,18 +723,11 @@ fn scrub(screen: &str, runner: &ActionRunner, state: &Path) -> String {
 async fn log_pane_shows_a_real_builds_output_and_how_it_ended() {
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-ok.sh", state.path());
-    let fleet = team_fleet(&config);
-    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(ch('b'), &fleet);
-    let UiOutcome::Request(request) = ui.handle_key(ch('y'), &fleet) else {
-        panic!("y confirms the rebuild");
-    };
-    assert_eq!(request, ActionRequest::Rebuild);
-    runner.request(request);
-    pump_until(&mut runner, &mut rx, &fleet, "the build's end", build_ended).await;
-    let screen = render(&mut ui, &fleet, &runner, (120, 24), &clock());
-    let screen = scrub(&screen, &runner, state.path());
+    let mut c = console_in(&config, team_fleet(&config), state.path());
+    confirm_rebuild(&mut c);
+    pump_until(&mut c, "the build's end", build_ended).await;
+    let screen = c.render(120, 24);
+    let screen = scrub(&screen, c.core.actions(), state.path());
     // stdout and stderr are read apart, so where the script's one stderr line lands among
     // the stdout lines varies from run to run: it is checked on its own.
     let stderr_line = "step 1/2: untagged";
@@ -739,14 +755,12 @@ async fn log_pane_shows_a_real_builds_output_and_how_it_ended() {
     );
     assert!(!screen.contains('\x1b'), "escape sequences neutralised");
     // The runner marked the target's pods as stale, and recorded the build.
-    let mark = runner
-        .stale
-        .as_ref()
-        .expect("stale mark after a good build");
+    let actions = c.core.actions();
+    let mark = actions.stale().expect("stale mark after a good build");
     assert_eq!((mark.zone, &mark.target), (ZoneId(1), &executor()));
     assert_eq!(
-        runner.recent.back().map(|r| r.action.as_str()),
-        Some("rebuild")
+        actions.recent().back().map(|r| r.action),
+        Some(AuditAction::Rebuild)
     );
 }
 
@@ -754,25 +768,29 @@ async fn log_pane_shows_a_real_builds_output_and_how_it_ended() {
 async fn a_running_build_spins_with_its_time_and_c_cancels_it_without_asking() {
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-hang.sh", state.path());
-    let fleet = team_fleet(&config);
-    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
-    let mut ui = new_ui(false, &config);
-    assert_eq!(ui.handle_key(ch('c'), &fleet), UiOutcome::Redraw);
-    assert_eq!(ui.note().map(|n| n.1.as_str()), Some("no build is running"));
-    runner.request(ActionRequest::Rebuild);
-    pump_until(&mut runner, &mut rx, &fleet, "the hanging line", |r| {
-        r.build
-            .as_ref()
+    let mut c = console_in(&config, team_fleet(&config), state.path());
+    assert_eq!(c.key(ch('c')), UiOutcome::Redraw);
+    assert_eq!(
+        c.ui().own_message().map(|n| n.1.as_str()),
+        Some("no build is running")
+    );
+    confirm_rebuild(&mut c);
+    pump_until(&mut c, "the hanging line", |a| {
+        a.build()
             .is_some_and(|b| b.tail.lines().any(|(_, l)| l == "hanging"))
     })
     .await;
-    ui.handle_key(ch('l'), &fleet);
-    let started = runner.build.as_ref().unwrap().started;
-    let at = Clock {
-        instant: started + Duration::from_millis(3200),
-        wall: wall(),
-    };
-    let screen = render(&mut ui, &fleet, &runner, (100, 24), &at);
+    // The accepted rebuild opened the build log (as `l` would).
+    assert_eq!(c.ui().pane(), Some(Pane::BuildLog));
+    let started = c.core.actions().build().unwrap().started;
+    set_time(
+        &c,
+        Clock {
+            instant: started + Duration::from_millis(3200),
+            wall: wall(),
+        },
+    );
+    let screen = c.render(100, 24);
     assert_facts(
         &screen,
         &[
@@ -783,30 +801,23 @@ async fn a_running_build_spins_with_its_time_and_c_cancels_it_without_asking() {
         ],
     );
     // Redeploy and rebuild say a build runs instead of asking.
-    ui.handle_key(ch('D'), &fleet);
-    assert!(ui.dialog().is_none());
+    c.key(ch('D'));
+    assert!(c.ui().dialog().is_none());
     assert_eq!(
-        ui.note().map(|n| n.1.as_str()),
+        c.ui().own_message().map(|n| n.1.as_str()),
         Some("a build is already running")
     );
-    let outcome = ui.handle_key(ch('c'), &fleet);
+    let outcome = c.key(ch('c'));
     assert_eq!(outcome, UiOutcome::Request(ActionRequest::CancelBuild));
-    runner.request(ActionRequest::CancelBuild);
-    pump_until(
-        &mut runner,
-        &mut rx,
-        &fleet,
-        "the cancelled end",
-        build_ended,
-    )
-    .await;
-    let screen = render(&mut ui, &fleet, &runner, (100, 24), &clock());
+    pump_until(&mut c, "the cancelled end", build_ended).await;
+    set_time(&c, clock());
+    let screen = c.render(100, 24);
     assert_facts(
         &screen,
         &["─ Build log · ✗ cancelled in", "✗ rebuild cancelled"],
     );
     assert!(
-        runner.stale.is_none(),
+        c.core.actions().stale().is_none(),
         "a cancelled build marks nothing stale"
     );
 }
@@ -815,21 +826,25 @@ async fn a_running_build_spins_with_its_time_and_c_cancels_it_without_asking() {
 async fn a_failed_redeploy_build_restarts_nothing() {
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-fail.sh", state.path());
-    let fleet = team_fleet(&config);
-    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
-    runner.request(ActionRequest::Redeploy { confirmation: None });
-    pump_until(&mut runner, &mut rx, &fleet, "the failed end", build_ended).await;
+    let mut c = console_in(&config, team_fleet(&config), state.path());
+    c.key(ch('D'));
     assert_eq!(
-        runner.message,
-        Some((
+        c.key(ch('y')),
+        UiOutcome::Request(ActionRequest::Redeploy { confirmation: None })
+    );
+    pump_until(&mut c, "the failed end", build_ended).await;
+    let actions = c.core.actions();
+    assert_eq!(
+        actions.message(),
+        Some(&(
             Severity::Error,
             "rebuild failed (exit 3): nothing restarted".into()
         ))
     );
-    assert!(runner.busy().is_none() && runner.rollouts.trackers.is_empty());
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(ch('l'), &fleet);
-    let screen = render(&mut ui, &fleet, &runner, (100, 24), &clock());
+    assert!(actions.busy().is_none() && actions.rollouts().trackers.is_empty());
+    // The accepted redeploy opened the build log (as `l` would).
+    assert_eq!(c.ui().pane(), Some(Pane::BuildLog));
+    let screen = c.render(100, 24);
     assert_facts(
         &screen,
         &[
@@ -843,30 +858,38 @@ async fn a_failed_redeploy_build_restarts_nothing() {
 // ---------------------------------------------------------------------------------------------
 // The rollout panel and stale pods.
 
-/// Our tracker of dev's ge-executor, judged on `fleet`, started 12 s before `clock()`.
-fn our_executor_tracker(fleet: &Fleet) -> RolloutTracker {
-    let mut t = RolloutTracker::ours(ZoneId(1), executor(), 4, Duration::from_secs(600));
-    t.started = clock().instant - Duration::from_secs(12);
-    t.observe(fleet, clock().instant);
-    t
+/// Dev's ge-executor rolling (its first new pod crash-looping) and our tracker of it, from a
+/// restart the server accepted 12 s before `clock()`; staging's admin-ui rollout, someone
+/// else's, seen through the watch 5 s before `clock()`. The console's clock is at `clock()`.
+fn console_following_ours(config: &FleetConfig) -> Console {
+    let mut fleet = team_fleet(config);
+    apply(&mut fleet, executor_rolling());
+    // Staging's admin-ui is steady until the watch reports its rollout.
+    apply(&mut fleet, staging_admin_steady());
+    let mut c = Console::new(config, fleet, false);
+    set_time(&c, at(-12));
+    restart_accepted(&mut c, ZoneId(1), &executor(), 4);
+    assert_eq!(
+        c.core.actions().rollouts().trackers[0].phase,
+        RolloutPhase::InProgress
+    );
+    set_time(&c, at(-5));
+    c.core.on_fleet_events(in_zone(
+        2,
+        vec![ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Upsert(admin_rolling()),
+        )],
+    ));
+    set_time(&c, clock());
+    c
 }
 
-#[test]
-fn rollout_panel_follows_ours_with_a_crash_looping_new_pod() {
+#[tokio::test]
+async fn rollout_panel_follows_ours_with_a_crash_looping_new_pod() {
     let config = zones_config();
-    let mut fleet = team_fleet(&config);
-    executor_rolling(&mut fleet);
-    let state = tempfile::tempdir().unwrap();
-    let (mut runner, _rx) = offline_runner(&config, state.path(), false);
-    runner.rollouts.follow(our_executor_tracker(&fleet));
-    assert_eq!(runner.rollouts.trackers[0].phase, RolloutPhase::InProgress);
-    // Staging's admin-ui rollout, seen through the watch 5 s ago.
-    let seen = clock().instant - Duration::from_secs(5);
-    runner
-        .rollouts
-        .observe(&fleet, seen, Duration::from_secs(600));
-    let mut ui = new_ui(false, &config);
-    let screen = render(&mut ui, &fleet, &runner, (120, 32), &clock());
+    let mut c = console_following_ours(&config);
+    let screen = c.render(120, 32);
     insta::assert_snapshot!("rollout_panel_in_progress", screen);
     assert_facts(
         &screen,
@@ -881,32 +904,60 @@ fn rollout_panel_follows_ours_with_a_crash_looping_new_pod() {
         ],
     );
     // Readable at 80×24, and drawn without panicking at every size.
-    let small = render(&mut ui, &fleet, &runner, (80, 24), &clock());
+    let small = c.render(80, 24);
     insta::assert_snapshot!("rollout_panel_in_progress_80x24", small);
     assert_facts(&small, &["○ in progress Z1 dev", "CrashLoopBackOff"]);
     for w in (0..=130).step_by(7) {
         for h in 0..=40 {
-            render(&mut ui, &fleet, &runner, (w, h), &clock());
+            c.render(w, h);
         }
     }
 }
 
-#[test]
-fn rollout_panel_says_succeeded_clearly_and_lets_esc_dismiss_it() {
+/// Dev's ge-executor rolled out: our restart accepted 50 s before `clock()`, the rollout done
+/// 8 s before it. Staging's admin-ui rollout (someone else's) was noticed long before and
+/// timed out more than two minutes ago, so the panel no longer shows it.
+fn console_after_our_rollout(config: &FleetConfig) -> Console {
+    let mut fleet = team_fleet(config);
+    apply(&mut fleet, executor_rolling());
+    let mut c = Console::new(config, fleet, false);
+    let timeout = i64::try_from(config.redeploy.rollout_timeout_secs).unwrap();
+    set_time(&c, at(-50 - 120 - timeout));
+    c.core.on_tick();
+    set_time(&c, at(-50 - 119));
+    c.core.on_tick();
+    assert!(
+        c.core
+            .actions()
+            .rollouts()
+            .trackers
+            .iter()
+            .all(|t| t.phase == RolloutPhase::TimedOut),
+        "admin-ui's rollout timed out"
+    );
+    set_time(&c, at(-50));
+    restart_accepted(&mut c, ZoneId(1), &executor(), 4);
+    set_time(&c, at(-8));
+    c.core.on_fleet_events(executor_rolled());
+    let ours: Vec<_> = c
+        .core
+        .actions()
+        .rollouts()
+        .trackers
+        .iter()
+        .filter(|t| t.ours)
+        .map(|t| t.phase.clone())
+        .collect();
+    assert_eq!(ours, [RolloutPhase::Succeeded]);
+    set_time(&c, clock());
+    c
+}
+
+#[tokio::test]
+async fn rollout_panel_says_succeeded_clearly_and_lets_esc_dismiss_it() {
     let config = zones_config();
-    let mut fleet = team_fleet(&config);
-    executor_rolling(&mut fleet);
-    let state = tempfile::tempdir().unwrap();
-    let (mut runner, _rx) = offline_runner(&config, state.path(), false);
-    let mut tracker = our_executor_tracker(&fleet);
-    executor_rolled(&mut fleet);
-    assert!(tracker.observe(&fleet, clock().instant));
-    assert_eq!(tracker.phase, RolloutPhase::Succeeded);
-    tracker.started = clock().instant - Duration::from_secs(50);
-    tracker.ended = Some(clock().instant - Duration::from_secs(8));
-    runner.rollouts.trackers = vec![tracker];
-    let mut ui = new_ui(false, &config);
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &clock());
+    let mut c = console_after_our_rollout(&config);
+    let screen = c.render(120, 30);
     insta::assert_snapshot!("rollout_panel_succeeded", screen);
     assert_facts(
         &screen,
@@ -919,16 +970,13 @@ fn rollout_panel_says_succeeded_clearly_and_lets_esc_dismiss_it() {
             "new ge-executor-5c8d7e9f1a-m7q4z  ✓ Running",
         ],
     );
-    ui.handle_key(key(KeyCode::Esc), &fleet);
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &clock());
+    c.key(key(KeyCode::Esc));
+    let screen = c.render(120, 30);
     assert!(!screen.contains("Rollouts"), "dismissed:\n{screen}");
     // And it leaves on its own two minutes after the end.
-    let mut ui = new_ui(false, &config);
-    let later = Clock {
-        instant: clock().instant + Duration::from_secs(120),
-        wall: wall(),
-    };
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &later);
+    let mut c = console_after_our_rollout(&config);
+    set_time(&c, at(120));
+    let screen = c.render(120, 30);
     assert!(
         !screen.contains("Rollouts"),
         "gone after a while:\n{screen}"
@@ -938,18 +986,14 @@ fn rollout_panel_says_succeeded_clearly_and_lets_esc_dismiss_it() {
 #[test]
 fn a_rollout_started_elsewhere_is_shown_as_not_ours_and_ends_failed() {
     let config = zones_config();
-    let mut fleet = team_fleet(&config);
-    let state = tempfile::tempdir().unwrap();
-    let (mut runner, _rx) = offline_runner(&config, state.path(), false);
+    let mut c = Console::new(&config, team_fleet(&config), false);
     // Seen through the watch: staging's admin-ui is progressing.
-    runner
-        .rollouts
-        .observe(&fleet, clock().instant, Duration::from_secs(600));
-    let theirs = &runner.rollouts.trackers;
+    c.core.on_tick();
+    let actions = c.core.actions();
+    let theirs = &actions.rollouts().trackers;
     assert_eq!(theirs.len(), 1);
     assert!(!theirs[0].ours);
-    let mut ui = new_ui(false, &config);
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &clock());
+    let screen = c.render(120, 30);
     insta::assert_snapshot!("rollout_panel_not_ours", screen);
     assert_facts(
         &screen,
@@ -959,26 +1003,22 @@ fn a_rollout_started_elsewhere_is_shown_as_not_ours_and_ends_failed() {
         ],
     );
     // It then exceeds its progress deadline.
-    let zone = &mut fleet.zones[1];
     let key = WorkloadKey::parse("ge-system/deployment/admin-ui").unwrap();
-    let mut admin = zone.workloads.get(&key).cloned().unwrap();
+    let mut admin = c.fleet().zones[1].workloads.get(&key).cloned().unwrap();
     admin.conditions.push(ConditionInfo {
         kind: "Progressing".into(),
         status: "False".into(),
         reason: "ProgressDeadlineExceeded".into(),
         message: "ReplicaSet \"admin-ui-66bd9f8c7\" has timed out progressing.".into(),
     });
-    zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
-        WorkloadKind::Deployment,
-        StoreChange::Upsert(admin),
-    )));
-    runner.on_model_change(&fleet);
-    // on_model_change judges at the real now; so does this frame.
-    let now = Clock {
-        instant: Instant::now(),
-        wall: wall(),
-    };
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &now);
+    c.core.on_fleet_events(in_zone(
+        2,
+        vec![ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Upsert(admin),
+        )],
+    ));
+    let screen = c.render(120, 30);
     assert_facts(
         &screen,
         &[
@@ -993,41 +1033,47 @@ fn a_rollout_started_elsewhere_is_shown_as_not_ours_and_ends_failed() {
 async fn pods_from_before_a_good_build_are_flagged_until_replaced() {
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-ok.sh", state.path());
+    // Staging's admin-ui is at rest here: every model batch re-judges rollouts, and this test
+    // is about dev's pods, not someone else's rollout on the panel.
     let mut fleet = team_fleet(&config);
-    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
-    runner.request(ActionRequest::Rebuild);
-    pump_until(&mut runner, &mut rx, &fleet, "the build's end", build_ended).await;
-    let finished = runner.stale.as_ref().expect("stale mark").build_finished;
+    apply(&mut fleet, staging_admin_steady());
+    let mut c = console_in(&config, fleet, state.path());
+    confirm_rebuild(&mut c);
+    pump_until(&mut c, "the build's end", build_ended).await;
+    let finished = c.core.actions().stale().expect("stale mark").build_finished;
     let at_second = |s: i64| {
         let whole = finished.as_second() + s;
         Some(Timestamp::from_second(whole).unwrap())
     };
     // One pod is from three hours before the build; the other was replaced right after the
     // build, in the same second (Kubernetes timestamps are whole seconds): it is not stale.
-    let zone = &mut fleet.zones[0];
     let mut old = executor_pod(OLD_HASH, "abcde", "Running");
     old.created = at_second(-3 * 3600 - 60);
     old.started = at_second(-3 * 3600);
-    zone.apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(
-        old,
-    ))));
     let mut fresh = executor_pod(OLD_HASH, "n3w00", "Running");
     fresh.created = at_second(0);
     fresh.started = at_second(0);
-    zone.apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Delete(
-        ge_console::fleet::ObjectKey::new("ge-agents", format!("ge-executor-{OLD_HASH}-fghij")),
-    ))));
-    zone.apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(
-        fresh,
-    ))));
-    let at = Clock {
-        instant: clock().instant,
-        wall: at_second(60).unwrap(),
-    };
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(ch('e'), &fleet);
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &at);
-    let screen = scrub(&screen, &runner, state.path());
+    c.core.on_fleet_events(in_zone(
+        1,
+        vec![
+            ObjectChange::Pods(StoreChange::Upsert(old)),
+            ObjectChange::Pods(StoreChange::Delete(ge_console::fleet::ObjectKey::new(
+                "ge-agents",
+                format!("ge-executor-{OLD_HASH}-fghij"),
+            ))),
+            ObjectChange::Pods(StoreChange::Upsert(fresh)),
+        ],
+    ));
+    set_time(
+        &c,
+        Clock {
+            instant: clock().instant,
+            wall: at_second(60).unwrap(),
+        },
+    );
+    c.key(ch('e'));
+    let screen = c.render(120, 30);
+    let screen = scrub(&screen, c.core.actions(), state.path());
     assert_facts(
         &screen,
         &[
@@ -1047,44 +1093,54 @@ async fn pods_from_before_a_good_build_are_flagged_until_replaced() {
     insta::assert_snapshot!("workload_view_stale_pods", screen);
 
     // The rollout panel flags them too.
-    runner.rollouts.follow(our_executor_tracker(&fleet));
-    let screen = render(&mut ui, &fleet, &runner, (120, 36), &at);
+    restart_accepted(&mut c, ZoneId(1), &executor(), 4);
+    let screen = c.render(120, 36);
     assert_facts(
         &screen,
         &["⚠ running the previous image: ge-executor-7f9c6b5d48-abcde"],
     );
 
-    // Once replaced, the flags go. (The runner's mark stays while the same-second pod looks
-    // older to `stale_pods`; the screen does not depend on it.)
-    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Delete(
-        ge_console::fleet::ObjectKey::new("ge-agents", format!("ge-executor-{OLD_HASH}-abcde")),
-    ))));
-    runner.on_model_change(&fleet);
-    let screen = render(&mut ui, &fleet, &runner, (120, 36), &at);
+    // Once replaced, the flags go.
+    c.core.on_fleet_events(in_zone(
+        1,
+        vec![ObjectChange::Pods(StoreChange::Delete(
+            ge_console::fleet::ObjectKey::new("ge-agents", format!("ge-executor-{OLD_HASH}-abcde")),
+        ))],
+    ));
+    let screen = c.render(120, 36);
     assert!(!screen.contains("previous image"), "{screen}");
 }
 
 #[test]
 fn actions_pane_lists_recent_audit_records_newest_first() {
     let config = zones_config();
-    let fleet = team_fleet(&config);
     let state = tempfile::tempdir().unwrap();
-    let (mut runner, _rx) = offline_runner(&config, state.path(), true);
-    // A refusal is recorded by the runner itself.
-    runner.request(ActionRequest::Restart {
-        zone: ZoneId(1),
-        target: executor(),
-        confirmation: None,
-    });
-    runner.request(ActionRequest::Restart {
-        zone: ZoneId(3),
-        target: executor(),
-        confirmation: None,
-    });
-    let mut ui = new_ui(true, &config);
-    ui.handle_key(ch('a'), &fleet);
-    let now = Clock::now();
-    let screen = render(&mut ui, &fleet, &runner, (120, 30), &now);
+    // Two restarts refused earlier by a read-only console (`ge-console restart` goes through
+    // the same door): the guards judge each order and the audit log records the refusal.
+    let ctx = ActionContext::new(
+        config.clone(),
+        ZoneClients::new(common::offline_kubeconfig()),
+        Guards {
+            console_read_only: true,
+        },
+        state.path().to_path_buf(),
+    );
+    for zone in [ZoneId(1), ZoneId(3)] {
+        let order = RestartOrder {
+            zone: ctx.zone(zone).unwrap().clone(),
+            target: executor(),
+            confirmation: None,
+            asked: wall(),
+        };
+        let refusal = order.admit(&ctx).expect_err("read-only refuses");
+        ctx.record(&order.record_error(&ctx, &refusal, &clock()))
+            .unwrap();
+    }
+    let mut options = ConsoleOptions::offline(state.path());
+    options.read_only = true;
+    let mut c = Console::with(&config, team_fleet(&config), options);
+    c.key(ch('a'));
+    let screen = c.render(120, 30);
     let rows: Vec<&str> = screen
         .lines()
         .filter(|l| l.contains("restart refused"))
@@ -1104,19 +1160,26 @@ fn actions_pane_lists_recent_audit_records_newest_first() {
     );
 }
 
+/// A console after a good build (its log pane closed again), with our rollout of dev's
+/// ge-executor in progress.
+async fn console_built_and_rolling(config: &FleetConfig, state: &Path) -> Console {
+    let mut c = console_in(config, team_fleet(config), state);
+    confirm_rebuild(&mut c);
+    pump_until(&mut c, "the build's end", build_ended).await;
+    c.key(key(KeyCode::Esc));
+    assert_eq!(c.ui().pane(), None);
+    c.core.on_fleet_events(executor_rolling());
+    set_time(&c, at(-12));
+    restart_accepted(&mut c, ZoneId(1), &executor(), 4);
+    set_time(&c, clock());
+    c.core.on_tick();
+    c
+}
+
 #[tokio::test]
 async fn never_panics_at_any_size_with_dialogs_panes_and_rollouts() {
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-ok.sh", state.path());
-    let mut fleet = team_fleet(&config);
-    let (mut runner, mut rx) = offline_runner(&config, state.path(), false);
-    runner.request(ActionRequest::Rebuild);
-    pump_until(&mut runner, &mut rx, &fleet, "the build's end", build_ended).await;
-    executor_rolling(&mut fleet);
-    runner.rollouts.follow(our_executor_tracker(&fleet));
-    runner
-        .rollouts
-        .observe(&fleet, clock().instant, Duration::from_secs(600));
     let setups: [&[KeyEvent]; 6] = [
         &[ch('e'), ch('r')],
         &[key(KeyCode::Left), ch('r'), ch('p')],
@@ -1126,17 +1189,17 @@ async fn never_panics_at_any_size_with_dialogs_panes_and_rollouts() {
         &[ch('l'), ch('?')],
     ];
     for setup in setups {
-        let mut ui = new_ui(false, &config);
+        let mut c = console_built_and_rolling(&config, state.path()).await;
         for k in setup {
-            ui.handle_key(*k, &fleet);
+            c.key(*k);
         }
         // Steps of 3 pass through the 60×15 minimum and the sizes around it.
         for w in (0..=132).step_by(3) {
             for h in (0..=45).step_by(3) {
-                render(&mut ui, &fleet, &runner, (w, h), &clock());
+                c.render(w, h);
             }
         }
-        let screen = render(&mut ui, &fleet, &runner, (80, 24), &clock());
+        let screen = c.render(80, 24);
         assert!(screen.contains("ge-console"), "{screen}");
     }
 }
@@ -1174,30 +1237,29 @@ async fn a_403_from_a_restart_shows_the_servers_message() {
     .unwrap();
     let kubeconfig = cluster::load_kubeconfig(Some(&kubeconfig_path)).unwrap();
     let config = zones_config();
-    let fleet = team_fleet(&config);
-    let (mut runner, mut rx) = ActionRunner::new(
-        config.clone(),
-        kubeconfig,
-        state.path().to_path_buf(),
-        false,
+    let mut c = Console::with(
+        &config,
+        team_fleet(&config),
+        ConsoleOptions {
+            kubeconfig,
+            ..ConsoleOptions::offline(state.path())
+        },
     );
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(ch('e'), &fleet);
-    ui.handle_key(ch('r'), &fleet);
-    let UiOutcome::Request(request) = ui.handle_key(ch('y'), &fleet) else {
+    c.key(ch('e'));
+    c.key(ch('r'));
+    let UiOutcome::Request(_) = c.key(ch('y')) else {
         panic!("y confirms");
     };
-    runner.request(request);
-    pump_until(&mut runner, &mut rx, &fleet, "the restart's answer", |r| {
-        r.busy().is_none()
-    })
-    .await;
+    pump_until(&mut c, "the restart's answer", |a| a.busy().is_none()).await;
     let expected = format!(
         "restart of ge-agents/deployment/ge-executor: forbidden: {}",
         FORBIDDEN_MESSAGE
     );
-    assert_eq!(runner.message, Some((Severity::Error, expected)));
-    let screen = render(&mut ui, &fleet, &runner, (160, 30), &clock());
+    assert_eq!(
+        c.core.actions().message(),
+        Some(&(Severity::Error, expected))
+    );
+    let screen = c.render(160, 30);
     assert_facts(
         &screen,
         &[
@@ -1207,26 +1269,23 @@ async fn a_403_from_a_restart_shows_the_servers_message() {
         ],
     );
     assert_eq!(
-        runner.recent.back().map(|r| r.result.as_str()),
-        Some("failed")
+        c.core.actions().recent().back().map(|r| r.result),
+        Some(AuditResult::Failed)
     );
     server.abort();
 }
 
 // ---------------------------------------------------------------------------------------------
-// Against the demo fleet: the real runner, the real cluster layer, the real keys.
+// Against the demo fleet: the real core, the real cluster layer, the real keys.
 
 const DEMO_DEADLINE: Duration = Duration::from_secs(60);
 
-/// The demo fleet, the console's model of it, and an action runner, driven like the event
-/// loop drives them.
+/// The demo fleet and a console watching it, driven like the event loop drives it.
 struct Live {
     demo: DemoFleet,
-    fleet: Fleet,
+    console: Console,
     fleet_rx: mpsc::Receiver<FleetEvent>,
     _watchers: JoinSet<()>,
-    runner: ActionRunner,
-    actions_rx: mpsc::Receiver<ActionEvent>,
     state: tempfile::TempDir,
     config: FleetConfig,
 }
@@ -1243,19 +1302,22 @@ impl Live {
         let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path())).unwrap();
         let (tx, fleet_rx) = mpsc::channel(4096);
         let watchers = cluster::spawn_fleet(&config, &kubeconfig, tx);
-        let (runner, actions_rx) = ActionRunner::new(
-            config.clone(),
-            kubeconfig,
-            state.path().to_path_buf(),
-            read_only,
+        let console = Console::with(
+            &config,
+            Fleet::new(&config),
+            ConsoleOptions {
+                kubeconfig,
+                time: TimeSource::System,
+                read_only,
+                state_dir: state.path().to_path_buf(),
+                keymap: (Keymap::default_map(), "default".into()),
+            },
         );
         let mut live = Live {
             demo,
-            fleet: Fleet::new(&config),
+            console,
             fleet_rx,
             _watchers: watchers,
-            runner,
-            actions_rx,
             state,
             config,
         };
@@ -1268,62 +1330,79 @@ impl Live {
         live
     }
 
-    /// Applies model events and runner reports (and re-judges rollouts on a tick, as the
-    /// console does) until `done` holds; fails with the runner's state after the deadline.
-    async fn until(&mut self, what: &str, done: impl Fn(&Fleet, &ActionRunner) -> bool) {
+    /// Hands model batches, runner reports and ticks to the core, as the event loop does,
+    /// until `done` holds; fails with the runner's state after the deadline.
+    async fn until(&mut self, what: &str, done: impl Fn(&Fleet, &ActionsView<'_>) -> bool) {
         let deadline = tokio::time::Instant::now() + DEMO_DEADLINE;
-        while !done(&self.fleet, &self.runner) {
+        while !done(self.console.fleet(), &self.console.core.actions()) {
             if tokio::time::Instant::now() > deadline {
-                let trackers: Vec<_> = self
-                    .runner
-                    .rollouts
+                let actions = self.console.core.actions();
+                let trackers: Vec<_> = actions
+                    .rollouts()
                     .trackers
                     .iter()
                     .map(|t| (t.target.to_string(), t.ours, t.phase.clone()))
                     .collect();
                 panic!(
                     "timed out waiting for {what}; message {:?}; rollouts {trackers:?}",
-                    self.runner.message
+                    actions.message()
                 );
             }
             tokio::select! {
                 Some(event) = self.fleet_rx.recv() => {
-                    self.fleet.apply(event);
+                    let mut batch = vec![event];
                     while let Ok(event) = self.fleet_rx.try_recv() {
-                        self.fleet.apply(event);
+                        batch.push(event);
                     }
-                    self.runner.on_model_change(&self.fleet);
+                    self.console.core.on_fleet_events(batch);
                 }
-                Some(event) = self.actions_rx.recv() => {
-                    self.runner.on_event(event, &self.fleet);
+                Some(event) = self.console.actions_rx.recv() => {
+                    self.console.core.on_action_event(event);
                 }
                 _ = tokio::time::sleep(ge_console::app::BUSY_TICK) => {
-                    self.runner.on_model_change(&self.fleet);
+                    self.console.core.on_tick();
                 }
             }
         }
     }
 
+    /// Selects `target` in dev's overview, presses r and confirms with y.
+    fn confirm_restart(&mut self, target: &WorkloadKey) {
+        self.console
+            .select_in_overview(&RowKey::Workload(target.clone()));
+        self.console.key(ch('r'));
+        assert_eq!(
+            self.console.key(ch('y')),
+            UiOutcome::Request(ActionRequest::Restart {
+                zone: ZoneId(1),
+                target: target.clone(),
+                confirmation: None,
+            }),
+            "y confirms the restart of {target}"
+        );
+    }
+
     fn audit(&self) -> Vec<AuditRecord> {
-        let text = std::fs::read_to_string(self.runner.audit_path()).unwrap_or_default();
+        let path = self.console.core.actions().audit_path().to_path_buf();
+        let text = std::fs::read_to_string(path).unwrap_or_default();
         text.lines()
             .map(|l| serde_json::from_str(l).expect("each audit line is one JSON record"))
             .collect()
     }
 }
 
-fn ours_ended(target: &WorkloadKey) -> impl Fn(&Fleet, &ActionRunner) -> bool + '_ {
-    move |_, r| {
-        r.rollouts
+fn ours_ended(target: &WorkloadKey) -> impl Fn(&Fleet, &ActionsView<'_>) -> bool + '_ {
+    move |_, a| {
+        a.rollouts()
             .trackers
             .iter()
             .any(|t| t.ours && &t.target == target && t.phase.is_final())
     }
 }
 
-fn phase_of(runner: &ActionRunner, target: &WorkloadKey) -> RolloutPhase {
-    runner
-        .rollouts
+fn phase_of(actions: ActionsView<'_>, target: &WorkloadKey) -> RolloutPhase {
+    actions
+        .rollouts()
         .trackers
         .iter()
         .find(|t| t.ours && &t.target == target)
@@ -1335,18 +1414,22 @@ fn phase_of(runner: &ActionRunner, target: &WorkloadKey) -> RolloutPhase {
 async fn keys_restart_ge_executor_on_the_demo_and_the_panel_says_succeeded() {
     let config = zones_config();
     let mut live = Live::start(false, config.clone(), tempfile::tempdir().unwrap()).await;
-    let mut ui = new_ui(false, &config);
-    ui.handle_key(ch('e'), &live.fleet);
-    ui.handle_key(ch('r'), &live.fleet);
-    let UiOutcome::Request(request) = ui.handle_key(ch('y'), &live.fleet) else {
+    live.console.key(ch('e'));
+    live.console.key(ch('r'));
+    let UiOutcome::Request(_) = live.console.key(ch('y')) else {
         panic!("y confirms");
     };
-    live.runner.request(request);
-    assert!(live.runner.busy().is_some(), "busy right after the request");
+    assert!(
+        live.console.core.actions().busy().is_some(),
+        "busy right after the request"
+    );
     live.until("the rollout's end", ours_ended(&executor()))
         .await;
-    assert_eq!(phase_of(&live.runner, &executor()), RolloutPhase::Succeeded);
-    let screen = render(&mut ui, &live.fleet, &live.runner, (120, 40), &Clock::now());
+    assert_eq!(
+        phase_of(live.console.core.actions(), &executor()),
+        RolloutPhase::Succeeded
+    );
+    let screen = live.console.render(120, 40);
     assert_facts(
         &screen,
         &[
@@ -1363,8 +1446,8 @@ async fn keys_restart_ge_executor_on_the_demo_and_the_panel_says_succeeded() {
         "one JSON line for the one action: {audit:?}"
     );
     assert_eq!(
-        (audit[0].action.as_str(), audit[0].result.as_str()),
-        ("restart", "succeeded")
+        (audit[0].action, audit[0].result),
+        (AuditAction::Restart, AuditResult::Succeeded)
     );
     assert_eq!(audit[0].zone.as_deref(), Some("dev"));
     assert_eq!(
@@ -1378,25 +1461,22 @@ async fn keys_restart_ge_executor_on_the_demo_and_the_panel_says_succeeded() {
 async fn a_paused_deployment_is_refused_with_kubectls_message() {
     let mut live = Live::start(false, zones_config(), tempfile::tempdir().unwrap()).await;
     let paused = WorkloadKey::parse("ge-system/deployment/report-builder").unwrap();
-    live.runner.request(ActionRequest::Restart {
-        zone: ZoneId(1),
-        target: paused.clone(),
-        confirmation: None,
-    });
-    live.until("the refusal", |_, r| {
-        r.busy().is_none() && !r.recent.is_empty()
+    live.confirm_restart(&paused);
+    live.until("the refusal", |_, a| {
+        a.busy().is_none() && !a.recent().is_empty()
     })
     .await;
-    let (severity, message) = live.runner.message.clone().unwrap();
+    let actions = live.console.core.actions();
+    let (severity, message) = actions.message().cloned().unwrap();
     assert_eq!(severity, Severity::Error);
     assert_eq!(
         message,
         format!("restart of ge-system/deployment/report-builder: {PAUSED_MESSAGE}")
     );
-    assert!(live.runner.rollouts.trackers.iter().all(|t| !t.ours));
+    assert!(actions.rollouts().trackers.iter().all(|t| !t.ours));
     let audit = live.audit();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].result, "refused");
+    assert_eq!(audit[0].result, AuditResult::Refused);
     assert_eq!(audit[0].detail.as_deref(), Some(PAUSED_MESSAGE));
     live.demo.shutdown().await;
 }
@@ -1405,13 +1485,9 @@ async fn a_paused_deployment_is_refused_with_kubectls_message() {
 async fn a_rollout_that_cannot_become_available_ends_failed() {
     let mut live = Live::start(false, zones_config(), tempfile::tempdir().unwrap()).await;
     let sandbox = WorkloadKey::parse("ge-agents/deployment/ge-sandbox").unwrap();
-    live.runner.request(ActionRequest::Restart {
-        zone: ZoneId(1),
-        target: sandbox.clone(),
-        confirmation: None,
-    });
+    live.confirm_restart(&sandbox);
     live.until("the rollout's end", ours_ended(&sandbox)).await;
-    match phase_of(&live.runner, &sandbox) {
+    match phase_of(live.console.core.actions(), &sandbox) {
         RolloutPhase::Failed(reason) => {
             assert!(
                 reason.contains("exceeded its progress deadline"),
@@ -1421,14 +1497,13 @@ async fn a_rollout_that_cannot_become_available_ends_failed() {
         other => panic!("expected failed, got {other:?}"),
     }
     assert_eq!(
-        live.runner.message,
-        Some((
+        live.console.core.actions().message(),
+        Some(&(
             Severity::Error,
             "rollout of ge-agents/deployment/ge-sandbox failed".into()
         ))
     );
-    let mut ui = new_ui(false, &live.config);
-    let screen = render(&mut ui, &live.fleet, &live.runner, (120, 40), &Clock::now());
+    let screen = live.console.render(120, 40);
     assert_facts(
         &screen,
         &["✗ failed: deployment \"ge-sandbox\" exceeded its progress deadline Z1 dev"],
@@ -1439,17 +1514,23 @@ async fn a_rollout_that_cannot_become_available_ends_failed() {
 #[tokio::test]
 async fn a_read_only_runner_refuses_and_nothing_reaches_the_server() {
     let mut live = Live::start(true, zones_config(), tempfile::tempdir().unwrap()).await;
-    let before = live.fleet.zone(ZoneId(1)).unwrap().workloads[&executor()].clone();
-    live.runner.request(ActionRequest::Restart {
-        zone: ZoneId(1),
-        target: executor(),
-        confirmation: None,
-    });
-    live.runner
-        .request(ActionRequest::Redeploy { confirmation: None });
-    assert!(live.runner.busy().is_none(), "nothing started");
-    assert!(live.runner.build.is_none(), "no build ran");
-    let (severity, message) = live.runner.message.clone().unwrap();
+    let before = live.console.fleet().zone(ZoneId(1)).unwrap().workloads[&executor()].clone();
+    live.console
+        .select_in_overview(&RowKey::Workload(executor()));
+    for k in ['r', 'D'] {
+        assert_eq!(live.console.key(ch(k)), UiOutcome::Redraw, "{k}: refused");
+        assert!(live.console.ui().dialog().is_none(), "{k}: no dialog");
+    }
+    let actions = live.console.core.actions();
+    assert!(actions.busy().is_none(), "nothing started");
+    assert!(actions.build().is_none(), "no build ran");
+    let (severity, message) = live
+        .console
+        .ui()
+        .own_message()
+        .or(actions.message())
+        .cloned()
+        .unwrap();
     assert_eq!(severity, Severity::Error);
     assert!(message.starts_with("read-only: "), "{message}");
     // The server still has the old template.
@@ -1471,8 +1552,8 @@ async fn a_read_only_runner_refuses_and_nothing_reaches_the_server() {
     assert_eq!(
         results,
         [
-            ("restart".to_string(), "refused".to_string()),
-            ("redeploy".to_string(), "refused".to_string())
+            (AuditAction::Restart, AuditResult::Refused),
+            (AuditAction::Redeploy, AuditResult::Refused)
         ]
     );
     live.demo.shutdown().await;
@@ -1483,21 +1564,26 @@ async fn redeploy_builds_restarts_and_clears_the_stale_mark_once_pods_are_replac
     let state = tempfile::tempdir().unwrap();
     let config = config_building_with("build-ok.sh", state.path());
     let mut live = Live::start(false, config, state).await;
-    live.runner
-        .request(ActionRequest::Redeploy { confirmation: None });
+    live.console.key(ch('D'));
+    assert_eq!(
+        live.console.key(ch('y')),
+        UiOutcome::Request(ActionRequest::Redeploy { confirmation: None })
+    );
     live.until("the rollout's end", ours_ended(&executor()))
         .await;
-    assert_eq!(phase_of(&live.runner, &executor()), RolloutPhase::Succeeded);
+    assert_eq!(
+        phase_of(live.console.core.actions(), &executor()),
+        RolloutPhase::Succeeded
+    );
     // Every pod now is from after the build: nothing is flagged. (The runner's own mark may
     // linger: `stale_pods` compares whole-second pod times with the build's exact end.)
-    let mut ui = new_ui(false, &live.config);
-    ui.handle_key(ch('e'), &live.fleet);
+    live.console.key(ch('e'));
     live.until("the old pods to go", |f, _| {
         f.zone(ZoneId(1))
             .is_some_and(|z| ge_console::fleet::health::workload_pods(z, &executor()).len() == 2)
     })
     .await;
-    let screen = render(&mut ui, &live.fleet, &live.runner, (120, 40), &Clock::now());
+    let screen = live.console.render(120, 40);
     assert!(!screen.contains("previous image"), "{screen}");
     let actions: Vec<_> = live
         .audit()
@@ -1507,8 +1593,8 @@ async fn redeploy_builds_restarts_and_clears_the_stale_mark_once_pods_are_replac
     assert_eq!(
         actions,
         [
-            ("rebuild".to_string(), "succeeded".to_string()),
-            ("restart".to_string(), "succeeded".to_string())
+            (AuditAction::Rebuild, AuditResult::Succeeded),
+            (AuditAction::Restart, AuditResult::Succeeded)
         ],
         "one JSON line per action"
     );
