@@ -68,6 +68,17 @@ impl TimeSource {
         }
     }
 
+    /// Sets a manual source to `at` (backwards too); the system clock ignores this.
+    pub fn set(&self, at: Clock) {
+        if let TimeSource::Manual(shared) = self {
+            let mut clock = match shared.lock() {
+                Ok(clock) => clock,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            *clock = at;
+        }
+    }
+
     /// Moves a manual source on by `by`; the system clock moves by itself and ignores this.
     pub fn advance(&self, by: Duration) {
         if let TimeSource::Manual(shared) = self {

@@ -312,10 +312,11 @@ fn console_in(config: &FleetConfig, fleet: Fleet, state: &Path) -> Console {
 /// Sets the console's manual clock to `at` (backwards too: each frame of a fixture may be
 /// drawn at its own moment).
 fn set_time(console: &Console, at: Clock) {
-    match console.core.time() {
-        TimeSource::Manual(shared) => *shared.lock().unwrap() = at,
-        TimeSource::System => panic!("the console runs on the system clock"),
-    }
+    assert!(
+        matches!(console.core.time(), TimeSource::Manual(_)),
+        "the console runs on the system clock"
+    );
+    console.core.time().set(at);
 }
 
 /// [`clock`] moved by `seconds` (negative: earlier).
@@ -347,7 +348,7 @@ fn restart_accepted(console: &mut Console, zone: ZoneId, target: &WorkloadKey, g
         generation,
     };
     console.core.on_action_event(ActionEvent::Restarted {
-        order,
+        order: Box::new(order),
         result: Ok(receipt),
     });
 }
@@ -539,13 +540,13 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
     c.key(ch('b'));
     assert!(c.ui().dialog().is_none(), "b: no dialog");
     assert!(
-        c.ui()
-            .own_message()
+        c.core
+            .shown_message()
             .unwrap()
             .1
             .contains("the build is not run"),
         "{:?}",
-        c.ui().own_message()
+        c.core.shown_message()
     );
     for k in ['r', 'D'] {
         let outcome = c.key(ch(k));
@@ -564,13 +565,13 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
     );
     c.key(ch('r'));
     assert!(
-        c.ui()
-            .own_message()
+        c.core
+            .shown_message()
             .unwrap()
             .1
             .starts_with("read-only: the console runs with --read-only"),
         "{:?}",
-        c.ui().own_message()
+        c.core.shown_message()
     );
 
     // A zone configured read_only = true refuses the same way, the others still ask.
@@ -585,13 +586,13 @@ fn read_only_refuses_with_a_message_and_no_dialog() {
     assert_eq!(c.key(ch('r')), UiOutcome::Redraw);
     assert!(c.ui().dialog().is_none());
     assert!(
-        c.ui()
-            .own_message()
+        c.core
+            .shown_message()
             .unwrap()
             .1
             .starts_with("read-only: zone staging is configured read_only = true"),
         "{:?}",
-        c.ui().own_message()
+        c.core.shown_message()
     );
     c.key(key(KeyCode::Left));
     c.select_in_overview(&RowKey::Workload(executor()));
@@ -1524,13 +1525,7 @@ async fn a_read_only_runner_refuses_and_nothing_reaches_the_server() {
     let actions = live.console.core.actions();
     assert!(actions.busy().is_none(), "nothing started");
     assert!(actions.build().is_none(), "no build ran");
-    let (severity, message) = live
-        .console
-        .ui()
-        .own_message()
-        .or(actions.message())
-        .cloned()
-        .unwrap();
+    let (severity, message) = live.console.core.shown_message().cloned().unwrap();
     assert_eq!(severity, Severity::Error);
     assert!(message.starts_with("read-only: "), "{message}");
     // The server still has the old template.

@@ -64,7 +64,7 @@ pub enum ActionEvent {
     /// The server's answer to a restart.
     Restarted {
         /// The order that was sent.
-        order: RestartOrder,
+        order: Box<RestartOrder>,
         /// The receipt, or why it failed.
         result: Result<RestartReceipt, ActionError>,
     },
@@ -281,7 +281,8 @@ impl ActionRunner {
                     let record =
                         self.ctx
                             .refusal_record(AuditAction::Rebuild, None, None, &e, clock);
-                    return self.refuse(record, e);
+                    let message = e.to_string();
+                    return self.refuse(record, e, message);
                 }
                 self.start_build(false, None, clock);
                 RequestAnswer::Accepted
@@ -301,7 +302,8 @@ impl ActionRunner {
                         &e,
                         clock,
                     );
-                    return self.refuse(record, e);
+                    let message = format!("{e}; nothing was built or restarted");
+                    return self.refuse(record, e, message);
                 }
                 self.start_build(true, confirmation, clock);
                 RequestAnswer::Accepted
@@ -328,12 +330,14 @@ impl ActionRunner {
             return RequestAnswer::Unconfirmed { zone };
         }
         let record = order.record_error(&self.ctx, &e, clock);
-        self.refuse(record, e)
+        let message = format!("{e}; {} was not restarted", order.target);
+        self.refuse(record, e, message)
     }
 
-    fn refuse(&mut self, record: AuditRecord, e: ActionError) -> RequestAnswer {
+    /// Records a refusal and says it in the message line, with what did not happen.
+    fn refuse(&mut self, record: AuditRecord, e: ActionError, message: String) -> RequestAnswer {
         self.record(record);
-        self.message = Some((Severity::Error, e.to_string()));
+        self.message = Some((Severity::Error, message));
         RequestAnswer::Refused(e)
     }
 
@@ -414,6 +418,7 @@ impl ActionRunner {
         let clock = *clock;
         tokio::spawn(async move {
             let result = order.send(&clients, &clock).await;
+            let order = Box::new(order);
             let _ = events.send(ActionEvent::Restarted { order, result }).await;
         });
     }

@@ -97,6 +97,11 @@ impl ConsoleCore {
         self.runner.view()
     }
 
+    /// The message line's text: the UI's own message, else the action runner's.
+    pub fn shown_message(&self) -> Option<&(crate::actions::runner::Severity, String)> {
+        self.ui.own_message().or(self.runner.view().message())
+    }
+
     /// Where the core's "now" comes from.
     pub fn time(&self) -> &TimeSource {
         &self.time

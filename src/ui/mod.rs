@@ -454,30 +454,18 @@ impl Ui {
         UiOutcome::Redraw
     }
 
-    /// Opens the dialog for `action`, unless the guards refuse before the question (then the
-    /// message line says why) or a build already runs.
+    /// Opens the dialog for `action` as the guards' admission says: a protected zone's dialog
+    /// asks for its name; an action the guards refuse outright goes to the runner without a
+    /// question, which refuses it, records it and says why.
     fn ask(&mut self, action: DialogAction, cx: &KeyContext<'_>) -> UiOutcome {
         let admission = match &action {
-            DialogAction::Restart { zone, target } => match cx.actions.admission(zone) {
-                Admission::Refused(e) => Err(format!("{e}; {target} was not restarted")),
-                other => Ok(other),
-            },
-            DialogAction::Redeploy { zone, .. } => match cx.actions.admission(zone) {
-                Admission::Refused(e) => Err(format!("{e}; nothing was built or restarted")),
-                other => Ok(other),
-            },
-            DialogAction::Rebuild { .. } => cx
-                .actions
-                .build_allowed()
-                .map(|()| Admission::Ask)
-                .map_err(|e| e.to_string()),
-        };
-        let admission = match admission {
-            Ok(admission) => admission,
-            Err(refusal) => {
-                self.own_message = Some((Severity::Error, refusal));
-                return UiOutcome::Redraw;
+            DialogAction::Restart { zone, .. } | DialogAction::Redeploy { zone, .. } => {
+                cx.actions.admission(zone)
             }
+            DialogAction::Rebuild { .. } => match cx.actions.build_allowed() {
+                Ok(()) => Admission::Ask,
+                Err(refusal) => Admission::Refused(refusal),
+            },
         };
         let builds = !matches!(action, DialogAction::Restart { .. });
         if builds && cx.actions.build_running() {
@@ -485,7 +473,12 @@ impl Ui {
             return UiOutcome::Redraw;
         }
         let zone_name_required = matches!(admission, Admission::TypeZoneName(_));
-        self.layers.dialog = Some(Dialog::new(action, zone_name_required));
+        let dialog = Dialog::new(action, zone_name_required);
+        if let Admission::Refused(_) = admission {
+            self.own_message = None;
+            return UiOutcome::Request(dialog.request());
+        }
+        self.layers.dialog = Some(dialog);
         UiOutcome::Redraw
     }
 

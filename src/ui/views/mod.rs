@@ -78,20 +78,11 @@ pub trait View: Layer {
 }
 
 /// The open views, the overview first; and whether a filter is being typed.
+#[derive(Default)]
 pub struct ViewStack {
     overview: OverviewView,
     opened: Vec<Box<dyn View>>,
     editing_filter: bool,
-}
-
-impl Default for ViewStack {
-    fn default() -> Self {
-        ViewStack {
-            overview: OverviewView::default(),
-            opened: Vec::new(),
-            editing_filter: false,
-        }
-    }
 }
 
 impl ViewStack {
