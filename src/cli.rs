@@ -152,6 +152,8 @@ pub struct SnapshotArgs {
 /// `snapshot --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SnapshotFormat {
+    /// Lines for people, one block per zone.
     Text,
+    /// One JSON document for scripts (its fields are documented in README).
     Json,
 }

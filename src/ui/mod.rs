@@ -22,6 +22,7 @@ pub mod help;
 pub mod key_table;
 pub mod keymap;
 pub mod layer;
+mod layer_stack;
 pub mod list;
 pub mod mouse;
 pub mod overview;
@@ -54,13 +55,11 @@ use crate::actions::runner::{ActionRequest, ActionsView, RequestAnswer, Severity
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
 use command_line::CommandLine;
-use global_keys::GlobalKeys;
 use help::HelpOverlay;
 use layer::{Placement, TextEntry};
+use layer_stack::{LayerId, LayerStack};
 use panes::{ActionsPane, BuildLogPane};
-use rollout_panel::RolloutPanel;
 use theme::Role as ThemeRole;
-use views::ViewStack;
 use widgets::draw_lines;
 
 /// Narrowest terminal drawn; below it only "terminal too small" is shown.
@@ -121,92 +120,6 @@ pub struct Scene<'a> {
     pub actions: ActionsView<'a>,
     /// Now.
     pub clock: &'a Clock,
-}
-
-/// One layer of the stack, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LayerId {
-    Dialog,
-    CommandLine,
-    Help,
-    Pane,
-    Rollouts,
-    Views,
-    Global,
-}
-
-/// The layers; [`LayerStack::order`] is the one place their precedence is written.
-#[derive(Default)]
-struct LayerStack {
-    dialog: Option<Dialog>,
-    command_line: Option<CommandLine>,
-    help: Option<HelpOverlay>,
-    pane: Option<(Pane, Box<dyn Layer>)>,
-    rollouts: RolloutPanel,
-    views: ViewStack,
-    global: GlobalKeys,
-}
-
-impl LayerStack {
-    /// The open layers, top first: who sees a key first, and whose keymap modes apply.
-    fn order(&self) -> Vec<LayerId> {
-        let open = [
-            (LayerId::Dialog, self.dialog.is_some()),
-            (LayerId::CommandLine, self.command_line.is_some()),
-            (LayerId::Help, self.help.is_some()),
-            (LayerId::Pane, self.pane.is_some()),
-            (LayerId::Rollouts, true),
-            (LayerId::Views, true),
-            (LayerId::Global, true),
-        ];
-        open.into_iter()
-            .filter_map(|(id, is_open)| is_open.then_some(id))
-            .collect()
-    }
-
-    fn get(&self, id: LayerId) -> Option<&dyn Layer> {
-        match id {
-            LayerId::Dialog => self.dialog.as_ref().map(|l| l as &dyn Layer),
-            LayerId::CommandLine => self.command_line.as_ref().map(|l| l as &dyn Layer),
-            LayerId::Help => self.help.as_ref().map(|l| l as &dyn Layer),
-            LayerId::Pane => self.pane.as_ref().map(|(_, l)| l.as_ref()),
-            LayerId::Rollouts => Some(&self.rollouts),
-            LayerId::Views => Some(&self.views),
-            LayerId::Global => Some(&self.global),
-        }
-    }
-
-    fn get_mut(&mut self, id: LayerId) -> Option<&mut (dyn Layer + 'static)> {
-        match id {
-            LayerId::Dialog => self.dialog.as_mut().map(|l| l as &mut dyn Layer),
-            LayerId::CommandLine => self.command_line.as_mut().map(|l| l as &mut dyn Layer),
-            LayerId::Help => self.help.as_mut().map(|l| l as &mut dyn Layer),
-            LayerId::Pane => self.pane.as_mut().map(|(_, l)| l.as_mut()),
-            LayerId::Rollouts => Some(&mut self.rollouts),
-            LayerId::Views => Some(&mut self.views),
-            LayerId::Global => Some(&mut self.global),
-        }
-    }
-
-    /// Closes an overlay or pane; the always-open layers stay.
-    fn close(&mut self, id: LayerId) {
-        match id {
-            LayerId::Dialog => self.dialog = None,
-            LayerId::CommandLine => self.command_line = None,
-            LayerId::Help => self.help = None,
-            LayerId::Pane => self.pane = None,
-            LayerId::Rollouts | LayerId::Views | LayerId::Global => {}
-        }
-    }
-
-    /// The topmost layer that takes typed text the way `entry` says.
-    fn typing(&mut self, entry: TextEntry) -> Option<&mut (dyn Layer + 'static)> {
-        let id = self
-            .order()
-            .into_iter()
-            .find(|id| self.get(*id).is_some_and(|l| l.text_entry() == entry))?;
-        self.get_mut(id)
-    }
 }
 
 /// The UI state: the layer stack, pending keys, and the UI's own messages.
