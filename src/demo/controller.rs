@@ -19,8 +19,8 @@ use super::factory::{
     self, Behaviour, NodeSlot, PodStage, Rng, StageChange, new_pod, new_replica_set,
     resolve_int_or_percent, rolling_bounds, set_pod_stage, template_hash, timestamp,
 };
-use super::resources::ResourceKind;
-use super::store::{EventType, ObjectKey, StoreError, StoredObject, WatchEvent};
+use super::resources::ServedKind;
+use super::store::{EventType, StoreError, StoreKey, StoredObject, WatchEvent};
 
 /// Base delay of one pod lifecycle step (Pending → ContainerCreating → Running → Ready).
 const STEP: Duration = Duration::from_millis(1_000);
@@ -32,7 +32,7 @@ const CRASH_INTERVAL: Duration = Duration::from_secs(20);
 pub const CHURN_LABEL: &str = "ge.io/churn";
 
 /// Identifies a workload that owns pods.
-type OwnerKey = (ResourceKind, String, String);
+type OwnerKey = (ServedKind, String, String);
 
 /// The fields of a pod the controllers need, read without building a full JSON tree.
 #[derive(Debug, Deserialize)]
@@ -113,7 +113,7 @@ struct WaitingView {
 
 /// What the controllers remember about a pod.
 #[derive(Debug, Clone, PartialEq)]
-struct PodInfo {
+struct ControlledPod {
     owner: Option<OwnerKey>,
     revision: String,
     node: Option<String>,
@@ -123,8 +123,8 @@ struct PodInfo {
     behaviour: Behaviour,
 }
 
-impl PodInfo {
-    fn read(zone: &Zone, namespace: &str, object: &StoredObject) -> Option<PodInfo> {
+impl ControlledPod {
+    fn read(zone: &Zone, namespace: &str, object: &StoredObject) -> Option<ControlledPod> {
         let view: PodView = serde_json::from_slice(&object.json).ok()?;
         let owner = view
             .metadata
@@ -133,10 +133,10 @@ impl PodInfo {
             .find(|owner| owner.controller == Some(true))
             .and_then(|owner| {
                 let kind = match owner.kind.as_str() {
-                    "ReplicaSet" => ResourceKind::ReplicaSet,
-                    "StatefulSet" => ResourceKind::StatefulSet,
-                    "DaemonSet" => ResourceKind::DaemonSet,
-                    "Job" => ResourceKind::Job,
+                    "ReplicaSet" => ServedKind::ReplicaSet,
+                    "StatefulSet" => ServedKind::StatefulSet,
+                    "DaemonSet" => ServedKind::DaemonSet,
+                    "Job" => ServedKind::Job,
                     _ => return None,
                 };
                 Some((kind, namespace.to_string(), owner.name.clone()))
@@ -178,7 +178,7 @@ impl PodInfo {
             }
         }
         let terminating = view.metadata.deletion_timestamp.is_some();
-        Some(PodInfo {
+        Some(ControlledPod {
             owner,
             revision,
             node: view.spec.node_name,
@@ -199,13 +199,13 @@ impl PodInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Timer {
     /// Move a pod to its next lifecycle stage.
-    Advance(ObjectKey),
+    Advance(StoreKey),
     /// Remove a terminating pod.
-    FinishDeletion(ObjectKey),
+    FinishDeletion(StoreKey),
     /// Restart a crash-looping pod's container once more.
-    CrashRestart(ObjectKey),
+    CrashRestart(StoreKey),
     /// Reconcile a workload again (e.g. to check a progress deadline).
-    Recheck(ResourceKind, ObjectKey),
+    Recheck(ServedKind, StoreKey),
     /// Apply churn updates.
     Churn,
 }
@@ -223,15 +223,15 @@ struct Progress {
 pub struct Controller {
     zone: Arc<Zone>,
     rng: Rng,
-    workloads: HashMap<ResourceKind, BTreeMap<ObjectKey, Value>>,
-    pods: HashMap<ObjectKey, PodInfo>,
+    workloads: HashMap<ServedKind, BTreeMap<StoreKey, Value>>,
+    pods: HashMap<StoreKey, ControlledPod>,
     pods_by_owner: HashMap<OwnerKey, BTreeSet<String>>,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     timer_jobs: HashMap<u64, Timer>,
     timer_sequence: u64,
-    scheduled: HashSet<(u8, ObjectKey)>,
-    dirty: BTreeSet<(ResourceKind, ObjectKey)>,
-    progress: HashMap<ObjectKey, Progress>,
+    scheduled: HashSet<(u8, StoreKey)>,
+    dirty: BTreeSet<(ServedKind, StoreKey)>,
+    progress: HashMap<StoreKey, Progress>,
     churn_rate: f64,
     churn_budget: f64,
     churn_last: Instant,
@@ -247,7 +247,7 @@ fn int(value: &Value) -> i64 {
     value.as_i64().unwrap_or(0)
 }
 
-fn key_of(value: &Value) -> ObjectKey {
+fn key_of(value: &Value) -> StoreKey {
     (
         value["metadata"]["namespace"]
             .as_str()
@@ -278,7 +278,7 @@ fn revision_of(replica_set: &Value) -> i64 {
 impl Controller {
     /// A controller for `zone`, with caches filled from the store's current contents.
     pub fn new(zone: Arc<Zone>, rng: Rng, churn_rate: f64) -> Controller {
-        let (objects, _, receiver) = zone.store.snapshot_and_subscribe(&ResourceKind::ALL);
+        let (objects, _, receiver) = zone.store.snapshot_and_subscribe(&ServedKind::ALL);
         let mut controller = Controller {
             zone,
             rng,
@@ -348,7 +348,7 @@ impl Controller {
 
     /// Rebuild every cache from a fresh snapshot (after falling behind the event stream).
     fn resync(&mut self) {
-        let (objects, _, receiver) = self.zone.store.snapshot_and_subscribe(&ResourceKind::ALL);
+        let (objects, _, receiver) = self.zone.store.snapshot_and_subscribe(&ServedKind::ALL);
         self.receiver = receiver;
         self.workloads.clear();
         self.pods.clear();
@@ -383,22 +383,22 @@ impl Controller {
         }
     }
 
-    fn observe(&mut self, kind: ResourceKind, event_type: EventType, object: &Arc<StoredObject>) {
+    fn observe(&mut self, kind: ServedKind, event_type: EventType, object: &Arc<StoredObject>) {
         let key = object.key();
         match kind {
-            ResourceKind::Pod => self.observe_pod(key, event_type, object),
-            ResourceKind::Namespace if event_type == EventType::Deleted => {
+            ServedKind::Pod => self.observe_pod(key, event_type, object),
+            ServedKind::Namespace if event_type == EventType::Deleted => {
                 self.collect_namespace(&object.name)
             }
-            ResourceKind::Node | ResourceKind::Namespace | ResourceKind::Service => {}
+            ServedKind::Node | ServedKind::Namespace | ServedKind::Service => {}
             _ => {
                 let value = object.to_value();
-                if kind == ResourceKind::ReplicaSet
+                if kind == ServedKind::ReplicaSet
                     && let Some((owner_kind, owner_name, _)) = factory::controller_owner(&value)
                     && owner_kind == "Deployment"
                 {
                     self.dirty
-                        .insert((ResourceKind::Deployment, (key.0.clone(), owner_name)));
+                        .insert((ServedKind::Deployment, (key.0.clone(), owner_name)));
                 }
                 let map = self.workloads.entry(kind).or_default();
                 if event_type == EventType::Deleted {
@@ -412,7 +412,7 @@ impl Controller {
         }
     }
 
-    fn observe_pod(&mut self, key: ObjectKey, event_type: EventType, object: &StoredObject) {
+    fn observe_pod(&mut self, key: StoreKey, event_type: EventType, object: &StoredObject) {
         let previous = self.pods.get(&key).cloned();
         if event_type == EventType::Deleted {
             if let Some(info) = previous
@@ -426,7 +426,7 @@ impl Controller {
             self.pods.remove(&key);
             return;
         }
-        let Some(info) = PodInfo::read(&self.zone, &key.0, object) else {
+        let Some(info) = ControlledPod::read(&self.zone, &key.0, object) else {
             return;
         };
         let changed = previous.as_ref().is_none_or(|p| {
@@ -498,7 +498,7 @@ impl Controller {
                         let _ = self
                             .zone
                             .store
-                            .delete(ResourceKind::Pod, &key.0, &key.1, None);
+                            .delete(ServedKind::Pod, &key.0, &key.1, None);
                     }
                 }
                 Timer::CrashRestart(key) => {
@@ -537,7 +537,7 @@ impl Controller {
     }
 
     /// Move a pod one lifecycle step on, as scheduler and kubelet would.
-    fn advance_pod(&mut self, key: &ObjectKey) {
+    fn advance_pod(&mut self, key: &StoreKey) {
         let Some(info) = self.pods.get(key).cloned() else {
             return;
         };
@@ -548,7 +548,7 @@ impl Controller {
         let mut rng = self.rng.clone();
         self.rng.next_u64();
         let zone = self.zone.clone();
-        let _ = self.zone.store.update(ResourceKind::Pod, &key.0, &key.1, |mut pod| {
+        let _ = self.zone.store.update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
             if factory::is_terminating(&pod) {
                 return None;
             }
@@ -586,7 +586,7 @@ impl Controller {
         });
     }
 
-    fn crash_again(&mut self, key: &ObjectKey) {
+    fn crash_again(&mut self, key: &StoreKey) {
         let Some(info) = self.pods.get(key) else {
             return;
         };
@@ -599,7 +599,7 @@ impl Controller {
         let _ = self
             .zone
             .store
-            .update(ResourceKind::Pod, &key.0, &key.1, |mut pod| {
+            .update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
                 let node = node.clone()?;
                 let pod_ip = pod["status"]["podIP"]
                     .as_str()
@@ -632,7 +632,7 @@ impl Controller {
         }
         self.churn_budget -= updates as f64;
         let has_load = self.pods.keys().any(|(ns, _)| ns == "ge-load");
-        let candidates: Vec<ObjectKey> = self
+        let candidates: Vec<StoreKey> = self
             .pods
             .iter()
             .filter(|(key, info)| {
@@ -659,7 +659,7 @@ impl Controller {
             let _ = self
                 .zone
                 .store
-                .update(ResourceKind::Pod, &key.0, &key.1, |mut pod| {
+                .update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
                     if !pod["metadata"]["labels"].is_object() {
                         pod["metadata"]["labels"] = json!({});
                     }
@@ -675,11 +675,11 @@ impl Controller {
     }
 
     /// Remove what a deleted owner leaves behind (the garbage collector's job).
-    fn collect_children(&mut self, kind: ResourceKind, key: &ObjectKey, owner: &Value) {
-        if kind == ResourceKind::Deployment {
-            let children: Vec<ObjectKey> = self
+    fn collect_children(&mut self, kind: ServedKind, key: &StoreKey, owner: &Value) {
+        if kind == ServedKind::Deployment {
+            let children: Vec<StoreKey> = self
                 .workloads
-                .get(&ResourceKind::ReplicaSet)
+                .get(&ServedKind::ReplicaSet)
                 .into_iter()
                 .flatten()
                 .filter(|(child_key, child)| {
@@ -691,7 +691,7 @@ impl Controller {
                 let _ = self
                     .zone
                     .store
-                    .delete(ResourceKind::ReplicaSet, &child.0, &child.1, None);
+                    .delete(ServedKind::ReplicaSet, &child.0, &child.1, None);
             }
             return;
         }
@@ -708,7 +708,7 @@ impl Controller {
     }
 
     fn collect_namespace(&mut self, namespace: &str) {
-        for kind in ResourceKind::ALL {
+        for kind in ServedKind::ALL {
             if !kind.info().namespaced {
                 continue;
             }
@@ -722,12 +722,12 @@ impl Controller {
         }
     }
 
-    fn delete_pod_gracefully(&mut self, key: &ObjectKey) {
+    fn delete_pod_gracefully(&mut self, key: &StoreKey) {
         let now = Timestamp::now();
         let _ = self
             .zone
             .store
-            .update(ResourceKind::Pod, &key.0, &key.1, |mut pod| {
+            .update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
                 if factory::is_terminating(&pod) {
                     return None;
                 }
@@ -747,28 +747,28 @@ impl Controller {
     fn reconcile_dirty(&mut self) {
         let dirty = std::mem::take(&mut self.dirty);
         // Deployments first so their ReplicaSet changes are seen in the same pass.
-        for (kind, key) in dirty.iter().filter(|(k, _)| *k == ResourceKind::Deployment) {
+        for (kind, key) in dirty.iter().filter(|(k, _)| *k == ServedKind::Deployment) {
             self.reconcile(*kind, key);
         }
-        for (kind, key) in dirty.iter().filter(|(k, _)| *k != ResourceKind::Deployment) {
+        for (kind, key) in dirty.iter().filter(|(k, _)| *k != ServedKind::Deployment) {
             self.reconcile(*kind, key);
         }
     }
 
-    fn reconcile(&mut self, kind: ResourceKind, key: &ObjectKey) {
+    fn reconcile(&mut self, kind: ServedKind, key: &StoreKey) {
         let Some(object) = self.workloads.get(&kind).and_then(|m| m.get(key)).cloned() else {
             return;
         };
         match kind {
-            ResourceKind::Deployment => self.reconcile_deployment(key, &object),
-            ResourceKind::ReplicaSet => self.reconcile_replica_set(key, &object),
-            ResourceKind::StatefulSet => self.reconcile_stateful_set(key, &object),
-            ResourceKind::DaemonSet => self.reconcile_daemon_set(key, &object),
+            ServedKind::Deployment => self.reconcile_deployment(key, &object),
+            ServedKind::ReplicaSet => self.reconcile_replica_set(key, &object),
+            ServedKind::StatefulSet => self.reconcile_stateful_set(key, &object),
+            ServedKind::DaemonSet => self.reconcile_daemon_set(key, &object),
             _ => {}
         }
     }
 
-    fn owned_pods(&self, kind: ResourceKind, key: &ObjectKey) -> Vec<(String, PodInfo)> {
+    fn owned_pods(&self, kind: ServedKind, key: &StoreKey) -> Vec<(String, ControlledPod)> {
         let owner = (kind, key.0.clone(), key.1.clone());
         self.pods_by_owner
             .get(&owner)
@@ -782,7 +782,7 @@ impl Controller {
             .collect()
     }
 
-    fn write_status(&self, kind: ResourceKind, key: &ObjectKey, current: &Value, status: Value) {
+    fn write_status(&self, kind: ServedKind, key: &StoreKey, current: &Value, status: Value) {
         if current["status"] == status {
             return;
         }
@@ -815,7 +815,7 @@ impl Controller {
             Timestamp::now(),
             &uid,
         );
-        match self.zone.store.create(ResourceKind::Pod, pod) {
+        match self.zone.store.create(ServedKind::Pod, pod) {
             Ok(_) | Err(StoreError::AlreadyExists) => {}
             Err(error) => tracing::debug!(?error, "pod create failed"),
         }
@@ -833,10 +833,10 @@ impl Controller {
         }
     }
 
-    fn reconcile_replica_set(&mut self, key: &ObjectKey, replica_set: &Value) {
+    fn reconcile_replica_set(&mut self, key: &StoreKey, replica_set: &Value) {
         let desired = replica_set["spec"]["replicas"].as_i64().unwrap_or(1).max(0) as usize;
-        let pods = self.owned_pods(ResourceKind::ReplicaSet, key);
-        let mut active: Vec<&(String, PodInfo)> =
+        let pods = self.owned_pods(ServedKind::ReplicaSet, key);
+        let mut active: Vec<&(String, ControlledPod)> =
             pods.iter().filter(|(_, p)| !p.terminating).collect();
         if active.len() < desired {
             for _ in active.len()..desired {
@@ -861,7 +861,7 @@ impl Controller {
                 self.delete_pod_gracefully(&(key.0.clone(), name));
             }
         }
-        let active: Vec<&PodInfo> = pods
+        let active: Vec<&ControlledPod> = pods
             .iter()
             .map(|(_, p)| p)
             .filter(|p| !p.terminating)
@@ -883,7 +883,7 @@ impl Controller {
         if replica_set["spec"]["replicas"].as_i64().unwrap_or(1) == 0 && active.is_empty() {
             status = json!({"replicas": 0, "observedGeneration": replica_set["metadata"]["generation"].as_i64().unwrap_or(1)});
         }
-        self.write_status(ResourceKind::ReplicaSet, key, replica_set, status);
+        self.write_status(ServedKind::ReplicaSet, key, replica_set, status);
     }
 
     fn set_replica_set_replicas(
@@ -894,7 +894,7 @@ impl Controller {
         surge: i64,
     ) {
         let key = key_of(replica_set);
-        let _ = self.zone.store.update(ResourceKind::ReplicaSet, &key.0, &key.1, |mut rs| {
+        let _ = self.zone.store.update(ServedKind::ReplicaSet, &key.0, &key.1, |mut rs| {
             let annotations = json!({
                 "deployment.kubernetes.io/desired-replicas": deployment_replicas.to_string(),
                 "deployment.kubernetes.io/max-replicas": (deployment_replicas + surge).to_string(),
@@ -919,7 +919,7 @@ impl Controller {
         });
     }
 
-    fn reconcile_deployment(&mut self, key: &ObjectKey, deployment: &Value) {
+    fn reconcile_deployment(&mut self, key: &StoreKey, deployment: &Value) {
         let now = Instant::now();
         let replicas = deployment["spec"]["replicas"].as_i64().unwrap_or(1).max(0);
         let generation = deployment["metadata"]["generation"].as_i64().unwrap_or(1);
@@ -927,7 +927,7 @@ impl Controller {
         let (surge, max_unavailable) = rolling_bounds(deployment, replicas);
         let mut replica_sets: Vec<Value> = self
             .workloads
-            .get(&ResourceKind::ReplicaSet)
+            .get(&ServedKind::ReplicaSet)
             .into_iter()
             .flatten()
             .filter(|(rs_key, rs)| rs_key.0 == key.0 && owner_uid_matches(rs, deployment))
@@ -979,12 +979,12 @@ impl Controller {
                     if self
                         .zone
                         .store
-                        .create(ResourceKind::ReplicaSet, replica_set)
+                        .create(ServedKind::ReplicaSet, replica_set)
                         .is_ok()
                     {
                         created_new = Some(name);
                         let _ = self.zone.store.update(
-                            ResourceKind::Deployment,
+                            ServedKind::Deployment,
                             &key.0,
                             &key.1,
                             |mut d| {
@@ -1001,7 +1001,7 @@ impl Controller {
                         let rs_key = key_of(&replica_sets[index]);
                         let revision = max_revision + 1;
                         let _ = self.zone.store.update(
-                            ResourceKind::ReplicaSet,
+                            ServedKind::ReplicaSet,
                             &rs_key.0,
                             &rs_key.1,
                             |mut rs| {
@@ -1188,7 +1188,7 @@ impl Controller {
             if let Some(deadline) = deadline {
                 self.schedule_once(
                     deadline.saturating_sub(since_progress),
-                    Timer::Recheck(ResourceKind::Deployment, key.clone()),
+                    Timer::Recheck(ServedKind::Deployment, key.clone()),
                 );
             }
             match previous_progressing {
@@ -1213,7 +1213,7 @@ impl Controller {
         {
             self.schedule_once(
                 deadline.saturating_sub(since_progress),
-                Timer::Recheck(ResourceKind::Deployment, key.clone()),
+                Timer::Recheck(ServedKind::Deployment, key.clone()),
             );
         }
         let mut status = json!({
@@ -1239,7 +1239,7 @@ impl Controller {
                 map.remove(field);
             }
         }
-        self.write_status(ResourceKind::Deployment, key, deployment, status);
+        self.write_status(ServedKind::Deployment, key, deployment, status);
     }
 
     /// One step of a rolling (or recreate) update towards the new ReplicaSet at `new_index`.
@@ -1270,7 +1270,7 @@ impl Controller {
             }
             let old_pods_left = olds.iter().any(|rs| {
                 let key = key_of(rs);
-                !self.owned_pods(ResourceKind::ReplicaSet, &key).is_empty()
+                !self.owned_pods(ServedKind::ReplicaSet, &key).is_empty()
             });
             if !old_pods_left {
                 self.set_replica_set_replicas(new_rs, replicas, replicas, surge);
@@ -1321,7 +1321,7 @@ impl Controller {
         }
     }
 
-    fn reconcile_stateful_set(&mut self, key: &ObjectKey, statefulset: &Value) {
+    fn reconcile_stateful_set(&mut self, key: &StoreKey, statefulset: &Value) {
         let replicas = statefulset["spec"]["replicas"].as_i64().unwrap_or(1).max(0);
         let generation = statefulset["metadata"]["generation"].as_i64().unwrap_or(1);
         let update_revision = format!(
@@ -1332,8 +1332,8 @@ impl Controller {
         let current_revision = statefulset["status"]["currentRevision"]
             .as_str()
             .map_or_else(|| update_revision.clone(), str::to_string);
-        let pods = self.owned_pods(ResourceKind::StatefulSet, key);
-        let by_ordinal: BTreeMap<i64, &PodInfo> = pods
+        let pods = self.owned_pods(ServedKind::StatefulSet, key);
+        let by_ordinal: BTreeMap<i64, &ControlledPod> = pods
             .iter()
             .filter_map(|(name, info)| {
                 name.rsplit_once('-')
@@ -1376,7 +1376,7 @@ impl Controller {
                 self.delete_pod_gracefully(&(key.0.clone(), format!("{}-{ordinal}", key.1)));
             }
         }
-        let active: Vec<&PodInfo> = pods
+        let active: Vec<&ControlledPod> = pods
             .iter()
             .map(|(_, p)| p)
             .filter(|p| !p.terminating)
@@ -1412,10 +1412,10 @@ impl Controller {
         {
             map.remove("readyReplicas");
         }
-        self.write_status(ResourceKind::StatefulSet, key, statefulset, status);
+        self.write_status(ServedKind::StatefulSet, key, statefulset, status);
     }
 
-    fn reconcile_daemon_set(&mut self, key: &ObjectKey, daemonset: &Value) {
+    fn reconcile_daemon_set(&mut self, key: &StoreKey, daemonset: &Value) {
         let generation = daemonset["metadata"]["generation"].as_i64().unwrap_or(1);
         let hash = template_hash(&daemonset["spec"]["template"]);
         let nodes = self.zone.profile.nodes.clone();
@@ -1429,7 +1429,7 @@ impl Controller {
             };
             resolve_int_or_percent(&value, desired, false).max(1)
         };
-        let pods = self.owned_pods(ResourceKind::DaemonSet, key);
+        let pods = self.owned_pods(ServedKind::DaemonSet, key);
         for node in &nodes {
             let on_node = pods
                 .iter()
@@ -1443,7 +1443,8 @@ impl Controller {
                 self.create_pod(daemonset, &name, &labels, Some(node.clone()));
             }
         }
-        let active: Vec<&(String, PodInfo)> = pods.iter().filter(|(_, p)| !p.terminating).collect();
+        let active: Vec<&(String, ControlledPod)> =
+            pods.iter().filter(|(_, p)| !p.terminating).collect();
         let ready = active.iter().filter(|(_, p)| p.ready).count() as i64;
         // Outdated pods that are not ready cost no availability: replace them right away.
         let broken: Vec<String> = active
@@ -1487,7 +1488,7 @@ impl Controller {
         if desired - ready > 0 {
             status["numberUnavailable"] = json!(desired - ready);
         }
-        self.write_status(ResourceKind::DaemonSet, key, daemonset, status);
+        self.write_status(ServedKind::DaemonSet, key, daemonset, status);
     }
 }
 

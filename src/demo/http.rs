@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use super::Zone;
 use super::factory::{Rng, timestamp};
 use super::patch::{self, PatchError, PatchKind};
-use super::resources::{self, ResourceKind};
+use super::resources::{self, ServedKind};
 use super::selector::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::{StoreError, StoredObject};
@@ -258,7 +258,7 @@ struct ApiRequest {
 
 /// A request for a resource collection or object.
 struct Target {
-    kind: ResourceKind,
+    kind: ServedKind,
     namespace: Option<String>,
     name: Option<String>,
     subresource: Option<String>,
@@ -313,14 +313,14 @@ fn api_versions(zone: &Zone) -> Value {
 fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<Target, ApiError> {
     let namespaced = rest.len() >= 3
         && rest[0] == "namespaces"
-        && ResourceKind::lookup(group, version, rest[2]).is_some_and(|kind| kind.info().namespaced);
+        && ServedKind::lookup(group, version, rest[2]).is_some_and(|kind| kind.info().namespaced);
     let (namespace, rest) = if namespaced {
         (Some(rest[1].to_string()), &rest[2..])
     } else {
         (None, rest)
     };
     let plural = rest.first().ok_or(ApiError::NoRoute)?;
-    let kind = ResourceKind::lookup(group, version, plural).ok_or(ApiError::NoRoute)?;
+    let kind = ServedKind::lookup(group, version, plural).ok_or(ApiError::NoRoute)?;
     if rest.len() > 3 || (kind.info().namespaced && namespace.is_none() && rest.len() > 1) {
         return Err(ApiError::NoRoute);
     }
@@ -340,7 +340,7 @@ fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<Target, Api
 
 fn selectors(
     request: &ApiRequest,
-    kind: ResourceKind,
+    kind: ServedKind,
 ) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let label = LabelSelector::parse(request.query.get("labelSelector").unwrap_or_default())
         .map_err(ApiError::BadRequest)?;
@@ -575,7 +575,7 @@ fn parse_body(request: &ApiRequest) -> Result<Value, ApiError> {
     Ok(value)
 }
 
-fn invalid(kind: ResourceKind, name: &str, field: &str, message: impl Into<String>) -> ApiError {
+fn invalid(kind: ServedKind, name: &str, field: &str, message: impl Into<String>) -> ApiError {
     ApiError::Invalid {
         kind,
         name: name.to_string(),
@@ -585,10 +585,10 @@ fn invalid(kind: ResourceKind, name: &str, field: &str, message: impl Into<Strin
 }
 
 /// Validate and normalise an object as the API server would before storing it.
-fn validate(kind: ResourceKind, name: &str, object: Value) -> Result<Value, ApiError> {
+fn validate(kind: ServedKind, name: &str, object: Value) -> Result<Value, ApiError> {
     if matches!(
         kind,
-        ResourceKind::Deployment | ResourceKind::ReplicaSet | ResourceKind::StatefulSet
+        ServedKind::Deployment | ServedKind::ReplicaSet | ServedKind::StatefulSet
     ) && let Some(replicas) = object["spec"]["replicas"].as_i64()
         && replicas < 0
     {
@@ -603,14 +603,14 @@ fn validate(kind: ResourceKind, name: &str, object: Value) -> Result<Value, ApiE
         .map_err(|(field, message)| invalid(kind, name, &field, message))
 }
 
-fn has_generation(kind: ResourceKind) -> bool {
+fn has_generation(kind: ServedKind) -> bool {
     matches!(
         kind,
-        ResourceKind::Deployment
-            | ResourceKind::ReplicaSet
-            | ResourceKind::StatefulSet
-            | ResourceKind::DaemonSet
-            | ResourceKind::Job
+        ServedKind::Deployment
+            | ServedKind::ReplicaSet
+            | ServedKind::StatefulSet
+            | ServedKind::DaemonSet
+            | ServedKind::Job
     )
 }
 
@@ -740,7 +740,7 @@ fn write_existing(
     })
 }
 
-fn patch_error(error: PatchError, kind: ResourceKind, name: &str) -> ApiError {
+fn patch_error(error: PatchError, kind: ServedKind, name: &str) -> ApiError {
     match error {
         PatchError::Malformed(message) => ApiError::BadRequest(message),
         PatchError::Unapplicable(message) => invalid(kind, name, "", message),
@@ -875,11 +875,11 @@ fn create(zone: &Zone, request: &ApiRequest, target: &Target) -> Result<Response
         }
         if zone
             .store
-            .get(ResourceKind::Namespace, "", &namespace)
+            .get(ServedKind::Namespace, "", &namespace)
             .is_none()
         {
             return Err(ApiError::NotFound {
-                kind: ResourceKind::Namespace,
+                kind: ServedKind::Namespace,
                 name: namespace,
             });
         }
@@ -901,7 +901,7 @@ fn create(zone: &Zone, request: &ApiRequest, target: &Target) -> Result<Response
     if has_generation(kind) {
         object["metadata"]["generation"] = json!(1);
     }
-    if kind == ResourceKind::Namespace {
+    if kind == ServedKind::Namespace {
         object["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
         object["spec"] = json!({"finalizers": ["kubernetes"]});
         object["status"] = json!({"phase": "Active"});
@@ -962,7 +962,7 @@ fn delete(
             .or_else(|| value["spec"]["terminationGracePeriodSeconds"].as_i64())
             .unwrap_or(30)
             .max(0);
-        if kind == ResourceKind::Pod && grace > 0 && !value["spec"]["nodeName"].is_null() {
+        if kind == ServedKind::Pod && grace > 0 && !value["spec"]["nodeName"].is_null() {
             if super::factory::is_terminating(&value) {
                 return Ok(object_response(request, target, &current, 200));
             }
@@ -1054,11 +1054,11 @@ mod tests {
             &["namespaces", "ge-system", "pods", "x", "status"],
         )
         .unwrap();
-        assert_eq!(target.kind, ResourceKind::Pod);
+        assert_eq!(target.kind, ServedKind::Pod);
         assert_eq!(target.namespace.as_deref(), Some("ge-system"));
         assert_eq!(target.subresource.as_deref(), Some("status"));
         let namespace = parse_target("", "v1", &["namespaces", "ge-system"]).unwrap();
-        assert_eq!(namespace.kind, ResourceKind::Namespace);
+        assert_eq!(namespace.kind, ServedKind::Namespace);
         assert_eq!(namespace.name.as_deref(), Some("ge-system"));
         assert!(parse_target("", "v1", &["pods", "x"]).is_err());
         assert!(parse_target("", "v1", &["widgets"]).is_err());

@@ -14,7 +14,7 @@ use super::factory::{
     self, Behaviour, NodeSlot, PodStage, Rng, StageChange, ZoneProfile, new_pod, new_replica_set,
     set_pod_stage, template_hash, timestamp,
 };
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 use super::store::Store;
 
 /// The seed compiled into the binary.
@@ -233,12 +233,12 @@ struct PortSpec {
 }
 
 /// Turns spans into file/line errors.
-struct Source<'a> {
+struct SeedText<'a> {
     file: &'a str,
     text: &'a str,
 }
 
-impl Source<'_> {
+impl SeedText<'_> {
     fn error(&self, offset: usize, message: impl Into<String>) -> DemoError {
         let line = self.text[..offset.min(self.text.len())]
             .matches('\n')
@@ -296,7 +296,7 @@ impl Source<'_> {
 
 /// Parse and validate a seed file.
 pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
-    let source = Source { file, text };
+    let source = SeedText { file, text };
     let seed: Seed = toml::from_str(text).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
         source.error(offset, error.message().to_string())
@@ -367,7 +367,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
 }
 
 fn parse_behaviour(
-    source: &Source<'_>,
+    source: &SeedText<'_>,
     behaviour: &Spanned<String>,
 ) -> Result<Behaviour, DemoError> {
     match behaviour.get_ref().as_str() {
@@ -391,7 +391,7 @@ pub struct ZoneBuild {
 /// Builds one zone's objects.
 struct ZoneBuilder<'a> {
     zone: &'a ZoneSeed,
-    source: Source<'a>,
+    source: SeedText<'a>,
     now: Timestamp,
     rng: Rng,
     profile: ZoneProfile,
@@ -408,7 +408,7 @@ pub fn build_zone(
 ) -> Result<ZoneBuild, DemoError> {
     let (file, text) = (SEED_FILE, SEED_TEXT);
     let mut faults = BTreeMap::new();
-    let source = Source { file, text };
+    let source = SeedText { file, text };
     for fault in &zone.faults {
         faults.insert(
             fault.image.clone(),
@@ -510,7 +510,7 @@ impl ZoneBuilder<'_> {
                 "cpu": node.cpu, "ephemeral-storage": node.storage, "hugepages-1Gi": "0",
                 "hugepages-2Mi": "0", "memory": node.memory, "pods": "110",
             });
-            self.store.seed(ResourceKind::Node, json!({
+            self.store.seed(ServedKind::Node, json!({
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {"name": node.name, "uid": uid, "creationTimestamp": created,
@@ -559,7 +559,7 @@ impl ZoneBuilder<'_> {
         let created = timestamp(self.ago(&self.zone.age)?);
         let ip = format!("{}.0.1", self.zone.service_network);
         let uid = self.rng.uid();
-        self.store.seed(ResourceKind::Service, json!({
+        self.store.seed(ServedKind::Service, json!({
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default", "uid": uid,
                 "creationTimestamp": created,
@@ -670,8 +670,8 @@ impl ZoneBuilder<'_> {
                         )?;
                     }
                 }
-                self.store.seed(ResourceKind::Deployment, deployment);
-                self.store.seed(ResourceKind::ReplicaSet, replica_set);
+                self.store.seed(ServedKind::Deployment, deployment);
+                self.store.seed(ServedKind::ReplicaSet, replica_set);
             }
             "StatefulSet" => {
                 let statefulset = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata,
@@ -705,7 +705,7 @@ impl ZoneBuilder<'_> {
                 let mut statefulset = statefulset;
                 statefulset["status"] =
                     json!({"currentRevision": revision, "updateRevision": revision});
-                self.store.seed(ResourceKind::StatefulSet, statefulset);
+                self.store.seed(ServedKind::StatefulSet, statefulset);
             }
             "DaemonSet" => {
                 let daemonset = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": metadata,
@@ -729,7 +729,7 @@ impl ZoneBuilder<'_> {
                         Some(node),
                     )?;
                 }
-                self.store.seed(ResourceKind::DaemonSet, daemonset);
+                self.store.seed(ServedKind::DaemonSet, daemonset);
             }
             _ => self.job(workload, metadata, template, created_at)?,
         }
@@ -799,8 +799,8 @@ impl ZoneBuilder<'_> {
                 },
             );
         }
-        self.store.seed(ResourceKind::Pod, pod);
-        self.store.seed(ResourceKind::Job, job);
+        self.store.seed(ServedKind::Pod, pod);
+        self.store.seed(ServedKind::Job, job);
         Ok(())
     }
 
@@ -815,7 +815,7 @@ impl ZoneBuilder<'_> {
         node: Option<&NodeSlot>,
     ) -> Result<(), DemoError> {
         let pod = self.pod_value(owner, name, extra_labels, restarts, created_at, node)?;
-        self.store.seed(ResourceKind::Pod, pod);
+        self.store.seed(ServedKind::Pod, pod);
         Ok(())
     }
 
@@ -915,7 +915,7 @@ impl ZoneBuilder<'_> {
                 .flatten()
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
                 .collect();
-            let fields = ResourceKind::Pod.field_values(&pod);
+            let fields = ServedKind::Pod.field_values(&pod);
             let bytes =
                 serde_json::to_vec(&pod).map_err(|e| self.source.error(0, e.to_string()))?;
             stamps.push((Stamp::compile(&bytes), labels, fields));
@@ -944,7 +944,7 @@ impl ZoneBuilder<'_> {
                 })
                 .collect();
             self.store.seed_stamped(
-                ResourceKind::Pod,
+                ServedKind::Pod,
                 namespace,
                 &name,
                 labels.clone(),
@@ -1014,7 +1014,7 @@ impl ZoneBuilder<'_> {
         if service_type != "ClusterIP" {
             spec["externalTrafficPolicy"] = json!("Cluster");
         }
-        self.store.seed(ResourceKind::Service, json!({"apiVersion": "v1", "kind": "Service",
+        self.store.seed(ServedKind::Service, json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": namespace, "uid": uid, "creationTimestamp": created,
                 "labels": selector},
             "spec": spec, "status": status}));
@@ -1057,7 +1057,7 @@ impl ZoneBuilder<'_> {
         for name in namespaces {
             let uid = self.rng.uid();
             self.store.seed(
-                ResourceKind::Namespace,
+                ServedKind::Namespace,
                 json!({
                     "apiVersion": "v1", "kind": "Namespace",
                     "metadata": {"name": name, "uid": uid, "creationTimestamp": created,
@@ -1083,7 +1083,7 @@ mod tests {
         for zone in &seed.zones {
             let store = Store::new();
             build_zone(&seed, zone, 40, &store).unwrap();
-            for kind in ResourceKind::ALL {
+            for kind in ServedKind::ALL {
                 for object in store.list(kind, None, None, None, &|_| true).items {
                     let value = object.to_value();
                     assert!(
@@ -1096,7 +1096,7 @@ mod tests {
                 }
             }
             let load = store
-                .list(ResourceKind::Pod, Some("ge-load"), None, None, &|_| true)
+                .list(ServedKind::Pod, Some("ge-load"), None, None, &|_| true)
                 .items;
             assert_eq!(load.len(), 40);
             let stamped = load[0].to_value();

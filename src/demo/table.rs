@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::factory::{human_duration, parse_timestamp};
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 
 /// What each Table row carries in `object` (the `includeObject` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ fn column(name: &str, kind: &str, format: &str, priority: i32, description: &str
 }
 
 /// Column definitions for a kind, matching the real server's printers.
-pub fn columns(kind: ResourceKind) -> Vec<Value> {
+pub fn columns(kind: ServedKind) -> Vec<Value> {
     let name = column(
         "Name",
         "string",
@@ -73,7 +73,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
     );
     let selector = column("Selector", "string", "", 1, "Label selector for pods.");
     match kind {
-        ResourceKind::Pod => vec![
+        ServedKind::Pod => vec![
             name,
             column(
                 "Ready",
@@ -120,7 +120,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
                 "Readiness gates of the pod.",
             ),
         ],
-        ResourceKind::Node => vec![
+        ServedKind::Node => vec![
             name,
             column("Status", "string", "", 0, "The status of the node"),
             column("Roles", "string", "", 0, "The roles of the node"),
@@ -168,12 +168,12 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
                 "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
             ),
         ],
-        ResourceKind::Namespace => vec![
+        ServedKind::Namespace => vec![
             name,
             column("Status", "string", "", 0, "The status of the namespace"),
             age,
         ],
-        ResourceKind::Service => vec![
+        ServedKind::Service => vec![
             name,
             column("Type", "string", "", 0, "The type of the service."),
             column(
@@ -200,7 +200,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
                 "The label selector of the service.",
             ),
         ],
-        ResourceKind::Deployment => vec![
+        ServedKind::Deployment => vec![
             name,
             column(
                 "Ready",
@@ -228,7 +228,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
             images,
             selector,
         ],
-        ResourceKind::ReplicaSet => vec![
+        ServedKind::ReplicaSet => vec![
             name,
             column(
                 "Desired",
@@ -256,7 +256,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
             images,
             selector,
         ],
-        ResourceKind::StatefulSet => vec![
+        ServedKind::StatefulSet => vec![
             name,
             column(
                 "Ready",
@@ -269,7 +269,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
             containers,
             images,
         ],
-        ResourceKind::DaemonSet => vec![
+        ServedKind::DaemonSet => vec![
             name,
             column(
                 "Desired",
@@ -318,7 +318,7 @@ pub fn columns(kind: ResourceKind) -> Vec<Value> {
             images,
             selector,
         ],
-        ResourceKind::Job => vec![
+        ServedKind::Job => vec![
             name,
             column("Status", "string", "", 0, "Status of the job."),
             column(
@@ -619,7 +619,7 @@ fn service_cells(service: &Value, now: Timestamp) -> Vec<Value> {
     ]
 }
 
-fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Value> {
+fn workload_cells(kind: ServedKind, object: &Value, now: Timestamp) -> Vec<Value> {
     let spec = &object["spec"];
     let status = &object["status"];
     let (containers, images) = template_columns(&spec["template"]);
@@ -627,7 +627,7 @@ fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Val
     let age = age(object, now);
     let selector = selector_text(&spec["selector"]);
     match kind {
-        ResourceKind::Deployment => vec![
+        ServedKind::Deployment => vec![
             name,
             json!(format!(
                 "{}/{}",
@@ -641,7 +641,7 @@ fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Val
             json!(images),
             json!(selector),
         ],
-        ResourceKind::ReplicaSet => vec![
+        ServedKind::ReplicaSet => vec![
             name,
             json!(spec["replicas"].as_i64().unwrap_or(1)),
             json!(int(&status["replicas"])),
@@ -651,7 +651,7 @@ fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Val
             json!(images),
             json!(selector),
         ],
-        ResourceKind::StatefulSet => vec![
+        ServedKind::StatefulSet => vec![
             name,
             json!(format!(
                 "{}/{}",
@@ -662,7 +662,7 @@ fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Val
             json!(containers),
             json!(images),
         ],
-        ResourceKind::DaemonSet => {
+        ServedKind::DaemonSet => {
             let node_selector: Vec<String> = spec["template"]["spec"]["nodeSelector"]
                 .as_object()
                 .into_iter()
@@ -718,12 +718,12 @@ fn workload_cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Val
 }
 
 /// The cells of one row.
-pub fn cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Value> {
+pub fn cells(kind: ServedKind, object: &Value, now: Timestamp) -> Vec<Value> {
     match kind {
-        ResourceKind::Pod => pod_cells(object, now),
-        ResourceKind::Node => node_cells(object, now),
-        ResourceKind::Service => service_cells(object, now),
-        ResourceKind::Namespace => vec![
+        ServedKind::Pod => pod_cells(object, now),
+        ServedKind::Node => node_cells(object, now),
+        ServedKind::Service => service_cells(object, now),
+        ServedKind::Namespace => vec![
             object["metadata"]["name"].clone(),
             json!(object["status"]["phase"].as_str().unwrap_or("Active")),
             json!(age(object, now)),
@@ -733,7 +733,7 @@ pub fn cells(kind: ResourceKind, object: &Value, now: Timestamp) -> Vec<Value> {
 }
 
 /// One row for an object.
-pub fn row(kind: ResourceKind, object: &Value, include: IncludeObject, now: Timestamp) -> Value {
+pub fn row(kind: ServedKind, object: &Value, include: IncludeObject, now: Timestamp) -> Value {
     let mut row = json!({"cells": cells(kind, object, now)});
     match include {
         IncludeObject::None => {}
@@ -745,7 +745,7 @@ pub fn row(kind: ResourceKind, object: &Value, include: IncludeObject, now: Time
 
 /// A whole Table for a list of objects.
 pub fn table(
-    kind: ResourceKind,
+    kind: ServedKind,
     api_version: &str,
     objects: &[Value],
     include: IncludeObject,
@@ -768,7 +768,7 @@ mod tests {
     #[test]
     fn every_row_has_as_many_cells_as_columns() {
         let now = Timestamp::now();
-        for kind in ResourceKind::ALL {
+        for kind in ServedKind::ALL {
             assert_eq!(
                 cells(kind, &json!({}), now).len(),
                 columns(kind).len(),
