@@ -36,9 +36,9 @@ pub struct ZoneSeed {
     pub token: String,
     /// Replaces `{ge_tag}` in workload images.
     pub(super) ge_tag: String,
-    /// First three octets of pod IPs (`10.42.0`-style prefix).
+    /// First two octets of pod IPs (`10.42`); each node gets a /24 of it.
     pub(super) pod_network: String,
-    /// First two octets of Service cluster IPs.
+    /// First two octets of Service cluster IPs (`10.43`).
     pub(super) service_network: String,
     /// How long ago the zone was created (`38d`).
     pub(super) age: Spanned<String>,
@@ -93,19 +93,32 @@ impl VersionSeed {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NodeSeed {
+    /// Node name, also its hostname.
     pub(super) name: String,
+    /// `node-role.kubernetes.io/<role>` labels.
     #[serde(default)]
     pub(super) roles: Vec<String>,
+    /// The InternalIP address, also the host IP of its pods.
     pub(super) internal_ip: String,
+    /// The ExternalIP address, if any.
     pub(super) external_ip: Option<String>,
+    /// `nodeInfo.kubeletVersion` (and kubeProxyVersion).
     pub(super) kubelet_version: String,
+    /// `nodeInfo.containerRuntimeVersion`.
     pub(super) container_runtime: String,
+    /// `nodeInfo.osImage`.
     pub(super) os_image: String,
+    /// `nodeInfo.kernelVersion`.
     pub(super) kernel: String,
+    /// `nodeInfo.architecture` and the arch labels.
     pub(super) architecture: String,
+    /// CPU capacity (`4`).
     pub(super) cpu: String,
+    /// Memory capacity (`8Gi`).
     pub(super) memory: String,
+    /// Ephemeral-storage capacity.
     pub(super) storage: String,
+    /// `node.kubernetes.io/instance-type` label.
     pub(super) instance_type: String,
     /// Managed node group, labelled as UpCloud does.
     pub(super) node_group: Option<String>,
@@ -120,8 +133,11 @@ pub(super) struct NodeSeed {
 pub(super) struct WorkloadSeed {
     /// `Deployment`, `StatefulSet`, `DaemonSet` or `Job`.
     pub(super) kind: Spanned<String>,
+    /// Its namespace; a Namespace object is made for it.
     pub(super) namespace: String,
+    /// Its name; pods are named after it.
     pub(super) name: String,
+    /// Desired pods (ignored by DaemonSets and Jobs).
     #[serde(default = "one")]
     pub(super) replicas: i64,
     /// Container image; `{ge_tag}` is replaced by the zone's tag.
@@ -129,19 +145,25 @@ pub(super) struct WorkloadSeed {
     /// Container ports, `[name:]port[/PROTO]`.
     #[serde(default)]
     pub(super) ports: Vec<Spanned<String>>,
+    /// A Service selecting its pods.
     pub(super) service: Option<ServiceSeed>,
     /// Generation and Deployment revision.
     #[serde(default = "one")]
     pub(super) revision: i64,
+    /// How long ago it was created.
     pub(super) age: Spanned<String>,
     /// Restart count every pod starts with.
     #[serde(default)]
     pub(super) restarts: i64,
+    /// A paused Deployment.
     #[serde(default)]
     pub(super) paused: bool,
+    /// A Deployment's `progressDeadlineSeconds` (600 when absent).
     pub(super) progress_deadline_seconds: Option<i64>,
+    /// Container resource requests (`cpu = "100m"`).
     #[serde(default)]
     pub(super) requests: BTreeMap<String, String>,
+    /// Container resource limits.
     #[serde(default)]
     pub(super) limits: BTreeMap<String, String>,
 }
@@ -169,6 +191,7 @@ pub(super) struct ServiceSeed {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FaultSeed {
+    /// The full image reference, as pods run it.
     pub(super) image: String,
     /// `crash-loop` or `stuck-creating`.
     pub(super) behaviour: Spanned<String>,
