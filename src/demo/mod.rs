@@ -27,6 +27,8 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::file_error::FileError;
+
 pub use controller::CHURN_LABEL;
 
 /// Options for [`DemoFleet::start`].
@@ -93,16 +95,9 @@ pub enum DemoError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// The seed file is invalid.
-    #[error("{file}:{line}: bad demo seed file: {message}")]
-    Seed {
-        /// File name.
-        file: String,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// The seed file is invalid, at a known place (`file:line:column: message`).
+    #[error("{0}")]
+    Seed(FileError),
     /// An option is out of range.
     #[error("invalid demo option: {0}")]
     InvalidOption(String),

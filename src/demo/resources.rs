@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 /// One served resource type (e.g. `pods`, `deployments.apps`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ResourceKind {
+pub enum ServedKind {
     /// core/v1 Namespace (cluster-scoped).
     Namespace,
     /// core/v1 Node (cluster-scoped).
@@ -60,24 +60,24 @@ const POD_FIELDS: &[&str] = &[
     "status.nominatedNodeName",
 ];
 
-impl ResourceKind {
+impl ServedKind {
     /// Every served resource, in discovery order.
-    pub const ALL: [ResourceKind; 9] = [
-        ResourceKind::Namespace,
-        ResourceKind::Node,
-        ResourceKind::Pod,
-        ResourceKind::Service,
-        ResourceKind::Deployment,
-        ResourceKind::ReplicaSet,
-        ResourceKind::StatefulSet,
-        ResourceKind::DaemonSet,
-        ResourceKind::Job,
+    pub const ALL: [ServedKind; 9] = [
+        ServedKind::Namespace,
+        ServedKind::Node,
+        ServedKind::Pod,
+        ServedKind::Service,
+        ServedKind::Deployment,
+        ServedKind::ReplicaSet,
+        ServedKind::StatefulSet,
+        ServedKind::DaemonSet,
+        ServedKind::Job,
     ];
 
     /// Static description of this resource.
     pub fn info(self) -> &'static ResourceInfo {
         match self {
-            ResourceKind::Namespace => &ResourceInfo {
+            ServedKind::Namespace => &ResourceInfo {
                 plural: "namespaces",
                 singular: "namespace",
                 kind: "Namespace",
@@ -89,7 +89,7 @@ impl ResourceKind {
                 extra_fields: &["status.phase"],
                 has_scale: false,
             },
-            ResourceKind::Node => &ResourceInfo {
+            ServedKind::Node => &ResourceInfo {
                 plural: "nodes",
                 singular: "node",
                 kind: "Node",
@@ -101,7 +101,7 @@ impl ResourceKind {
                 extra_fields: &["spec.unschedulable"],
                 has_scale: false,
             },
-            ResourceKind::Pod => &ResourceInfo {
+            ServedKind::Pod => &ResourceInfo {
                 plural: "pods",
                 singular: "pod",
                 kind: "Pod",
@@ -113,7 +113,7 @@ impl ResourceKind {
                 extra_fields: POD_FIELDS,
                 has_scale: false,
             },
-            ResourceKind::Service => &ResourceInfo {
+            ServedKind::Service => &ResourceInfo {
                 plural: "services",
                 singular: "service",
                 kind: "Service",
@@ -125,7 +125,7 @@ impl ResourceKind {
                 extra_fields: &["spec.clusterIP", "spec.type"],
                 has_scale: false,
             },
-            ResourceKind::Deployment => &ResourceInfo {
+            ServedKind::Deployment => &ResourceInfo {
                 plural: "deployments",
                 singular: "deployment",
                 kind: "Deployment",
@@ -137,7 +137,7 @@ impl ResourceKind {
                 extra_fields: &[],
                 has_scale: true,
             },
-            ResourceKind::ReplicaSet => &ResourceInfo {
+            ServedKind::ReplicaSet => &ResourceInfo {
                 plural: "replicasets",
                 singular: "replicaset",
                 kind: "ReplicaSet",
@@ -149,7 +149,7 @@ impl ResourceKind {
                 extra_fields: &["status.replicas"],
                 has_scale: true,
             },
-            ResourceKind::StatefulSet => &ResourceInfo {
+            ServedKind::StatefulSet => &ResourceInfo {
                 plural: "statefulsets",
                 singular: "statefulset",
                 kind: "StatefulSet",
@@ -161,7 +161,7 @@ impl ResourceKind {
                 extra_fields: &[],
                 has_scale: true,
             },
-            ResourceKind::DaemonSet => &ResourceInfo {
+            ServedKind::DaemonSet => &ResourceInfo {
                 plural: "daemonsets",
                 singular: "daemonset",
                 kind: "DaemonSet",
@@ -173,7 +173,7 @@ impl ResourceKind {
                 extra_fields: &[],
                 has_scale: false,
             },
-            ResourceKind::Job => &ResourceInfo {
+            ServedKind::Job => &ResourceInfo {
                 plural: "jobs",
                 singular: "job",
                 kind: "Job",
@@ -189,8 +189,8 @@ impl ResourceKind {
     }
 
     /// Find a resource by group, version and plural name.
-    pub fn lookup(group: &str, version: &str, plural: &str) -> Option<ResourceKind> {
-        ResourceKind::ALL.into_iter().find(|kind| {
+    pub fn lookup(group: &str, version: &str, plural: &str) -> Option<ServedKind> {
+        ServedKind::ALL.into_iter().find(|kind| {
             let info = kind.info();
             info.group == group && info.version == version && info.plural == plural
         })
@@ -273,22 +273,22 @@ impl ResourceKind {
         }
         use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
         match self {
-            ResourceKind::Namespace => round_trip::<core::Namespace>(object),
-            ResourceKind::Node => round_trip::<core::Node>(object),
-            ResourceKind::Pod => round_trip::<core::Pod>(object),
-            ResourceKind::Service => round_trip::<core::Service>(object),
-            ResourceKind::Deployment => round_trip::<apps::Deployment>(object),
-            ResourceKind::ReplicaSet => round_trip::<apps::ReplicaSet>(object),
-            ResourceKind::StatefulSet => round_trip::<apps::StatefulSet>(object),
-            ResourceKind::DaemonSet => round_trip::<apps::DaemonSet>(object),
-            ResourceKind::Job => round_trip::<batch::Job>(object),
+            ServedKind::Namespace => round_trip::<core::Namespace>(object),
+            ServedKind::Node => round_trip::<core::Node>(object),
+            ServedKind::Pod => round_trip::<core::Pod>(object),
+            ServedKind::Service => round_trip::<core::Service>(object),
+            ServedKind::Deployment => round_trip::<apps::Deployment>(object),
+            ServedKind::ReplicaSet => round_trip::<apps::ReplicaSet>(object),
+            ServedKind::StatefulSet => round_trip::<apps::StatefulSet>(object),
+            ServedKind::DaemonSet => round_trip::<apps::DaemonSet>(object),
+            ServedKind::Job => round_trip::<batch::Job>(object),
         }
     }
 
     /// Verbs advertised in discovery.
     pub fn verbs(self) -> Vec<&'static str> {
         match self {
-            ResourceKind::Pod => vec![
+            ServedKind::Pod => vec![
                 "create",
                 "delete",
                 "deletecollection",
@@ -307,7 +307,7 @@ impl ResourceKind {
 
 /// `APIResourceList` for one group/version, or None if the group/version is unknown.
 pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
-    let kinds: Vec<ResourceKind> = ResourceKind::ALL
+    let kinds: Vec<ServedKind> = ServedKind::ALL
         .into_iter()
         .filter(|kind| kind.info().group == group && kind.info().version == version)
         .collect();
@@ -365,7 +365,7 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
 
 /// The `APIGroupList` served at `/apis`.
 pub fn api_group_list() -> Value {
-    let mut groups: Vec<&'static str> = ResourceKind::ALL
+    let mut groups: Vec<&'static str> = ServedKind::ALL
         .iter()
         .map(|kind| kind.info().group)
         .filter(|group| !group.is_empty())
@@ -389,7 +389,7 @@ pub fn api_group(group: &str) -> Value {
 
 /// Whether a group is served.
 pub fn is_served_group(group: &str) -> bool {
-    ResourceKind::ALL
+    ServedKind::ALL
         .iter()
         .any(|kind| !group.is_empty() && kind.info().group == group)
 }
@@ -401,14 +401,11 @@ mod tests {
     #[test]
     fn lookup_finds_apps_resources_only_in_their_group() {
         assert_eq!(
-            ResourceKind::lookup("apps", "v1", "deployments"),
-            Some(ResourceKind::Deployment)
+            ServedKind::lookup("apps", "v1", "deployments"),
+            Some(ServedKind::Deployment)
         );
-        assert_eq!(ResourceKind::lookup("", "v1", "deployments"), None);
-        assert_eq!(
-            ResourceKind::lookup("", "v1", "pods"),
-            Some(ResourceKind::Pod)
-        );
+        assert_eq!(ServedKind::lookup("", "v1", "deployments"), None);
+        assert_eq!(ServedKind::lookup("", "v1", "pods"), Some(ServedKind::Pod));
     }
 
     #[test]
@@ -416,6 +413,6 @@ mod tests {
         let object = json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "x"}, "spec": {"replicas": "three",
             "selector": {}, "template": {}}});
-        assert!(ResourceKind::Deployment.normalise(object).is_err());
+        assert!(ServedKind::Deployment.normalise(object).is_err());
     }
 }

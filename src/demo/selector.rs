@@ -1,6 +1,6 @@
 //! Label and field selectors, parsed and matched like the Kubernetes API server does.
 
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 use super::store::StoredObject;
 
 /// One label requirement.
@@ -187,7 +187,7 @@ pub struct FieldSelector {
 impl FieldSelector {
     /// Parse `metadata.name=x,status.phase!=Running`, rejecting fields the kind does not
     /// support with the real server's message.
-    pub fn parse(text: &str, kind: ResourceKind) -> Result<FieldSelector, String> {
+    pub fn parse(text: &str, kind: ServedKind) -> Result<FieldSelector, String> {
         let mut requirements = Vec::new();
         for part in text.split(',') {
             let part = part.trim();
@@ -277,13 +277,12 @@ mod tests {
 
     #[test]
     fn unknown_field_labels_are_rejected_like_the_real_server() {
-        let error = FieldSelector::parse("spec.foo=bar", ResourceKind::Pod).unwrap_err();
+        let error = FieldSelector::parse("spec.foo=bar", ServedKind::Pod).unwrap_err();
         assert_eq!(error, "field label not supported: spec.foo");
         assert!(
-            FieldSelector::parse("spec.nodeName=n1,status.phase!=Running", ResourceKind::Pod)
-                .is_ok()
+            FieldSelector::parse("spec.nodeName=n1,status.phase!=Running", ServedKind::Pod).is_ok()
         );
-        assert!(FieldSelector::parse("spec.nodeName=n1", ResourceKind::Deployment).is_err());
-        assert!(FieldSelector::parse("metadata.namespace=x", ResourceKind::Node).is_err());
+        assert!(FieldSelector::parse("spec.nodeName=n1", ServedKind::Deployment).is_err());
+        assert!(FieldSelector::parse("metadata.namespace=x", ServedKind::Node).is_err());
     }
 }

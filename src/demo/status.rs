@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 
 /// An error answer of the API server.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,7 +10,7 @@ pub enum ApiError {
     /// 401: missing or wrong bearer token.
     Unauthorized,
     /// 404 for an object: `pods "x" not found`.
-    NotFound { kind: ResourceKind, name: String },
+    NotFound { kind: ServedKind, name: String },
     /// 404 for a path the server does not serve.
     NoRoute,
     /// 400 with a message.
@@ -18,16 +18,16 @@ pub enum ApiError {
     /// 405.
     MethodNotAllowed,
     /// 409: the object changed since the client read it.
-    Conflict { kind: ResourceKind, name: String },
+    Conflict { kind: ServedKind, name: String },
     /// 409: create of an existing name.
-    AlreadyExists { kind: ResourceKind, name: String },
+    AlreadyExists { kind: ServedKind, name: String },
     /// 410: resourceVersion too old.
     Expired(String),
     /// 415: unknown patch content type.
     UnsupportedMediaType(String),
     /// 422: the resulting object is invalid.
     Invalid {
-        kind: ResourceKind,
+        kind: ServedKind,
         name: String,
         field: String,
         message: String,
@@ -54,7 +54,7 @@ impl ApiError {
 
     /// The Status object.
     pub fn to_status(&self) -> Value {
-        let details = |kind: &ResourceKind, name: &str| {
+        let details = |kind: &ServedKind, name: &str| {
             let mut details = json!({"name": name, "kind": kind.info().plural});
             if !kind.info().group.is_empty() {
                 details["group"] = json!(kind.info().group);
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn not_found_names_the_qualified_resource() {
         let status = ApiError::NotFound {
-            kind: ResourceKind::Deployment,
+            kind: ServedKind::Deployment,
             name: "x".into(),
         }
         .to_status();

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 
 /// How many past events a zone keeps for watches that resume from a resourceVersion.
 pub const HISTORY_CAPACITY: usize = 5_000;
@@ -18,10 +18,10 @@ pub const BROADCAST_CAPACITY: usize = 4_096;
 /// A receiver of every store event.
 pub type EventReceiver = broadcast::Receiver<Arc<WatchEvent>>;
 /// Objects of several kinds, tagged with their kind.
-pub type Snapshot = Vec<(ResourceKind, Arc<StoredObject>)>;
+pub type Snapshot = Vec<(ServedKind, Arc<StoredObject>)>;
 
 /// Namespace and name of an object; the namespace is empty for cluster-scoped objects.
-pub type ObjectKey = (String, String);
+pub type StoreKey = (String, String);
 
 /// One object as stored: its serialized JSON plus the few fields selectors need.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub struct StoredObject {
     pub resource_version: u64,
     /// Labels, for label selectors.
     pub labels: Vec<(String, String)>,
-    /// Extra selectable fields (see `ResourceKind::field_values`).
+    /// Extra selectable fields (see `ServedKind::field_values`).
     pub fields: Vec<(&'static str, String)>,
     /// The complete object, serialized.
     pub json: Bytes,
@@ -42,7 +42,7 @@ pub struct StoredObject {
 
 impl StoredObject {
     /// Build a stored object from JSON, stamping `resourceVersion`.
-    fn build(kind: ResourceKind, mut object: Value, resource_version: u64) -> Self {
+    fn build(kind: ServedKind, mut object: Value, resource_version: u64) -> Self {
         if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             metadata.insert(
                 "resourceVersion".into(),
@@ -105,7 +105,7 @@ impl StoredObject {
     }
 
     /// The object's key in its kind's map.
-    pub fn key(&self) -> ObjectKey {
+    pub fn key(&self) -> StoreKey {
         (self.namespace.clone(), self.name.clone())
     }
 }
@@ -138,7 +138,7 @@ pub struct WatchEvent {
     /// The resourceVersion this change produced.
     pub resource_version: u64,
     /// The resource type changed.
-    pub kind: ResourceKind,
+    pub kind: ServedKind,
     /// What happened.
     pub event_type: EventType,
     /// The object after the change (for deletes: the last state, with the delete's RV).
@@ -169,7 +169,7 @@ pub struct TooOld {
 
 #[derive(Default)]
 struct Inner {
-    objects: HashMap<ResourceKind, BTreeMap<ObjectKey, Arc<StoredObject>>>,
+    objects: HashMap<ServedKind, BTreeMap<StoreKey, Arc<StoredObject>>>,
     resource_version: u64,
     history: VecDeque<Arc<WatchEvent>>,
     /// Watches may resume from any resourceVersion >= this one.
@@ -221,7 +221,7 @@ impl Store {
     fn commit(
         &self,
         inner: &mut Inner,
-        kind: ResourceKind,
+        kind: ServedKind,
         event_type: EventType,
         object: Value,
         previous: Option<Arc<StoredObject>>,
@@ -253,11 +253,7 @@ impl Store {
     }
 
     /// Create an object; fails if one with the same namespace/name exists.
-    pub fn create(
-        &self,
-        kind: ResourceKind,
-        object: Value,
-    ) -> Result<Arc<StoredObject>, StoreError> {
+    pub fn create(&self, kind: ServedKind, object: Value) -> Result<Arc<StoredObject>, StoreError> {
         let mut inner = self.lock();
         let key = key_of(&object);
         if inner
@@ -274,7 +270,7 @@ impl Store {
     /// resourceVersion differs (optimistic concurrency).
     pub fn replace(
         &self,
-        kind: ResourceKind,
+        kind: ServedKind,
         object: Value,
         expected: Option<u64>,
     ) -> Result<Arc<StoredObject>, StoreError> {
@@ -301,7 +297,7 @@ impl Store {
     /// Delete an object, returning its final state (stamped with the delete's resourceVersion).
     pub fn delete(
         &self,
-        kind: ResourceKind,
+        kind: ServedKind,
         namespace: &str,
         name: &str,
         expected: Option<u64>,
@@ -325,7 +321,7 @@ impl Store {
     /// one (or None to leave it alone). Returns the stored result, if anything was written.
     pub fn update<F>(
         &self,
-        kind: ResourceKind,
+        kind: ServedKind,
         namespace: &str,
         name: &str,
         mut change: F,
@@ -348,12 +344,7 @@ impl Store {
     }
 
     /// One object.
-    pub fn get(
-        &self,
-        kind: ResourceKind,
-        namespace: &str,
-        name: &str,
-    ) -> Option<Arc<StoredObject>> {
+    pub fn get(&self, kind: ServedKind, namespace: &str, name: &str) -> Option<Arc<StoredObject>> {
         let inner = self.lock();
         inner
             .objects
@@ -367,9 +358,9 @@ impl Store {
     /// remaining objects in range when `count_remaining`, current resourceVersion).
     pub fn list(
         &self,
-        kind: ResourceKind,
+        kind: ServedKind,
         namespace: Option<&str>,
-        start_after: Option<&ObjectKey>,
+        start_after: Option<&StoreKey>,
         limit: Option<usize>,
         filter: &dyn Fn(&StoredObject) -> bool,
     ) -> ListPage {
@@ -406,7 +397,7 @@ impl Store {
     }
 
     /// All objects of the given kinds plus a receiver for every later event, atomically.
-    pub fn snapshot_and_subscribe(&self, kinds: &[ResourceKind]) -> (Snapshot, u64, EventReceiver) {
+    pub fn snapshot_and_subscribe(&self, kinds: &[ServedKind]) -> (Snapshot, u64, EventReceiver) {
         let inner = self.lock();
         let mut objects = Vec::new();
         for kind in kinds {
@@ -442,7 +433,7 @@ impl Store {
     /// resourceVersion and returns its JSON, which must match the given name and labels.
     pub fn seed_stamped(
         &self,
-        kind: ResourceKind,
+        kind: ServedKind,
         namespace: &str,
         name: &str,
         labels: Vec<(String, String)>,
@@ -468,7 +459,7 @@ impl Store {
     }
 
     /// Insert an object while seeding: no event, no history.
-    pub fn seed(&self, kind: ResourceKind, object: Value) {
+    pub fn seed(&self, kind: ServedKind, object: Value) {
         let mut inner = self.lock();
         inner.resource_version += 1;
         let stored = Arc::new(StoredObject::build(kind, object, inner.resource_version));
@@ -490,7 +481,7 @@ pub struct ListPage {
     pub resource_version: u64,
 }
 
-fn key_of(object: &Value) -> ObjectKey {
+fn key_of(object: &Value) -> StoreKey {
     let metadata = &object["metadata"];
     (
         metadata["namespace"]
@@ -513,16 +504,16 @@ mod tests {
     #[test]
     fn every_write_bumps_the_global_resource_version() {
         let store = Store::new();
-        let first = store.create(ResourceKind::Pod, pod("p1")).unwrap();
-        let second = store.create(ResourceKind::Pod, pod("p2")).unwrap();
+        let first = store.create(ServedKind::Pod, pod("p1")).unwrap();
+        let second = store.create(ServedKind::Pod, pod("p2")).unwrap();
         assert_eq!(first.resource_version + 1, second.resource_version);
         assert_eq!(
-            store.create(ResourceKind::Pod, pod("p1")).unwrap_err(),
+            store.create(ServedKind::Pod, pod("p1")).unwrap_err(),
             StoreError::AlreadyExists
         );
         assert_eq!(
             store
-                .replace(ResourceKind::Pod, pod("p1"), Some(99))
+                .replace(ServedKind::Pod, pod("p1"), Some(99))
                 .unwrap_err(),
             StoreError::Conflict
         );
@@ -532,9 +523,9 @@ mod tests {
     #[test]
     fn history_is_bounded_and_old_versions_are_expired() {
         let store = Store::new();
-        store.create(ResourceKind::Pod, pod("p")).unwrap();
+        store.create(ServedKind::Pod, pod("p")).unwrap();
         for _ in 0..HISTORY_CAPACITY + 10 {
-            store.replace(ResourceKind::Pod, pod("p"), None).unwrap();
+            store.replace(ServedKind::Pod, pod("p"), None).unwrap();
         }
         let error = store.watch_from(1).err().unwrap();
         assert_eq!(error.requested, 1);
@@ -547,18 +538,18 @@ mod tests {
     fn list_pages_within_a_namespace() {
         let store = Store::new();
         for name in ["a1", "a2", "a3"] {
-            store.create(ResourceKind::Pod, pod(name)).unwrap();
+            store.create(ServedKind::Pod, pod(name)).unwrap();
         }
-        let page = store.list(ResourceKind::Pod, Some("a"), None, Some(2), &|_| true);
+        let page = store.list(ServedKind::Pod, Some("a"), None, Some(2), &|_| true);
         assert_eq!(page.items.len(), 2);
         assert!(page.more);
         let key = page.items[1].key();
-        let rest = store.list(ResourceKind::Pod, Some("a"), Some(&key), Some(2), &|_| true);
+        let rest = store.list(ServedKind::Pod, Some("a"), Some(&key), Some(2), &|_| true);
         assert_eq!(rest.items.len(), 1);
         assert!(!rest.more);
         assert!(
             store
-                .list(ResourceKind::Pod, Some("b"), None, None, &|_| true)
+                .list(ServedKind::Pod, Some("b"), None, None, &|_| true)
                 .items
                 .is_empty()
         );

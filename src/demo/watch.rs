@@ -14,7 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::Zone;
 use super::http::Representation;
-use super::resources::ResourceKind;
+use super::resources::ServedKind;
 use super::selector::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::{EventType, StoredObject, WatchEvent};
@@ -26,7 +26,7 @@ const OUTBOUND_CAPACITY: usize = 64;
 /// A parsed watch request.
 pub struct WatchRequest {
     /// Resource watched.
-    pub kind: ResourceKind,
+    pub kind: ServedKind,
     /// Namespace, or None for all.
     pub namespace: Option<String>,
     /// Label selector.

@@ -1,0 +1,76 @@
+//! Churn: pod label and probe-time updates at a steady rate, so watchers have traffic to
+//! follow (`--churn-per-sec`).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::Controller;
+use crate::demo::factory::timestamp;
+use crate::demo::resources::ServedKind;
+use crate::demo::store::StoreKey;
+
+/// Label the churn simulation toggles on pods.
+pub const CHURN_LABEL: &str = "ge.io/churn";
+
+impl Controller {
+    /// Time between churn timers.
+    pub(super) fn churn_period(&self) -> Duration {
+        Duration::from_secs_f64((1.0 / self.churn_rate).clamp(0.05, 60.0))
+    }
+
+    /// Toggle the churn label on a few pods (ge-load ones when present, else GE pods).
+    pub(super) fn churn(&mut self) {
+        let now = Instant::now();
+        self.churn_budget += self.churn_rate * now.duration_since(self.churn_last).as_secs_f64();
+        self.churn_last = now;
+        let updates = self.churn_budget.floor() as usize;
+        if updates == 0 {
+            return;
+        }
+        self.churn_budget -= updates as f64;
+        let has_load = self.pods.keys().any(|(ns, _)| ns == "ge-load");
+        let candidates: Vec<StoreKey> = self
+            .pods
+            .iter()
+            .filter(|(key, info)| {
+                !info.terminating
+                    && if has_load {
+                        key.0 == "ge-load"
+                    } else {
+                        key.0.starts_with("ge-")
+                    }
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        for _ in 0..updates.min(1_000) {
+            let index = (self.rng.next_u64() % candidates.len() as u64) as usize;
+            let Some(key) = candidates.get(index) else {
+                continue;
+            };
+            self.churn_counter += 1;
+            let value = self.churn_counter.to_string();
+            let probe = timestamp(Timestamp::now());
+            let _ = self
+                .zone
+                .store
+                .update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
+                    if !pod["metadata"]["labels"].is_object() {
+                        pod["metadata"]["labels"] = json!({});
+                    }
+                    pod["metadata"]["labels"][CHURN_LABEL] = json!(value);
+                    if let Some(conditions) = pod["status"]["conditions"].as_array_mut() {
+                        for condition in conditions.iter_mut().filter(|c| c["type"] == "Ready") {
+                            condition["lastProbeTime"] = json!(probe);
+                        }
+                    }
+                    Some(pod)
+                });
+        }
+    }
+}
