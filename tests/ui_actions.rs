@@ -1599,3 +1599,45 @@ async fn redeploy_builds_restarts_and_clears_the_stale_mark_once_pods_are_replac
     );
     live.demo.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The core's frame and tick decisions, which the event loop follows.
+
+#[tokio::test]
+async fn the_core_draws_only_after_changes_and_at_once_when_our_rollout_ends() {
+    use ge_console::app::core::{BUSY_TICK, IDLE_TICK};
+    let config = zones_config();
+    let mut fleet = team_fleet(&config);
+    apply(&mut fleet, executor_rolling());
+    let mut c = Console::new(&config, fleet, false);
+    assert!(c.core.needs_draw(), "the first frame is due");
+    c.render(100, 30);
+    assert!(!c.core.needs_draw(), "nothing changed since the frame");
+    assert_eq!(c.key(key(KeyCode::F(12))), UiOutcome::Nothing);
+    assert!(!c.core.needs_draw(), "an unbound key draws nothing");
+    assert_eq!(c.key(key(KeyCode::Down)), UiOutcome::Redraw);
+    assert!(c.core.needs_draw(), "a key that moved the selection");
+    c.render(100, 30);
+    assert_eq!(c.core.tick_period(), IDLE_TICK, "nothing of ours runs");
+
+    restart_accepted(&mut c, ZoneId(1), &executor(), 4);
+    assert!(c.core.needs_draw(), "the runner's report");
+    assert_eq!(
+        c.core.tick_period(),
+        BUSY_TICK,
+        "our rollout runs: the spinner moves"
+    );
+    assert!(!c.core.frame_is_urgent());
+    c.render(100, 30);
+    c.core.on_fleet_events(executor_rolled());
+    assert!(
+        c.core.frame_is_urgent(),
+        "the end of our rollout is drawn without waiting for the frame interval"
+    );
+    c.render(100, 30);
+    assert!(
+        !c.core.frame_is_urgent(),
+        "once drawn, it is not urgent any more"
+    );
+    assert_eq!(c.core.tick_period(), IDLE_TICK);
+}

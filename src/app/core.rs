@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::actions::ActionContext;
 use crate::actions::rebuild::BuildEvent;
-use crate::actions::runner::{ActionEvent, ActionRunner, ActionsView};
+use crate::actions::runner::{ActionEvent, ActionRunner, ActionsView, RequestAnswer, Severity};
 use crate::clock::{Clock, TimeSource};
 use crate::config::ZoneId;
 use crate::fleet::health::ZoneSummary;
@@ -49,6 +49,8 @@ pub struct ConsoleCore {
     summaries_stale: bool,
     runner: ActionRunner,
     ui: Ui,
+    /// What the action keys act on (the redeploy target, the build command).
+    settings: ActionSettings,
     time: TimeSource,
     started: Instant,
     screen_dirty: bool,
@@ -63,8 +65,7 @@ impl ConsoleCore {
     pub fn new(parts: CoreParts) -> (ConsoleCore, mpsc::Receiver<ActionEvent>) {
         let settings = ActionSettings::from_config(&parts.actions.config);
         let (runner, action_events) = ActionRunner::new(parts.actions);
-        let mut ui = Ui::new(parts.keymap, parts.theme, parts.options);
-        ui.set_action_settings(settings);
+        let ui = Ui::new(parts.keymap, parts.theme, parts.options);
         let summaries = parts.fleet.zones.iter().map(ZoneSummary::of).collect();
         let started = parts.time.now().instant;
         let core = ConsoleCore {
@@ -73,6 +74,7 @@ impl ConsoleCore {
             summaries_stale: false,
             runner,
             ui,
+            settings,
             time: parts.time,
             started,
             screen_dirty: true,
@@ -98,7 +100,7 @@ impl ConsoleCore {
     }
 
     /// The message line's text: the UI's own message, else the action runner's.
-    pub fn shown_message(&self) -> Option<&(crate::actions::runner::Severity, String)> {
+    pub fn shown_message(&self) -> Option<&(Severity, String)> {
         self.ui.own_message().or(self.runner.view().message())
     }
 
@@ -164,12 +166,10 @@ impl ConsoleCore {
     /// goes to the action runner, whose answer goes back to the UI. Returns what happened:
     /// [`UiOutcome::Request`] only for a request the runner accepted.
     pub fn on_key(&mut self, key: KeyEvent) -> UiOutcome {
-        // The settings are cloned out of the UI so the key context does not borrow it.
-        let settings = self.ui.action_settings().clone();
         let cx = KeyContext {
             fleet: &self.fleet,
             actions: self.runner.view(),
-            settings: &settings,
+            settings: &self.settings,
         };
         let outcome = self.ui.handle_key(key, &cx);
         self.settle(outcome)
@@ -177,11 +177,10 @@ impl ConsoleCore {
 
     /// Handles a mouse event (`--mouse`).
     pub fn on_mouse(&mut self, event: MouseEvent) -> UiOutcome {
-        let settings = self.ui.action_settings().clone();
         let cx = KeyContext {
             fleet: &self.fleet,
             actions: self.runner.view(),
-            settings: &settings,
+            settings: &self.settings,
         };
         let outcome = self.ui.handle_mouse(event, &cx);
         self.settle(outcome)
@@ -195,7 +194,7 @@ impl ConsoleCore {
                 let answer = self.runner.request(request.clone(), &self.time.now());
                 self.ui.answered(&request, &answer);
                 match answer {
-                    crate::actions::runner::RequestAnswer::Accepted => UiOutcome::Request(request),
+                    RequestAnswer::Accepted => UiOutcome::Request(request),
                     _ => UiOutcome::Redraw,
                 }
             }

@@ -127,7 +127,6 @@ pub struct Ui {
     keymap: Keymap,
     theme: Theme,
     options: UiOptions,
-    settings: ActionSettings,
     layers: LayerStack,
     pending: Vec<KeyChord>,
     /// The UI's own message (a refusal, a hint) in the message line, until the runner says
@@ -145,23 +144,12 @@ impl Ui {
             keymap,
             theme,
             options,
-            settings: ActionSettings::default(),
             layers: LayerStack::default(),
             pending: Vec::new(),
             own_message: None,
             hint: None,
             seen_runner_message: None,
         }
-    }
-
-    /// Tells the UI what the action keys act on (the redeploy target, the build command).
-    pub fn set_action_settings(&mut self, settings: ActionSettings) {
-        self.settings = settings;
-    }
-
-    /// What the action keys act on.
-    pub fn action_settings(&self) -> &ActionSettings {
-        &self.settings
     }
 
     /// The open confirmation dialog.
