@@ -11,7 +11,7 @@ use ge_console::fleet::{
     NodeInfo, ObjectChange, ObjectKey, OwnerRef, PodInfo, ReplicaSetInfo, ResourceKind,
     StoreChange, WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
 };
-use ge_console::ui::{Keymap, MIN_HEIGHT, MIN_WIDTH, RowKey, Theme, UiOutcome, ViewKind};
+use ge_console::ui::{Keymap, MIN_HEIGHT, MIN_WIDTH, Mode, RowKey, Theme, UiOutcome, ViewKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{
@@ -1278,4 +1278,28 @@ fn the_wheel_scrolls_the_help_and_clicks_wait_for_the_overview() {
     let up = mouse(MouseEventKind::ScrollUp, 50, 15);
     assert_eq!(ui.core.on_mouse(up), UiOutcome::Redraw);
     assert_eq!(ui.render(100, 30), top, "and back");
+}
+
+#[test]
+fn help_is_a_mode_of_its_own_that_takes_the_keys() {
+    let fleet = team_fleet();
+    let mut ui = console(&fleet, false);
+    press(&mut ui, &[KeyCode::Char('?')]);
+    let before = ui.selected().cloned();
+    assert!(before.is_some());
+    assert_eq!(
+        ui.active_modes(ui.fleet()),
+        [Mode::Help],
+        "only help's keys apply"
+    );
+    // Keys of the views underneath neither act nor leak: enter opens nothing, down scrolls
+    // the help instead of moving the selection.
+    assert_eq!(press(&mut ui, &[KeyCode::Enter]), UiOutcome::Nothing);
+    press(&mut ui, &[KeyCode::Down]);
+    assert_eq!(ui.view(), ViewKind::Overview);
+    assert_eq!(ui.selected().cloned(), before);
+    // q closes the help (as in less and k9s) rather than quitting the console.
+    assert_eq!(press(&mut ui, &[KeyCode::Char('q')]), UiOutcome::Redraw);
+    assert!(!ui.help_visible());
+    assert_eq!(press(&mut ui, &[KeyCode::Char('q')]), UiOutcome::Quit);
 }

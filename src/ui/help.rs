@@ -10,9 +10,10 @@ use ratatui::layout::Position;
 
 use super::Action;
 use super::keymap::{Keymap, Mode};
-use super::layer::{BottomBar, DrawContext, Effect, KeyContext, Layer, Reply};
+use super::layer::{BottomBar, DrawContext, Effect, KeyContext, KeyModes, Layer, Reply};
 use super::theme::{Role, Theme};
 use super::widgets::{ListLine, centered, draw_list, pad, width};
+use crate::fleet::Fleet;
 
 /// The overlay's lines: per mode with bindings, a heading and one line per action.
 pub fn help_lines<'a>(keymap: &'a Keymap, theme: &Theme) -> Vec<Line<'a>> {
@@ -59,8 +60,8 @@ fn keys_text(b: &super::keymap::Binding) -> String {
         .join(", ")
 }
 
-/// The help overlay: the keymap's bindings, scrollable; it takes every key while open (only
-/// quitting and the command line go past it).
+/// The help overlay: the keymap's bindings, scrollable; while open only the keys of mode
+/// `help` apply (quitting and the command line are passed on to the global keys).
 #[derive(Debug, Default)]
 pub struct HelpOverlay {
     scroll: usize,
@@ -68,6 +69,10 @@ pub struct HelpOverlay {
 }
 
 impl Layer for HelpOverlay {
+    fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
+        KeyModes::only(&[Mode::Help])
+    }
+
     fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
         let page = self.page.max(1);
         let scroll = self.scroll;

@@ -20,11 +20,13 @@ pub enum Mode {
     Log,
     /// Typing a filter; printable keys that are not bound are typed into the filter.
     Filter,
+    /// The help overlay, which takes the keys while it is open.
+    Help,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -32,6 +34,7 @@ impl Mode {
         Mode::Filter,
         Mode::Dialog,
         Mode::Log,
+        Mode::Help,
     ];
 
     /// The table name used in keymap files.
@@ -44,6 +47,7 @@ impl Mode {
             Mode::Dialog => "dialog",
             Mode::Log => "log",
             Mode::Filter => "filter",
+            Mode::Help => "help",
         }
     }
 
@@ -57,6 +61,7 @@ impl Mode {
             Mode::Dialog => "Dialogs",
             Mode::Log => "Build log pane",
             Mode::Filter => "Typing a filter or a command",
+            Mode::Help => "This help",
         }
     }
 
