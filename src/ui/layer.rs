@@ -194,8 +194,9 @@ pub trait Layer {
         None
     }
 
-    /// Where it goes on the screen, given the body that is left.
-    fn placement(&self, _body: Rect, _cx: &DrawContext<'_>) -> Placement {
+    /// Where it goes on the screen, given the body that is left (it may lay itself out here
+    /// for the [`Layer::draw`] that follows).
+    fn placement(&mut self, _body: Rect, _cx: &DrawContext<'_>) -> Placement {
         Placement::Fill
     }
 

@@ -357,7 +357,7 @@ impl Layer for BuildLogPane {
         Some(" › Build log")
     }
 
-    fn placement(&self, _body: Rect, _cx: &DrawContext<'_>) -> Placement {
+    fn placement(&mut self, _body: Rect, _cx: &DrawContext<'_>) -> Placement {
         Placement::Fill
     }
 
@@ -378,7 +378,7 @@ impl Layer for ActionsPane {
         }
     }
 
-    fn placement(&self, body: Rect, cx: &DrawContext<'_>) -> Placement {
+    fn placement(&mut self, body: Rect, cx: &DrawContext<'_>) -> Placement {
         let recent = u16::try_from(cx.actions.recent().len()).unwrap_or(u16::MAX);
         Placement::Bottom(recent.max(1).saturating_add(1).min(body.height / 3).max(2))
     }

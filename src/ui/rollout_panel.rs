@@ -208,6 +208,16 @@ pub struct RolloutPanel {
     dismissed_at: Option<Instant>,
     ended_shown: bool,
     drawn_at: Option<Instant>,
+    /// What [`Layer::placement`] laid out for this frame, drawn by [`Layer::draw`].
+    prepared: Option<PreparedPanel>,
+}
+
+/// The panel as laid out for one frame: its lines and how its rollouts stand.
+#[derive(Debug)]
+struct PreparedPanel {
+    lines: Vec<Line<'static>>,
+    active: usize,
+    any_ended: bool,
 }
 
 impl RolloutPanel {
@@ -218,12 +228,12 @@ impl RolloutPanel {
         self.drawn_at = Some(clock.instant);
     }
 
-    fn lines<'a>(
-        &self,
-        width: u16,
-        cx: &DrawContext<'a>,
-    ) -> (Vec<&'a RolloutTracker>, Vec<Line<'static>>) {
+    /// Lays the panel out for this frame (`None` when no rollout is shown).
+    fn prepare(&self, width: u16, cx: &DrawContext<'_>) -> Option<PreparedPanel> {
         let trackers = shown_trackers(cx.actions, cx.clock.instant, self.dismissed_at);
+        if trackers.is_empty() {
+            return None;
+        }
         let lines = panel_lines(
             &trackers,
             cx.fleet,
@@ -232,7 +242,11 @@ impl RolloutPanel {
             cx.theme,
             cx.clock,
         );
-        (trackers, lines)
+        Some(PreparedPanel {
+            lines,
+            active: trackers.iter().filter(|t| !t.phase.is_final()).count(),
+            any_ended: trackers.iter().any(|t| t.phase.is_final()),
+        })
     }
 }
 
@@ -246,38 +260,41 @@ impl Layer for RolloutPanel {
         Reply::Pass
     }
 
-    fn placement(&self, body: Rect, cx: &DrawContext<'_>) -> Placement {
-        let trackers = shown_trackers(cx.actions, cx.clock.instant, self.dismissed_at);
-        if trackers.is_empty() || body.height < 6 {
+    fn placement(&mut self, body: Rect, cx: &DrawContext<'_>) -> Placement {
+        self.prepared = None;
+        if body.height < 6 {
             return Placement::Hidden;
         }
-        let (_, lines) = self.lines(body.width, cx);
+        let Some(prepared) = self.prepare(body.width, cx) else {
+            return Placement::Hidden;
+        };
         let most = (body.height * 2 / 5).max(3);
-        let wanted = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
+        let wanted = u16::try_from(prepared.lines.len() + 1).unwrap_or(u16::MAX);
+        self.prepared = Some(prepared);
         Placement::Bottom(wanted.min(most))
     }
 
     fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
-        let (trackers, lines) = self.lines(area.width, cx);
+        let Some(prepared) = self
+            .prepared
+            .take()
+            .or_else(|| self.prepare(area.width, cx))
+        else {
+            return self.not_drawn(cx.clock);
+        };
         // esc dismisses ended rollouts only when they are on screen.
-        self.ended_shown = !area.is_empty() && trackers.iter().any(|t| t.phase.is_final());
+        self.ended_shown = !area.is_empty() && prepared.any_ended;
         self.drawn_at = Some(cx.clock.instant);
-        draw_panel(buf, area, &trackers, lines, cx.theme);
+        draw_panel(buf, area, prepared, cx.theme);
     }
 }
 
 /// Draws the panel: a title row, then `lines`, cut with "… N more" when short of rows.
-fn draw_panel(
-    buf: &mut Buffer,
-    area: Rect,
-    trackers: &[&RolloutTracker],
-    lines: Vec<Line<'static>>,
-    theme: &Theme,
-) {
+fn draw_panel(buf: &mut Buffer, area: Rect, prepared: PreparedPanel, theme: &Theme) {
     if area.is_empty() {
         return;
     }
-    let active = trackers.iter().filter(|t| !t.phase.is_final()).count();
+    let PreparedPanel { lines, active, .. } = prepared;
     let title = if active > 0 {
         format!("─ Rollouts · {active} in progress ")
     } else {
