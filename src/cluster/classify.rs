@@ -3,6 +3,7 @@
 
 use kube::runtime::watcher;
 
+use super::proxy::ThroughProxy;
 use crate::fleet::FailureCause;
 use crate::sanitize::clean_owned;
 
@@ -46,6 +47,12 @@ pub fn classify_client_error(err: &kube::Error) -> ErrorClass {
         kube::Error::Auth(e) => ErrorClass::Failed {
             message: clean_owned(&format!("credentials: {e}")),
             cause: FailureCause::Unauthorized,
+        },
+        // A zone behind a proxy: whatever failed on the way (the proxy refusing the connection,
+        // refusing the tunnel, the server behind it), the zone is unreachable via that proxy.
+        kube::Error::Service(inner) if inner.is::<ThroughProxy>() => ErrorClass::Failed {
+            message: clean_owned(&short_chain(&**inner)),
+            cause: FailureCause::Unreachable,
         },
         kube::Error::HyperError(_) | kube::Error::Service(_) => ErrorClass::Failed {
             message: clean_owned(&short_chain(err)),

@@ -6,13 +6,15 @@ use std::sync::{Arc, Mutex};
 
 use kube::Client;
 
-use super::{LoadedKubeconfig, zone_client};
+use super::proxy::ProxyEnv;
+use super::{LoadedKubeconfig, zone_client_with};
 use crate::config::{ZoneConfig, ZoneId};
 
 /// The process's kube clients, built on first use per zone and shared by cheap clones.
 #[derive(Clone)]
 pub struct ZoneClients {
     kubeconfig: LoadedKubeconfig,
+    proxy_env: ProxyEnv,
     built: Arc<Mutex<HashMap<ZoneId, Client>>>,
 }
 
@@ -25,10 +27,16 @@ impl std::fmt::Debug for ZoneClients {
 }
 
 impl ZoneClients {
-    /// An empty cache over `kubeconfig`.
+    /// An empty cache over `kubeconfig`, with the proxy variables of the process environment.
     pub fn new(kubeconfig: LoadedKubeconfig) -> ZoneClients {
+        ZoneClients::with_proxy_env(kubeconfig, ProxyEnv::from_process())
+    }
+
+    /// An empty cache over `kubeconfig`, with the proxy variables `proxy_env`.
+    pub fn with_proxy_env(kubeconfig: LoadedKubeconfig, proxy_env: ProxyEnv) -> ZoneClients {
         ZoneClients {
             kubeconfig,
+            proxy_env,
             built: Arc::default(),
         }
     }
@@ -49,7 +57,7 @@ impl ZoneClients {
         if let Some(client) = self.cached(zone.id) {
             return Ok(client);
         }
-        let client = zone_client(zone, &self.kubeconfig).await?;
+        let client = zone_client_with(zone, &self.kubeconfig, &self.proxy_env).await?;
         let mut built = match self.built.lock() {
             Ok(built) => built,
             Err(poisoned) => poisoned.into_inner(),

@@ -6,6 +6,7 @@ mod classify;
 mod clients;
 pub mod mutate;
 pub mod project;
+pub mod proxy;
 mod watch;
 
 pub use classify::{ErrorClass, classify_client_error, short_chain};
@@ -156,10 +157,21 @@ pub fn spawn_fleet_with(
     tasks
 }
 
-/// Builds the kube client of one zone from its context.
+/// Builds the kube client of one zone from its context, with the proxy the process
+/// environment and the context choose (see [`proxy`]).
 pub async fn zone_client(
     zone: &ZoneConfig,
     kubeconfig: &LoadedKubeconfig,
+) -> Result<Client, String> {
+    zone_client_with(zone, kubeconfig, &proxy::ProxyEnv::from_process()).await
+}
+
+/// Builds the kube client of one zone from its context, taking the proxy variables from `env`
+/// rather than from the process.
+pub async fn zone_client_with(
+    zone: &ZoneConfig,
+    kubeconfig: &LoadedKubeconfig,
+    env: &proxy::ProxyEnv,
 ) -> Result<Client, String> {
     let names = kubeconfig.context_names();
     if !names.contains(&zone.context) {
@@ -178,10 +190,32 @@ pub async fn zone_client(
         context: Some(zone.context.clone()),
         ..KubeConfigOptions::default()
     };
-    let config = Config::from_custom_kubeconfig(kubeconfig.kubeconfig.clone(), &options)
+    let mut config = Config::from_custom_kubeconfig(kubeconfig.kubeconfig.clone(), &options)
         .await
         .map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))?;
-    Client::try_from(config).map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))
+    // kube-rs reads only HTTPS_PROXY, for every server, and matches NO_PROXY against the proxy
+    // rather than the server: the choice is made here, as kubectl makes it, and replaces kube's.
+    let context_proxy = proxy::context_proxy_url(&kubeconfig.kubeconfig, &zone.context);
+    let chosen = proxy::proxy_for(
+        &config.cluster_url,
+        env,
+        context_proxy
+            .as_ref()
+            .map(|(c, u)| (c.as_str(), u.as_str())),
+    )
+    .map_err(|e| format!("context {:?}: {e}", zone.context))?;
+    config.proxy_url = chosen.as_ref().map(|p| p.uri.clone());
+    let failed = |e: kube::Error| format!("context {:?}: {}", zone.context, short_chain(&e));
+    match chosen {
+        None => Client::try_from(config).map_err(failed),
+        Some(chosen) => {
+            tracing::info!(zone = %zone.name, proxy = %chosen.shown(), source = %chosen.source, "zone goes through a proxy");
+            Ok(kube::client::ClientBuilder::try_from(config)
+                .map_err(failed)?
+                .with_layer(&proxy::naming_layer(&chosen))
+                .build())
+        }
+    }
 }
 
 async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::Sender<FleetEvent>) {
