@@ -275,7 +275,9 @@ pub async fn rebuild(
     let outcome = loop {
         tokio::select! {
             event = rx.recv() => match event {
-                Some(BuildEvent::Line { text, .. }) => println!("  {text}"),
+                Some(BuildEvent::Line { text, .. }) => {
+                    println!("  {}", crate::sanitize::clean(&text))
+                }
                 Some(BuildEvent::Finished(outcome)) => break outcome,
                 None => anyhow::bail!("the build runner stopped without a result"),
             },
