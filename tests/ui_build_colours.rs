@@ -49,12 +49,14 @@ async fn coloured_build_output_shows_its_colours_as_styles_and_no_escape_text() 
     console.key(ch('b'));
     assert!(matches!(console.key(ch('y')), UiOutcome::Request(_)));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !console
-        .core
-        .actions()
-        .build()
-        .is_some_and(|b| b.outcome.is_some())
-    {
+    let build_ended = |console: &Console| {
+        console
+            .core
+            .actions()
+            .build()
+            .is_some_and(|b| b.outcome.is_some())
+    };
+    while !build_ended(&console) {
         match tokio::time::timeout_at(deadline, console.actions_rx.recv()).await {
             Ok(Some(event)) => console.core.on_action_event(event),
             other => panic!("the build did not end: {other:?}"),
