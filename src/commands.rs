@@ -125,6 +125,7 @@ pub async fn restart(
     let (outcome, result) = match &phase {
         RolloutPhase::Succeeded => (CommandOutcome::Succeeded, AuditResult::Succeeded),
         RolloutPhase::TimedOut => (CommandOutcome::Failed, AuditResult::TimedOut),
+        // Deleted too: the rollout did not complete.
         _ => (CommandOutcome::Failed, AuditResult::Failed),
     };
     let detail = format!("rollout {}", phase.word());
@@ -182,6 +183,10 @@ pub async fn follow_rollout(
     }
     match &tracker.phase {
         RolloutPhase::Failed(reason) => println!("rollout failed: {reason}"),
+        RolloutPhase::Deleted => println!(
+            "rollout deleted: {} was deleted before its rollout completed",
+            tracker.target
+        ),
         phase => println!(
             "rollout {} after {:.1}s",
             phase.word(),
@@ -275,7 +280,9 @@ pub async fn rebuild(
     let outcome = loop {
         tokio::select! {
             event = rx.recv() => match event {
-                Some(BuildEvent::Line { text, .. }) => println!("  {text}"),
+                Some(BuildEvent::Line { text, .. }) => {
+                    println!("  {}", crate::sanitize::clean(&text))
+                }
                 Some(BuildEvent::Finished(outcome)) => break outcome,
                 None => anyhow::bail!("the build runner stopped without a result"),
             },

@@ -13,7 +13,7 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 
 pub use crate::config::RebuildConfig;
-use crate::sanitize::clean_bytes;
+use crate::sanitize::clean_bytes_keeping_sgr;
 
 /// Longest line kept as one; longer output is split so memory per line stays bounded.
 pub const MAX_LINE_BYTES: usize = 8 * 1024;
@@ -103,7 +103,9 @@ pub enum BuildEvent {
     Line {
         /// The stream it came from.
         stream: OutputStream,
-        /// The line without its newline.
+        /// The line without its newline: printable text, plus its colours as SGR sequences
+        /// (see [`crate::sanitize::clean_bytes_keeping_sgr`]); pass it through
+        /// [`crate::sanitize::clean`] before printing it anywhere but the build log pane.
         text: String,
     },
     /// The build ended; no more events follow.
@@ -305,7 +307,7 @@ pub fn start_build(
                         lines += 1;
                         let _ = log.write_all(&bytes).await;
                         let _ = log.write_all(b"\n").await;
-                        let text = clean_bytes(&bytes);
+                        let text = clean_bytes_keeping_sgr(&bytes);
                         if tx.send(BuildEvent::Line { stream, text }).await.is_err() {
                             kill_group(pgid, libc::SIGKILL);
                         }

@@ -18,8 +18,11 @@ pub enum RolloutPhase {
     InProgress,
     /// Every pod is on the new revision and available, as `kubectl rollout status` would report.
     Succeeded,
-    /// The rollout cannot finish (deadline exceeded, workload gone, OnDelete strategy); the reason.
+    /// The rollout cannot finish (deadline exceeded, zone gone, OnDelete strategy); the reason.
     Failed(String),
+    /// The workload was deleted while it was followed: the rollout did not complete, but
+    /// nothing about it failed either.
+    Deleted,
     /// Still in progress when its timeout ran out.
     TimedOut,
 }
@@ -36,6 +39,7 @@ impl RolloutPhase {
             RolloutPhase::InProgress => "in progress",
             RolloutPhase::Succeeded => "succeeded",
             RolloutPhase::Failed(_) => "failed",
+            RolloutPhase::Deleted => "deleted",
             RolloutPhase::TimedOut => "timed out",
         }
     }
@@ -137,11 +141,9 @@ impl RolloutTracker {
             return self.finish(RolloutPhase::Failed("zone is gone".into()), now);
         };
         let Some(w) = zone.workloads.get(&self.target) else {
+            // Only a live zone's model is complete enough to say the workload is gone.
             if zone.state() == crate::fleet::ZoneState::Live {
-                return self.finish(
-                    RolloutPhase::Failed(format!("{} no longer exists", self.target.name)),
-                    now,
-                );
+                return self.finish(RolloutPhase::Deleted, now);
             }
             return false;
         };
@@ -305,9 +307,12 @@ impl RolloutBoard {
                     continue;
                 }
                 let key = w.workload_key();
+                // A workload deleted and created again starts at generation 1: its rollout is
+                // a new one, whatever the deleted one's generation was.
                 let known = self.trackers.iter().any(|t| {
                     t.zone == zone.config.id
                         && t.target == key
+                        && t.phase != RolloutPhase::Deleted
                         && (!t.phase.is_final() || t.min_generation >= w.generation)
                 });
                 if !known {
@@ -460,6 +465,57 @@ mod tests {
             )));
         tracker.observe(&fleet, Instant::now());
         assert_eq!(tracker.phase, RolloutPhase::Succeeded);
+    }
+
+    #[test]
+    fn a_workload_deleted_while_followed_ends_as_deleted_not_failed_or_succeeded() {
+        let mut rolling = executor(4);
+        rolling.observed_generation = 3;
+        rolling.updated = 1;
+        let mut fleet = live_fleet(rolling.clone());
+        let key = rolling.workload_key();
+        let clock = Clock::now();
+        let mut ours =
+            RolloutTracker::ours(ZoneId(1), key.clone(), 4, Duration::from_secs(60), &clock);
+        let mut board = RolloutBoard::default();
+        board.observe(&fleet, &clock, Duration::from_secs(60));
+        assert_eq!(
+            board.trackers.len(),
+            1,
+            "someone else's rollout is followed"
+        );
+        ours.observe(&fleet, clock.instant);
+        assert_eq!(ours.phase, RolloutPhase::InProgress);
+
+        let zone = fleet.zone_mut(ZoneId(1)).unwrap();
+        zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
+            WorkloadKind::Deployment,
+            StoreChange::Delete(crate::fleet::ObjectKey::new(&key.namespace, &key.name)),
+        )));
+        assert!(ours.observe(&fleet, clock.instant), "the phase changed");
+        assert_eq!(ours.phase, RolloutPhase::Deleted);
+        assert_eq!(ours.phase.word(), "deleted");
+        assert!(ours.phase.is_final());
+        board.observe(&fleet, &clock, Duration::from_secs(60));
+        assert_eq!(
+            board.trackers[0].phase,
+            RolloutPhase::Deleted,
+            "not ours either"
+        );
+
+        // Created again (generation 1) and rolling: a new rollout, followed anew.
+        let mut again = executor(1);
+        again.observed_generation = 0;
+        fleet
+            .zone_mut(ZoneId(1))
+            .unwrap()
+            .apply(ZoneEvent::Objects(ObjectChange::Workloads(
+                WorkloadKind::Deployment,
+                StoreChange::Upsert(again),
+            )));
+        board.observe(&fleet, &clock, Duration::from_secs(60));
+        let phases: Vec<_> = board.trackers.iter().map(|t| t.phase.clone()).collect();
+        assert_eq!(phases, [RolloutPhase::Deleted, RolloutPhase::InProgress]);
     }
 
     #[test]

@@ -542,10 +542,11 @@ impl ActionRunner {
                 && t.phase.is_final()
                 && running.iter().any(|(z, k)| *z == t.zone && *k == t.target)
             {
-                let severity = if t.phase == RolloutPhase::Succeeded {
-                    Severity::Success
-                } else {
-                    Severity::Error
+                let severity = match t.phase {
+                    RolloutPhase::Succeeded => Severity::Success,
+                    // Someone deleted the workload: said plainly, not as a failure.
+                    RolloutPhase::Deleted => Severity::Info,
+                    _ => Severity::Error,
                 };
                 self.message = Some((
                     severity,

@@ -12,6 +12,7 @@ mod watch;
 pub use classify::{ErrorClass, classify_client_error, short_chain};
 pub use clients::ZoneClients;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -62,7 +63,8 @@ impl LoadedKubeconfig {
 }
 
 /// Reads the kubeconfig as kubectl does: `--kubeconfig PATH`, else `KUBECONFIG` (several
-/// files merged, first wins), else `~/.kube/config`.
+/// files merged, first wins, missing ones skipped: [`load_kubeconfig_list`]), else
+/// `~/.kube/config`.
 pub fn load_kubeconfig(explicit: Option<&Path>) -> anyhow::Result<LoadedKubeconfig> {
     if let Some(path) = explicit {
         let kubeconfig = Kubeconfig::read_from(path).map_err(|e| {
@@ -78,13 +80,7 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> anyhow::Result<LoadedKubeconf
         });
     }
     if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        let origin = format!("KUBECONFIG={}", value.to_string_lossy());
-        let kubeconfig = Kubeconfig::from_env()
-            .map_err(|e| {
-                anyhow::anyhow!("cannot read the kubeconfig ({origin}): {}", short_chain(&e))
-            })?
-            .ok_or_else(|| anyhow::anyhow!("{origin} names no readable file"))?;
-        return Ok(LoadedKubeconfig { kubeconfig, origin });
+        return load_kubeconfig_list(&value);
     }
     let path: PathBuf = directories::BaseDirs::new()
         .map(|b| b.home_dir().join(".kube").join("config"))
@@ -101,6 +97,66 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> anyhow::Result<LoadedKubeconf
         kubeconfig,
         origin: path.display().to_string(),
     })
+}
+
+/// Reads a `KUBECONFIG`-style list of files as kubectl does: split by the OS path separator,
+/// empty entries and files that do not exist skipped, the rest merged in order (the first to
+/// set a value wins). An error when no listed file exists, naming the entries, or when a
+/// listed file exists but cannot be read or parsed, naming that file.
+pub fn load_kubeconfig_list(value: &OsStr) -> anyhow::Result<LoadedKubeconfig> {
+    let listed = format!("KUBECONFIG={}", value.to_string_lossy());
+    let mut paths: Vec<PathBuf> = Vec::new();
+    // kubectl reads each file once, at its first place in the list.
+    for path in std::env::split_paths(value) {
+        if !path.as_os_str().is_empty() && !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() {
+        anyhow::bail!("{listed} lists no file. Point it or --kubeconfig at a kubeconfig.");
+    }
+    let mut merged: Option<Kubeconfig> = None;
+    let mut missing: Vec<String> = Vec::new();
+    for path in &paths {
+        let config = match Kubeconfig::read_from(path) {
+            Ok(config) => config,
+            Err(kube::config::KubeconfigError::ReadConfig(e, _))
+                if e.kind() == std::io::ErrorKind::NotFound =>
+            {
+                missing.push(path.display().to_string());
+                continue;
+            }
+            Err(e) => anyhow::bail!(
+                "cannot read the kubeconfig {} (listed in {listed}): {}",
+                path.display(),
+                short_chain(&e)
+            ),
+        };
+        merged = Some(match merged {
+            None => config,
+            Some(before) => before.merge(config).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot merge the kubeconfig {} (listed in {listed}) with the files before \
+                     it: {}",
+                    path.display(),
+                    short_chain(&e)
+                )
+            })?,
+        });
+    }
+    let Some(kubeconfig) = merged else {
+        anyhow::bail!(
+            "{listed} names no kubeconfig file that exists (not found: {}). Point KUBECONFIG or \
+             --kubeconfig at one, or try the demo fleet with `ge-console demo`.",
+            missing.join(", ")
+        );
+    };
+    let origin = if missing.is_empty() {
+        listed
+    } else {
+        format!("{listed}; skipped, not found: {}", missing.join(", "))
+    };
+    Ok(LoadedKubeconfig { kubeconfig, origin })
 }
 
 /// Checks that at least one zone's context exists; zones whose context is missing will show

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
-use ratatui::text::Line;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 
 use super::layer::{BottomBar, DrawContext, Effect, KeyContext, KeyModes, Layer, Placement, Reply};
 use super::theme::{Role, Theme};
@@ -213,7 +213,7 @@ fn draw_build_log(
             OutputStream::Stdout => text,
             OutputStream::Stderr => muted,
         };
-        Line::styled(line.as_str(), style)
+        output_line(line, style)
     });
     let output = Rect::new(
         area.x,
@@ -241,6 +241,35 @@ fn draw_build_log(
         let footer = squeeze(parts, usize::from(area.width));
         buf.set_line(area.x, area.bottom() - 1, &footer, area.width);
     }
+}
+
+/// One line of build output as styled text: its SGR colours and attributes (kept by
+/// [`crate::sanitize::clean_bytes_keeping_sgr`]) become styles over `base`, through
+/// `ansi-to-tui`; no escape byte is left in the text. A reset returns to `base`, not to the
+/// terminal's default colours.
+fn output_line(text: &str, base: Style) -> Line<'static> {
+    use ansi_to_tui::IntoText;
+    let Ok(parsed) = text.into_text() else {
+        return Line::styled(crate::sanitize::clean_owned(text), base);
+    };
+    let spans: Vec<Span<'static>> = parsed
+        .lines
+        .into_iter()
+        .flat_map(|line| line.spans)
+        .map(|span| {
+            let mut style = base.add_modifier(span.style.add_modifier);
+            if let Some(fg) = span.style.fg.filter(|c| *c != Color::Reset) {
+                style = style.fg(fg);
+            }
+            if let Some(bg) = span.style.bg.filter(|c| *c != Color::Reset) {
+                style = style.bg(bg);
+            }
+            // The parser leaves no escape in the text; cleaning again costs little and keeps
+            // the promise if that ever changes.
+            Span::styled(crate::sanitize::clean_owned(&span.content), style)
+        })
+        .collect();
+    Line::from(spans)
 }
 
 /// One audit record as a pane line: age, result, action, zone, object, detail.

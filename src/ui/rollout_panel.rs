@@ -42,13 +42,15 @@ pub fn shown_trackers<'a>(
     shown
 }
 
-/// `✓ succeeded`, `○ in progress`, `✗ failed: reason`, `✗ timed out`, with its role.
+/// `✓ succeeded`, `○ in progress`, `✗ failed: reason`, `✗ timed out`, `⊘ deleted`, with its
+/// role: a deleted workload is neither a success nor a failure of its rollout.
 pub fn phase_text(phase: &RolloutPhase) -> (String, Role) {
     match phase {
         RolloutPhase::InProgress => ("○ in progress".into(), Role::Warning),
         RolloutPhase::Succeeded => ("✓ succeeded".into(), Role::Ok),
         RolloutPhase::Failed(reason) => (format!("✗ failed: {reason}"), Role::Error),
         RolloutPhase::TimedOut => ("✗ timed out".into(), Role::Error),
+        RolloutPhase::Deleted => ("⊘ deleted".into(), Role::Warning),
     }
 }
 
