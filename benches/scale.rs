@@ -131,8 +131,9 @@ const IDLE_WINDOW: Duration = Duration::from_secs(5);
 /// then watches its CPU use while nobody types.
 fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<ConsoleFigures> {
     let session = format!("ge-bench-{}", std::process::id());
-    let log = state.join("ge-console.log");
-    let _ = std::fs::remove_file(&log);
+    let log = state.join("logs").join("ge-console.log");
+    // A new day's file is appended to: start from no logs at all, not only no link.
+    let _ = std::fs::remove_dir_all(state.join("logs"));
     let command = format!(
         "GE_CONSOLE_STATE={} GE_CONSOLE_CONFIG={} exec {} --kubeconfig {}",
         state.display(),

@@ -1,14 +1,70 @@
 //! Command-line interface: global flags and subcommands.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::config::ZoneOverride;
+use crate::config::{FleetConfig, ZoneOverride};
+use crate::ui::color_depth::ColorChoice;
+
+/// `--version`: the package version and the git commit it was built from (`abc1234`,
+/// `abc1234-dirty`, or `unknown commit` when built without a repository).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GE_CONSOLE_GIT_COMMIT"),
+    ")"
+);
+
+/// The end of `--help`: environment variables, files and exit statuses.
+pub const AFTER_LONG_HELP: &str = "\
+Environment:
+  KUBECONFIG          kubeconfig files, ':'-separated, merged as kubectl does (--kubeconfig wins)
+  GE_CONSOLE_CONFIG   the config dir (default: $XDG_CONFIG_HOME/ge-console, ~/.config/ge-console)
+  GE_CONSOLE_STATE    the state dir (default: $XDG_STATE_HOME/ge-console, ~/.local/state/ge-console)
+  XDG_CONFIG_HOME     base of the default config dir
+  XDG_STATE_HOME      base of the default state dir
+  GE_CONSOLE_KEYMAP   like --keymap
+  GE_CONSOLE_THEME    like --theme
+  GE_CONSOLE_LOG      log filter in RUST_LOG syntax (e.g. ge_console=debug,kube=info); wins over --log-level
+  NO_COLOR            set and not empty: no colour (--color always still colours)
+  CLICOLOR_FORCE      set and not empty: colour even without a terminal or with TERM=dumb
+  FORCE_COLOR         the same as CLICOLOR_FORCE
+  CLICOLOR            0: no colour
+  TERM                dumb or unset: no colour; *256color*: 256 colours
+  COLORTERM           truecolor or 24bit: 24-bit colour
+
+Files:
+  <config dir>/zones.toml            the zones (else the built-in ones; see --config)
+  <config dir>/keymaps/NAME.toml     your keymaps (--keymap NAME)
+  <config dir>/themes/NAME.toml      your themes (--theme NAME)
+  <state dir>/logs/ge-console.YYYY-MM-DD.log
+                                     the log file, a new one each day, the last 7 kept;
+                                     logs/ge-console.log links to today's
+  <state dir>/audit.jsonl            every action, one JSON line each
+  <state dir>/builds/                the image build logs
+  <state dir>/demo-kubeconfig.yaml   the demo fleet's kubeconfig
+
+Exit status:
+  0  done; snapshot: every zone live and healthy
+  1  snapshot: a zone live but a check failed; restart, rebuild: failed or timed out
+  2  snapshot: a zone unreachable, unauthorised, not configured or lost
+  3  bad input (command line, zones file, kubeconfig, keymap, theme), before anything started
+  4  restart, rebuild: refused by a guard (read-only, protected zone, paused deployment)
+";
 
 /// ge-console: GE's Kubernetes zones side by side, live.
 #[derive(Debug, Parser)]
-#[command(name = "ge-console", version, about, long_about = None)]
+#[command(
+    name = "ge-console",
+    version = VERSION,
+    about,
+    long_about = None,
+    after_help = "Environment variables, files and exit statuses: see --help.",
+    after_long_help = AFTER_LONG_HELP
+)]
 pub struct Cli {
     /// Flags shared by every subcommand.
     #[command(flatten)]
@@ -31,7 +87,7 @@ pub struct GlobalArgs {
     #[arg(long = "zone", global = true, value_name = "NAME=CONTEXT")]
     pub zones: Vec<ZoneOverride>,
     /// Observer mode: no mutations from this console.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, visible_alias = "readonly")]
     pub read_only: bool,
     /// Log level for the log file in the state dir (error, warn, info, debug, trace).
     #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
@@ -56,6 +112,31 @@ pub struct GlobalArgs {
     /// Mouse support: the wheel scrolls, a click focuses a zone (off: tmux keeps the mouse).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Colour: auto (NO_COLOR, CLICOLOR_FORCE/FORCE_COLOR, TERM and the terminal decide),
+    /// always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when the environment and the terminal allow it.
+    Auto,
+    /// Colour, whatever the environment says.
+    Always,
+    /// No colour.
+    Never,
+}
+
+impl From<ColorWhen> for ColorChoice {
+    fn from(when: ColorWhen) -> ColorChoice {
+        match when {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        }
+    }
 }
 
 /// What to run; the full-screen console when none is given.
@@ -79,6 +160,21 @@ pub enum Command {
     Rebuild(RebuildArgs),
     /// Print the active keymap's keys (see --keymap), as the help overlay lists them.
     Keys(KeysArgs),
+    /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
+    /// target of the zones file at the time it is made).
+    ///
+    /// bash: `ge-console completions bash > ~/.local/share/bash-completion/completions/ge-console`;
+    /// zsh: `ge-console completions zsh > ~/.zfunc/_ge-console` (with ~/.zfunc in $fpath);
+    /// fish: `ge-console completions fish > ~/.config/fish/completions/ge-console.fish`.
+    Completions(CompletionsArgs),
+}
+
+/// `completions` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `keys` flags.
@@ -156,4 +252,49 @@ pub enum SnapshotFormat {
     Text,
     /// One JSON document for scripts (its fields are documented in README).
     Json,
+}
+
+/// The command line as the completion scripts see it: [`Cli`], with the zone names of `fleet`
+/// offered for `--zone`, `restart ZONE` and `--confirm`, and its redeploy target for
+/// `restart`'s `NAMESPACE/KIND/NAME`. Shell scripts are static, so these are the zones of the
+/// zones file when the script is made.
+pub fn completion_command(fleet: &FleetConfig) -> clap::Command {
+    let zone_names = || {
+        fleet.zones.iter().map(|z| {
+            PossibleValue::new(z.name.clone()).help(format!(
+                "{}, {}, context {}",
+                z.id, z.environment, z.context
+            ))
+        })
+    };
+    let zone_mappings = fleet.zones.iter().map(|z| {
+        PossibleValue::new(format!("{}={}", z.name, z.context))
+            .help(format!("{} ({}) to a context", z.id, z.environment))
+    });
+    let zones_parser = PossibleValuesParser::new(zone_names());
+    let mut targets: Vec<PossibleValue> = Vec::new();
+    if !fleet.redeploy.target.is_empty() {
+        targets.push(PossibleValue::new(fleet.redeploy.target.clone()).help("the redeploy target"));
+    }
+    let targets = PossibleValuesParser::new(targets);
+    Cli::command()
+        .mut_arg("zones", |a| {
+            a.value_parser(PossibleValuesParser::new(zone_mappings))
+        })
+        .mut_subcommand("restart", |c| {
+            c.mut_arg("zone", |a| a.value_parser(zones_parser.clone()))
+                .mut_arg("target", |a| a.value_parser(targets))
+                .mut_arg("confirm", |a| a.value_parser(zones_parser.clone()))
+        })
+        .mut_subcommand("rebuild", |c| {
+            c.mut_arg("confirm", |a| {
+                a.value_parser(PossibleValuesParser::new(zone_names()))
+            })
+        })
+}
+
+/// Writes the completion script for `shell` to `out`.
+pub fn write_completions(shell: clap_complete::Shell, fleet: &FleetConfig, out: &mut dyn Write) {
+    let mut cmd = completion_command(fleet);
+    clap_complete::generate(shell, &mut cmd, "ge-console", out);
 }

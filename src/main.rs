@@ -5,11 +5,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use std::io::Write;
 
 use ge_console::actions::ActionContext;
 use ge_console::actions::guard::Guards;
 use ge_console::app::{ConsoleSetup, run_console};
-use ge_console::cli::{Cli, Command, DemoArgs, GlobalArgs, KeysArgs, SnapshotArgs, SnapshotFormat};
+use ge_console::cli::{
+    self, Cli, Command, CompletionsArgs, DemoArgs, GlobalArgs, KeysArgs, SnapshotArgs,
+    SnapshotFormat,
+};
 use ge_console::clock::TimeSource;
 use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
 use ge_console::commands::{self, RebuildRequest, RestartRequest};
@@ -26,7 +30,16 @@ use ge_console::{logging, snapshot};
 const EXIT_BAD_INPUT: u8 = 3;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; a command line that does not parse is bad
+            // input like any other (3), not clap's 2, which snapshot uses for an unreachable zone.
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -58,7 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cluster::check_contexts(&fleet, &kubeconfig)?;
             let setup = console_setup(&global, &dirs, fleet, kubeconfig, look);
             let log = logging::init(&dirs.state, &global.log_level)?;
-            tracing::info!(log = %log.display(), depth = %setup.color_depth, "console starting");
+            tracing::info!(log = %log, depth = %setup.color_depth, "console starting");
             run_console(setup).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -67,11 +80,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
-            logging::init(&dirs.state, &global.log_level)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
             run_snapshot(&fleet, &kubeconfig, &args).await
         }
         Some(Command::Demo(args)) => run_demo(&global, &dirs, args).await,
         Some(Command::Keys(args)) => print_keys(&global, &dirs, &args),
+        Some(Command::Completions(args)) => print_completions(&global, &dirs, &args),
         Some(Command::Restart(args)) => {
             let fleet = load_fleet(&global, &dirs)?;
             let zone = fleet.find(&args.zone).ok_or_else(|| {
@@ -90,7 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
-            logging::init(&dirs.state, &global.log_level)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
             let zone = zone.clone();
             let ctx = action_context(&global, &dirs, fleet, kubeconfig);
             let request = RestartRequest {
@@ -115,7 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     origin: "<not needed>".into(),
                 }
             };
-            logging::init(&dirs.state, &global.log_level)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
             let ctx = action_context(&global, &dirs, fleet, kubeconfig);
             let request = RebuildRequest {
                 then_restart: args.then_restart,
@@ -194,7 +208,7 @@ fn console_setup(
     kubeconfig: LoadedKubeconfig,
     look: Look,
 ) -> ConsoleSetup {
-    let color_depth = ColorDepth::from_env();
+    let color_depth = ColorDepth::from_env(global.color.into());
     ConsoleSetup {
         fleet,
         kubeconfig,
@@ -208,6 +222,19 @@ fn console_setup(
         color_depth,
         mouse: global.mouse,
     }
+}
+
+/// `ge-console completions SHELL`: the completion script, with the zones of the zones file.
+fn print_completions(
+    global: &GlobalArgs,
+    dirs: &Dirs,
+    args: &CompletionsArgs,
+) -> anyhow::Result<ExitCode> {
+    let fleet = load_fleet(global, dirs)?;
+    let mut out = std::io::stdout().lock();
+    cli::write_completions(args.shell, &fleet, &mut out);
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `ge-console keys`: the active keymap as text, or as README's Markdown table.
@@ -249,7 +276,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         ..DemoOptions::default()
     };
     let Some(look) = look else {
-        logging::init(&dirs.state, &global.log_level)?;
+        let _log = logging::init(&dirs.state, &global.log_level)?;
         ge_console::demo::serve(options).await?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -277,7 +304,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     let demo = DemoFleet::start(options).await?;
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
     let setup = console_setup(global, dirs, fleet, kubeconfig, look);
-    tracing::info!(log = %log.display(), depth = %setup.color_depth, "demo console starting");
+    tracing::info!(log = %log, depth = %setup.color_depth, "demo console starting");
     let result = run_console(setup).await;
     demo.shutdown().await;
     result?;

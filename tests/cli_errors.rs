@@ -144,3 +144,15 @@ fn kubeconfig_env_with_several_files_is_merged() {
     assert_eq!(report["zones"][0]["state"], "unreachable");
     assert_eq!(report["zones"][1]["state"], "not_configured");
 }
+
+#[test]
+fn a_command_line_that_does_not_parse_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["--no-such-flag"], None);
+    assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("--no-such-flag"), "{}", stderr(&o));
+    let o = run(dir.path(), &["--version"], None);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ge-console "));
+}

@@ -175,8 +175,9 @@ impl Tmux {
                 return screen;
             }
             if start.elapsed() > deadline {
-                let log = std::fs::read_to_string(self.dir.path().join("state/ge-console.log"))
-                    .unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("state/logs/ge-console.log"))
+                        .unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(15).collect();
                 panic!(
                     "timed out after {deadline:?} waiting for {what}; the pane shows:\n{screen}\n\

@@ -241,7 +241,7 @@ fn redeploy_key_builds_restarts_and_the_rollout_succeeds_on_screen() {
             ("restart".to_string(), "succeeded".to_string())
         ]
     );
-    for line in timing_lines(&state.join("ge-console.log")) {
+    for line in timing_lines(&state.join("logs/ge-console.log")) {
         eprintln!("{line}");
     }
 }

@@ -8,7 +8,7 @@ use ratatui::style::Color;
 /// How many colours the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ColorDepth {
-    /// `NO_COLOR` is set: no colour at all; state is carried by bold, reverse and underline.
+    /// No colour at all (`NO_COLOR`, `--color never`, not a terminal, `TERM=dumb`); state is carried by bold, reverse and underline.
     Monochrome,
     /// The 16 ANSI colours (SGR 30–37, 90–97 and their backgrounds).
     Ansi16,
@@ -18,27 +18,99 @@ pub enum ColorDepth {
     TrueColor,
 }
 
-impl ColorDepth {
-    /// Detects the depth from environment variables read through `var`: `NO_COLOR` (set and not
-    /// empty) → monochrome; `COLORTERM=truecolor|24bit` → truecolor; a `TERM` containing
-    /// `256color` (`xterm-256color`, `tmux-256color`) → 256; anything else → 16.
-    pub fn detect(var: impl Fn(&str) -> Option<String>) -> ColorDepth {
-        if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-            return ColorDepth::Monochrome;
+/// `--color`: whether to colour at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// As the environment and the terminal say ([`ColorDepth::choose`]).
+    #[default]
+    Auto,
+    /// Colour, whatever the environment says (the depth still comes from `TERM`/`COLORTERM`).
+    Always,
+    /// No colour.
+    Never,
+}
+
+/// What the environment says about colour, each variable read by the conventions
+/// `anstyle-query` implements (the crate clap and cargo use), so the decision in
+/// [`ColorDepth::choose`] is a function of plain values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ColorEnv {
+    /// `NO_COLOR` is set and not empty (<https://no-color.org>).
+    pub no_color: bool,
+    /// `CLICOLOR_FORCE` or `FORCE_COLOR` is set and not empty (<https://bixense.com/clicolors>,
+    /// <https://force-color.org>).
+    pub force: bool,
+    /// `CLICOLOR`: `Some(false)` when `0`, `Some(true)` when set to anything else.
+    pub clicolor: Option<bool>,
+    /// `TERM` is set and not `dumb`.
+    pub term_supports_color: bool,
+    /// `TERM` names a 256-colour terminal (`xterm-256color`, `tmux-256color`).
+    pub term_256: bool,
+    /// `COLORTERM` is `truecolor` or `24bit`.
+    pub truecolor: bool,
+}
+
+impl ColorEnv {
+    /// Reads the process environment.
+    pub fn from_process() -> ColorEnv {
+        let force_color = std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty());
+        ColorEnv {
+            no_color: anstyle_query::no_color(),
+            force: anstyle_query::clicolor_force() || force_color,
+            clicolor: anstyle_query::clicolor(),
+            term_supports_color: anstyle_query::term_supports_color(),
+            term_256: std::env::var("TERM").is_ok_and(|t| t.contains("256color")),
+            truecolor: anstyle_query::truecolor(),
         }
-        let colorterm = var("COLORTERM").unwrap_or_default().to_ascii_lowercase();
-        if colorterm == "truecolor" || colorterm == "24bit" {
+    }
+}
+
+impl ColorDepth {
+    /// The depth to draw with, from `--color`, the environment and whether the output is a
+    /// terminal. In this order, the first rule that applies decides:
+    ///
+    /// 1. `--color never` → monochrome; `--color always` → colour (rule 5 for how much).
+    /// 2. `NO_COLOR` → monochrome (it beats the variables that force colour, as anstream does).
+    /// 3. `CLICOLOR_FORCE` or `FORCE_COLOR` → colour, even without a terminal or with `TERM=dumb`.
+    /// 4. `CLICOLOR=0`, output not a terminal, or `TERM` unset or `dumb` (unless `CLICOLOR` is
+    ///    set to anything but `0`) → monochrome.
+    /// 5. Colour: `COLORTERM=truecolor|24bit` → truecolor; `TERM` with `256color` → 256;
+    ///    else the 16 ANSI colours.
+    pub fn choose(choice: ColorChoice, env: &ColorEnv, is_tty: bool) -> ColorDepth {
+        let colour = match choice {
+            ColorChoice::Never => false,
+            ColorChoice::Always => true,
+            ColorChoice::Auto => {
+                if env.no_color {
+                    false
+                } else if env.force {
+                    true
+                } else {
+                    env.clicolor != Some(false)
+                        && is_tty
+                        && (env.term_supports_color || env.clicolor == Some(true))
+                }
+            }
+        };
+        if !colour {
+            ColorDepth::Monochrome
+        } else if env.truecolor {
             ColorDepth::TrueColor
-        } else if var("TERM").unwrap_or_default().contains("256color") {
+        } else if env.term_256 {
             ColorDepth::Indexed256
         } else {
             ColorDepth::Ansi16
         }
     }
 
-    /// The depth of the terminal ge-console runs in.
-    pub fn from_env() -> ColorDepth {
-        ColorDepth::detect(|name| std::env::var(name).ok())
+    /// The depth of the terminal ge-console runs in, on standard output, with `--color`.
+    pub fn from_env(choice: ColorChoice) -> ColorDepth {
+        use std::io::IsTerminal;
+        ColorDepth::choose(
+            choice,
+            &ColorEnv::from_process(),
+            std::io::stdout().is_terminal(),
+        )
     }
 
     /// `color` as this depth can show it: unchanged if it can, else the nearest colour it has;
@@ -64,7 +136,7 @@ impl ColorDepth {
 impl fmt::Display for ColorDepth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            ColorDepth::Monochrome => "monochrome (NO_COLOR)",
+            ColorDepth::Monochrome => "monochrome",
             ColorDepth::Ansi16 => "16 colours",
             ColorDepth::Indexed256 => "256 colours",
             ColorDepth::TrueColor => "truecolor",
@@ -210,41 +282,108 @@ fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> i64 {
 mod tests {
     use super::*;
 
-    fn detect(vars: &[(&str, &str)]) -> ColorDepth {
-        ColorDepth::detect(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+    /// A colour terminal's environment: `TERM=xterm`, nothing else set.
+    fn xterm() -> ColorEnv {
+        ColorEnv {
+            term_supports_color: true,
+            ..ColorEnv::default()
+        }
+    }
+
+    fn auto(env: ColorEnv, tty: bool) -> ColorDepth {
+        ColorDepth::choose(ColorChoice::Auto, &env, tty)
     }
 
     #[test]
-    fn depth_comes_from_no_color_colorterm_and_term() {
-        assert_eq!(detect(&[]), ColorDepth::Ansi16);
-        assert_eq!(detect(&[("TERM", "xterm")]), ColorDepth::Ansi16);
-        assert_eq!(detect(&[("TERM", "screen")]), ColorDepth::Ansi16);
-        assert_eq!(detect(&[("TERM", "tmux-256color")]), ColorDepth::Indexed256);
+    fn depth_comes_from_colorterm_and_term() {
+        assert_eq!(auto(xterm(), true), ColorDepth::Ansi16);
+        let term_256 = ColorEnv {
+            term_256: true,
+            ..xterm()
+        };
+        assert_eq!(auto(term_256, true), ColorDepth::Indexed256);
+        let truecolor = ColorEnv {
+            truecolor: true,
+            ..term_256
+        };
+        assert_eq!(auto(truecolor, true), ColorDepth::TrueColor);
+    }
+
+    #[test]
+    fn no_color_dumb_terminals_and_pipes_get_no_colour() {
+        let no_color = ColorEnv {
+            no_color: true,
+            truecolor: true,
+            ..xterm()
+        };
+        assert_eq!(auto(no_color, true), ColorDepth::Monochrome);
         assert_eq!(
-            detect(&[("TERM", "xterm-256color")]),
+            auto(ColorEnv::default(), true),
+            ColorDepth::Monochrome,
+            "TERM=dumb or unset"
+        );
+        assert_eq!(auto(xterm(), false), ColorDepth::Monochrome, "not a tty");
+        let clicolor_0 = ColorEnv {
+            clicolor: Some(false),
+            ..xterm()
+        };
+        assert_eq!(auto(clicolor_0, true), ColorDepth::Monochrome);
+        let clicolor_1 = ColorEnv {
+            clicolor: Some(true),
+            ..ColorEnv::default()
+        };
+        assert_eq!(
+            auto(clicolor_1, true),
+            ColorDepth::Ansi16,
+            "CLICOLOR=1 colours a terminal without TERM"
+        );
+        assert_eq!(auto(clicolor_1, false), ColorDepth::Monochrome);
+    }
+
+    #[test]
+    fn forcing_colours_dumb_terminals_and_pipes_but_not_over_no_color() {
+        let forced = ColorEnv {
+            force: true,
+            clicolor: Some(false),
+            ..ColorEnv::default()
+        };
+        assert_eq!(auto(forced, false), ColorDepth::Ansi16);
+        let forced_256 = ColorEnv {
+            term_256: true,
+            ..forced
+        };
+        assert_eq!(auto(forced_256, false), ColorDepth::Indexed256);
+        let both = ColorEnv {
+            no_color: true,
+            ..forced
+        };
+        assert_eq!(auto(both, true), ColorDepth::Monochrome, "NO_COLOR wins");
+    }
+
+    #[test]
+    fn the_color_flag_wins_over_the_environment() {
+        let no_color = ColorEnv {
+            no_color: true,
+            term_256: true,
+            ..xterm()
+        };
+        assert_eq!(
+            ColorDepth::choose(ColorChoice::Always, &no_color, false),
             ColorDepth::Indexed256
         );
         assert_eq!(
-            detect(&[("TERM", "xterm"), ("COLORTERM", "truecolor")]),
-            ColorDepth::TrueColor
+            ColorDepth::choose(ColorChoice::Always, &ColorEnv::default(), false),
+            ColorDepth::Ansi16,
+            "always on a dumb terminal: the 16 colours"
         );
-        assert_eq!(detect(&[("COLORTERM", "24bit")]), ColorDepth::TrueColor);
+        let forced = ColorEnv {
+            force: true,
+            truecolor: true,
+            ..xterm()
+        };
         assert_eq!(
-            detect(&[("TERM", "tmux-256color"), ("COLORTERM", "yes")]),
-            ColorDepth::Indexed256
-        );
-        assert_eq!(
-            detect(&[("NO_COLOR", "1"), ("COLORTERM", "truecolor")]),
+            ColorDepth::choose(ColorChoice::Never, &forced, true),
             ColorDepth::Monochrome
-        );
-        assert_eq!(
-            detect(&[("NO_COLOR", ""), ("TERM", "tmux-256color")]),
-            ColorDepth::Indexed256,
-            "an empty NO_COLOR does not count"
         );
     }
 
