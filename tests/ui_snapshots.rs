@@ -1279,3 +1279,18 @@ fn the_wheel_scrolls_the_help_and_clicks_wait_for_the_overview() {
     assert_eq!(ui.core.on_mouse(up), UiOutcome::Redraw);
     assert_eq!(ui.render(100, 30), top, "and back");
 }
+
+#[test]
+fn a_zone_never_reached_shows_its_pins_as_unknown() {
+    let mut fleet = team_fleet();
+    let config = config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones.toml")).unwrap();
+    let mut staging = ZoneModel::new(std::sync::Arc::new(config.zones[1].clone()));
+    staging.apply(ZoneEvent::Link(LinkStatus::NotConfigured {
+        reason: "context ge-staging not in kubeconfig".into(),
+    }));
+    fleet.zones[1] = staging;
+    let mut ui = console(&fleet, false);
+    let screen = render(&mut ui, 200, 50);
+    assert!(screen.contains("? kubernetes unknown"), "{screen}");
+    assert!(!screen.contains("✗ kubernetes not found"), "{screen}");
+}
