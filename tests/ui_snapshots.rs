@@ -1303,3 +1303,18 @@ fn help_is_a_mode_of_its_own_that_takes_the_keys() {
     assert!(!ui.help_visible());
     assert_eq!(press(&mut ui, &[KeyCode::Char('q')]), UiOutcome::Quit);
 }
+
+#[test]
+fn a_zone_never_reached_shows_its_pins_as_unknown() {
+    let mut fleet = team_fleet();
+    let config = config::parse_zones(DEFAULT_ZONES_TOML, Path::new("zones.toml")).unwrap();
+    let mut staging = ZoneModel::new(std::sync::Arc::new(config.zones[1].clone()));
+    staging.apply(ZoneEvent::Link(LinkStatus::NotConfigured {
+        reason: "context ge-staging not in kubeconfig".into(),
+    }));
+    fleet.zones[1] = staging;
+    let mut ui = console(&fleet, false);
+    let screen = render(&mut ui, 200, 50);
+    assert!(screen.contains("? kubernetes unknown"), "{screen}");
+    assert!(!screen.contains("✗ kubernetes not found"), "{screen}");
+}

@@ -57,6 +57,8 @@ pub struct ConsoleCore {
     /// Our rollouts that ended since the last frame, logged once a frame shows them.
     ended_unseen: Vec<(ZoneId, WorkloadKey)>,
     first_complete_frame_logged: bool,
+    /// OSC 52 sequences to write with the next frame (what `copy` put on the clipboard).
+    clipboard: Vec<Vec<u8>>,
 }
 
 impl ConsoleCore {
@@ -80,6 +82,7 @@ impl ConsoleCore {
             screen_dirty: true,
             ended_unseen: Vec::new(),
             first_complete_frame_logged: false,
+            clipboard: Vec::new(),
         };
         (core, action_events)
     }
@@ -107,6 +110,16 @@ impl ConsoleCore {
     /// Where the core's "now" comes from.
     pub fn time(&self) -> &TimeSource {
         &self.time
+    }
+
+    /// The OSC 52 sequences waiting for the next frame, oldest first.
+    pub fn pending_clipboard(&self) -> &[Vec<u8>] {
+        &self.clipboard
+    }
+
+    /// Takes the OSC 52 sequences waiting for the next frame, for the terminal writer.
+    pub fn take_clipboard(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.clipboard)
     }
 
     /// True when something changed since the last frame.
@@ -198,6 +211,10 @@ impl ConsoleCore {
                     _ => UiOutcome::Redraw,
                 }
             }
+            UiOutcome::Copy(text) => {
+                self.clipboard.push(osc52(&text));
+                UiOutcome::Copy(text)
+            }
             other => other,
         };
         if outcome != UiOutcome::Nothing {
@@ -241,6 +258,19 @@ impl ConsoleCore {
             );
         }
     }
+}
+
+/// The OSC 52 sequence that puts `text` on the system clipboard:
+/// `ESC ] 52 ; c ; <base64> BEL`. Terminals (and tmux with `set-clipboard on`) honour it over
+/// ssh too; the text is base64, so nothing in it reaches the terminal as a control sequence.
+pub fn osc52(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = Vec::with_capacity(encoded.len() + 8);
+    out.extend_from_slice(b"\x1b]52;c;");
+    out.extend_from_slice(encoded.as_bytes());
+    out.push(0x07);
+    out
 }
 
 /// Logs the runner's reports that mark a step of an action.

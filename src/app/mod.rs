@@ -80,7 +80,8 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
         let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
         let next_tick_at = last_tick + core.tick_period();
         if core.needs_draw() && (core.frame_is_urgent() || Instant::now() >= next_frame_at) {
-            guard.draw(|frame| {
+            let clipboard = core.take_clipboard();
+            guard.draw(&clipboard, |frame| {
                 let area = frame.area();
                 core.draw(frame.buffer_mut(), area);
             })?;

@@ -1,7 +1,7 @@
 //! The terminal while the console owns it: raw mode, the alternate screen, mouse capture,
 //! synchronized frames; given back on drop, on error and on a panic of the event loop.
 
-use std::io::{self, Stdout};
+use std::io::{self, Stdout, Write};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
@@ -53,12 +53,18 @@ impl TerminalGuard {
         }
     }
 
-    /// Draws one frame inside a synchronized update.
-    pub(super) fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
-        queue!(
-            self.terminal.backend_mut().writer_mut(),
-            BeginSynchronizedUpdate
-        )?;
+    /// Draws one frame inside a synchronized update, after writing `escapes` (OSC 52 clipboard
+    /// writes) through the same writer, so nothing else ever writes to the terminal.
+    pub(super) fn draw(
+        &mut self,
+        escapes: &[Vec<u8>],
+        render: impl FnOnce(&mut Frame),
+    ) -> io::Result<()> {
+        let writer = self.terminal.backend_mut().writer_mut();
+        queue!(writer, BeginSynchronizedUpdate)?;
+        for escape in escapes {
+            writer.write_all(escape)?;
+        }
         let drawn = self.terminal.draw(render).map(drop);
         let ended = execute!(
             self.terminal.backend_mut().writer_mut(),

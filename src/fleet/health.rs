@@ -57,14 +57,54 @@ pub struct PinCheck {
     pub actual: Option<String>,
     /// Something was found and every found version is on the pinned line.
     pub ok: bool,
+    /// `ok`, `failed`, or `unknown` when the zone was never reached (nothing to check against).
+    pub status: PinStatus,
 }
 
-/// Checks every configured pin of a zone.
+/// The outcome of one pin check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinStatus {
+    /// Found, and on the pinned line.
+    Ok,
+    /// Off the pinned line, or not found in a zone that was reached.
+    Failed,
+    /// The zone's server (or its credentials) was never reached: nothing could be checked.
+    Unknown,
+}
+
+/// True when nothing is known of the zone: it has never been live and is not connected now
+/// (not configured, unauthorised, unreachable, or still connecting for the first time).
+pub fn never_reached(zone: &ZoneModel) -> bool {
+    !zone.ever_live
+        && matches!(
+            zone.state(),
+            ZoneState::Connecting
+                | ZoneState::Unreachable
+                | ZoneState::Unauthorized
+                | ZoneState::NotConfigured
+        )
+}
+
+/// Checks every configured pin of a zone; a zone never reached has every pin unknown.
 pub fn check_pins(zone: &ZoneModel) -> Vec<PinCheck> {
+    let reached = !never_reached(zone);
     zone.config
         .pins
         .iter()
-        .map(|pin| check_pin(zone, pin))
+        .map(|pin| {
+            if reached {
+                check_pin(zone, pin)
+            } else {
+                PinCheck {
+                    component: pin.component.clone(),
+                    pinned: pin.line.clone(),
+                    actual: None,
+                    ok: false,
+                    status: PinStatus::Unknown,
+                }
+            }
+        })
         .collect()
 }
 
@@ -99,6 +139,7 @@ fn check_pin(zone: &ZoneModel, pin: &PinConfig) -> PinCheck {
         pinned: pin.line.clone(),
         actual: (!found.is_empty()).then(|| found.into_iter().collect::<Vec<_>>().join(", ")),
         ok,
+        status: if ok { PinStatus::Ok } else { PinStatus::Failed },
     }
 }
 
@@ -407,6 +448,8 @@ pub struct ZoneSummary {
     pub nodes_ready: usize,
     /// All nodes in the zone.
     pub nodes_total: usize,
+    /// False when the zone was never reached (see [`never_reached`]): nothing was checked.
+    pub reached: bool,
 }
 
 impl ZoneSummary {
@@ -424,13 +467,21 @@ impl ZoneSummary {
                 .collect(),
             nodes_ready: zone.nodes.values().filter(|n| n.ready).count(),
             nodes_total: zone.nodes.len(),
+            reached: !never_reached(zone),
         }
     }
 
-    /// Failed checks: pins off their line, system pods not ready, nodes not ready.
+    /// Failed checks: pins off their line, system pods not ready, nodes not ready; a zone
+    /// never reached is one failed check, not one per pin.
     pub fn failed_checks(&self) -> Vec<String> {
+        if !self.reached {
+            return vec![format!(
+                "zone {}: nothing could be checked",
+                self.state.as_str().replace('_', " ")
+            )];
+        }
         let mut failed = Vec::new();
-        for pin in self.pins.iter().filter(|p| !p.ok) {
+        for pin in self.pins.iter().filter(|p| p.status == PinStatus::Failed) {
             failed.push(format!(
                 "{} {} is not on {}",
                 pin.component,
@@ -456,7 +507,10 @@ impl ZoneSummary {
 mod tests {
     use super::*;
     use crate::fleet::tests::dev_zone;
-    use crate::fleet::{ConditionInfo, NodeInfo, ObjectKey, OwnerRef, ReplicaSetInfo};
+    use crate::fleet::{
+        ConditionInfo, FailureCause, KindStatus, LinkStatus, NodeInfo, ObjectKey, OwnerRef,
+        ReplicaSetInfo, ResourceKind, ZoneEvent,
+    };
 
     #[test]
     fn pin_lines_match_like_the_team_means_them() {
@@ -630,7 +684,9 @@ mod tests {
     #[test]
     fn pins_check_server_kubelets_runtime_and_images() {
         let mut zone = dev_zone();
-        zone.server_version = Some("v1.34.2+k3s1".into());
+        zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+            server_version: "v1.34.2+k3s1".into(),
+        }));
         zone.nodes.insert(
             ObjectKey::cluster("n1"),
             NodeInfo {
@@ -664,6 +720,56 @@ mod tests {
             failed.iter().any(|f| f.contains("traefik (not found)")),
             "{failed:?}"
         );
+    }
+
+    #[test]
+    fn a_zone_never_reached_has_unknown_pins_and_one_failed_check() {
+        let not_configured = LinkStatus::NotConfigured {
+            reason: "context ge-dev not in kubeconfig".into(),
+        };
+        let refused = LinkStatus::Failed {
+            error: "connection refused".into(),
+            cause: FailureCause::Unreachable,
+            retry_at: None,
+        };
+        for (link, state) in [
+            (not_configured, ZoneState::NotConfigured),
+            (refused, ZoneState::Unreachable),
+        ] {
+            let mut zone = dev_zone();
+            zone.apply(ZoneEvent::Link(link));
+            assert_eq!(zone.state(), state);
+            let summary = ZoneSummary::of(&zone);
+            assert!(!summary.pins.is_empty());
+            for pin in &summary.pins {
+                assert_eq!(pin.status, PinStatus::Unknown, "{pin:?}");
+                assert_eq!(pin.actual, None);
+                assert!(!pin.ok);
+            }
+            assert_eq!(summary.failed_checks().len(), 1, "{state:?}");
+        }
+    }
+
+    #[test]
+    fn a_zone_lost_after_being_live_still_checks_its_pins() {
+        let mut zone = dev_zone();
+        zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+            server_version: "v1.34.2+k3s1".into(),
+        }));
+        for k in ResourceKind::ALL {
+            zone.apply(ZoneEvent::Kind(k, KindStatus::Synced));
+        }
+        zone.apply(ZoneEvent::Link(LinkStatus::Failed {
+            error: "connection refused".into(),
+            cause: FailureCause::Unreachable,
+            retry_at: None,
+        }));
+        assert_eq!(zone.state(), ZoneState::Reconnecting);
+        let pins = check_pins(&zone);
+        let k8s = pins.iter().find(|p| p.component == "kubernetes");
+        assert_eq!(k8s.map(|p| p.status), Some(PinStatus::Ok));
+        let traefik = pins.iter().find(|p| p.component == "traefik");
+        assert_eq!(traefik.map(|p| p.status), Some(PinStatus::Failed));
     }
 
     #[test]

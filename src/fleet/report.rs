@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::health::{NamespaceSummary, PinCheck, SystemPodSummary, ZoneSummary};
+use super::health::{NamespaceSummary, PinCheck, PinStatus, SystemPodSummary, ZoneSummary};
 use super::{Fleet, ZoneModel, ZoneState};
 
 /// The whole report: one entry per configured zone.
@@ -157,12 +157,14 @@ impl FleetReport {
                 ));
             }
             for p in &z.pins {
+                let (mark, actual) = match p.status {
+                    PinStatus::Ok => ("✓", p.actual.as_deref().unwrap_or("not found")),
+                    PinStatus::Failed => ("✗", p.actual.as_deref().unwrap_or("not found")),
+                    PinStatus::Unknown => ("?", "unknown"),
+                };
                 out.push_str(&format!(
                     "  {} {} {} (pinned {})\n",
-                    if p.ok { "✓" } else { "✗" },
-                    p.component,
-                    p.actual.as_deref().unwrap_or("not found"),
-                    p.pinned
+                    mark, p.component, actual, p.pinned
                 ));
             }
             out.push_str(&format!(
@@ -293,6 +295,46 @@ mod tests {
         let report = FleetReport::of(&fleet);
         assert_eq!(report.zones[1].state, ZoneState::Reconnecting);
         assert_eq!(report.outcome(), SnapshotOutcome::ZoneDown);
+    }
+
+    #[test]
+    fn zones_never_reached_report_unknown_pins_and_count_once() {
+        // Zone 1 live; zone 2 without a context; zone 3 refused before it ever connected.
+        let config = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        let mut fresh = Fleet::new(&config);
+        fresh.zones[0] = all_live().zones[0].clone();
+        fresh.zones[1].apply(ZoneEvent::Link(LinkStatus::NotConfigured {
+            reason: "context ge-staging not in kubeconfig".into(),
+        }));
+        fresh.zones[2].apply(ZoneEvent::Link(LinkStatus::Failed {
+            error: "dial tcp: connection refused".into(),
+            cause: FailureCause::Unreachable,
+            retry_at: None,
+        }));
+        let report = FleetReport::of(&fresh);
+        assert_eq!(report.outcome(), SnapshotOutcome::ZoneDown);
+        let json = serde_json::to_value(&report).unwrap();
+        for (i, state) in [(1, "not_configured"), (2, "unreachable")] {
+            let zone = &json["zones"][i];
+            assert_eq!(zone["state"], state);
+            let pins = zone["pins"].as_array().unwrap();
+            assert!(!pins.is_empty());
+            for pin in pins {
+                assert_eq!(pin["status"], "unknown", "{pin}");
+                assert_eq!(pin["actual"], serde_json::Value::Null);
+            }
+            assert_eq!(zone["failed_checks"].as_array().unwrap().len(), 1, "{zone}");
+        }
+        assert_ne!(
+            json["zones"][0]["pins"][0]["status"], "unknown",
+            "a live zone's pins are still checked"
+        );
+        let text = report.to_text();
+        assert!(
+            text.contains("  ? kubernetes unknown (pinned v1.33.x)"),
+            "{text}"
+        );
+        assert!(!text.contains("✗ kubernetes not found"), "{text}");
     }
 
     #[test]

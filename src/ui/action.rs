@@ -62,11 +62,13 @@ pub enum Action {
     Confirm,
     /// Close the open dialog without doing anything.
     Cancel,
+    /// Copy the selected object's `NAMESPACE/KIND/NAME` to the clipboard (OSC 52).
+    Copy,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -87,6 +89,7 @@ impl Action {
         Action::DeleteChar,
         Action::CommandLine,
         Action::Restart,
+        Action::Copy,
         Action::GoToRedeployTarget,
         Action::Redeploy,
         Action::Rebuild,
@@ -128,6 +131,7 @@ impl Action {
             Action::ToggleActions => "toggle_actions",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
+            Action::Copy => "copy",
         }
     }
 
@@ -167,6 +171,7 @@ impl Action {
             Action::ToggleActions => "Show or hide recent actions",
             Action::Confirm => "Confirm",
             Action::Cancel => "Cancel",
+            Action::Copy => "Copy the selected object's NAMESPACE/KIND/NAME",
         }
     }
 }

@@ -108,6 +108,8 @@ pub enum Effect {
     FocusZone(usize),
     /// Open this workload's view in its zone (index), from anywhere.
     GoToWorkload(usize, WorkloadKey),
+    /// Put this text on the clipboard (the console writes it as OSC 52) and say so.
+    Copy(String),
 }
 
 /// A layer's answer to an action.

@@ -17,6 +17,20 @@ pub enum RowKey {
     Pod(ObjectKey),
 }
 
+impl RowKey {
+    /// The object as `NAMESPACE/KIND/NAME` (`ge-agents/deployment/ge-executor`,
+    /// `kube-system/pod/coredns-1`), or `KIND/NAME` for a cluster-scoped one (`node/ge-dev-1`,
+    /// `namespace/ge-agents`): what `copy` puts on the clipboard.
+    pub fn object_path(&self) -> String {
+        match self {
+            RowKey::Namespace(name) => format!("namespace/{name}"),
+            RowKey::Workload(key) => key.to_string(),
+            RowKey::Node(name) => format!("node/{name}"),
+            RowKey::Pod(key) => format!("{}/pod/{}", key.namespace, key.name),
+        }
+    }
+}
+
 /// How to move a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {

@@ -88,6 +88,8 @@ pub enum UiOutcome {
     /// The user confirmed an action: hand it to the action runner, then tell the UI its
     /// answer with [`Ui::answered`].
     Request(ActionRequest),
+    /// The user copied this text: write it to the clipboard (OSC 52) with the next frame.
+    Copy(String),
 }
 
 /// A pane below (or, for the build log, instead of) the current view.
@@ -350,6 +352,10 @@ impl Ui {
                     self.layers.pane = None;
                 }
                 self.layers.views.go_to_workload(zone, workload);
+            }
+            Effect::Copy(text) => {
+                self.own_message = Some((Severity::Info, format!("copied {text}")));
+                return UiOutcome::Copy(text);
             }
         }
         UiOutcome::Redraw

@@ -28,7 +28,7 @@ use super::status::{
 use super::theme::Role;
 use super::widgets::draw_lines;
 use super::{Clock, Theme};
-use crate::fleet::health::{ZoneSummary, rollout_state};
+use crate::fleet::health::{PinStatus, ZoneSummary, rollout_state};
 use crate::fleet::{Fleet, ZoneModel};
 use sections::{build_sections, more_line, more_problems_line, workload_matches};
 
@@ -237,11 +237,15 @@ fn draw_column(
         return 1;
     }
     if has_no_data(zone) {
-        draw_lines(
-            buf,
-            blocks,
-            [Line::styled("no data yet", theme.style(Role::Muted))],
+        // What it is pinned to, marked unknown: nothing was checked, nothing failed.
+        let lines = std::iter::once(Line::styled("no data yet", theme.style(Role::Muted))).chain(
+            summary
+                .pins
+                .iter()
+                .filter(|p| p.status == PinStatus::Unknown)
+                .map(|p| sections::pin_line(p, width, theme)),
         );
+        draw_lines(buf, blocks, lines);
         return usize::from(blocks.height);
     }
     let sections = build_sections(zone, summary, width, input.filter, theme);

@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use crate::fleet::health::{
-    NamespaceSummary, PinCheck, PodProblem, RolloutState, WorkloadSummary, ZoneSummary,
+    NamespaceSummary, PinCheck, PinStatus, PodProblem, RolloutState, WorkloadSummary, ZoneSummary,
 };
 use crate::fleet::{KindStatus, ResourceKind, WorkloadKey, WorkloadKind, ZoneModel};
 use crate::ui::Theme;
@@ -119,9 +119,13 @@ fn versions_section<'a>(
     let muted = theme.style(Role::Muted);
     let mut items = Vec::new();
     // Pins first, failures first, so a cut block still shows what is wrong.
-    let (failed, ok): (Vec<&PinCheck>, Vec<&PinCheck>) = summary.pins.iter().partition(|p| !p.ok);
-    for pin in failed.into_iter().chain(ok) {
-        items.push(Item::problem(pin_line(pin, width, theme), !pin.ok));
+    let (failed, rest): (Vec<&PinCheck>, Vec<&PinCheck>) = summary
+        .pins
+        .iter()
+        .partition(|p| p.status == PinStatus::Failed);
+    for pin in failed.into_iter().chain(rest) {
+        let failed = pin.status == PinStatus::Failed;
+        items.push(Item::problem(pin_line(pin, width, theme), failed));
     }
     let server = zone.server_version.as_deref().unwrap_or("unknown");
     items.push(Item::plain(squeeze(
@@ -154,12 +158,17 @@ fn versions_section<'a>(
     }
 }
 
-/// `✓ coredns 1.14.1 (v1.14.x)` or `✗ traefik not found (v3.6.x)`.
-fn pin_line<'a>(pin: &'a PinCheck, width: usize, theme: &Theme) -> Line<'a> {
-    let (mark, role) = if pin.ok {
-        ("✓ ", Role::Ok)
-    } else {
-        ("✗ ", Role::Error)
+/// `✓ coredns 1.14.1 (v1.14.x)`, `✗ traefik not found (v3.6.x)`, or `? traefik unknown
+/// (v3.6.x)` in a zone never reached.
+pub(super) fn pin_line<'a>(pin: &'a PinCheck, width: usize, theme: &Theme) -> Line<'a> {
+    let (mark, role, actual) = match pin.status {
+        PinStatus::Ok => ("✓ ", Role::Ok, pin.actual.as_deref().unwrap_or("not found")),
+        PinStatus::Failed => (
+            "✗ ",
+            Role::Error,
+            pin.actual.as_deref().unwrap_or("not found"),
+        ),
+        PinStatus::Unknown => ("? ", Role::Muted, "unknown"),
     };
     let style = theme.style(role);
     squeeze(
@@ -167,7 +176,7 @@ fn pin_line<'a>(pin: &'a PinCheck, width: usize, theme: &Theme) -> Line<'a> {
             Part::fixed(mark, style.add_modifier(Modifier::BOLD)),
             Part::fixed(pin.component.as_str(), theme.style(Role::Text)),
             Part::fixed(" ", style),
-            Part::flexible(pin.actual.as_deref().unwrap_or("not found"), style),
+            Part::flexible(actual, style),
             Part::fixed(format!(" ({})", pin.pinned), theme.style(Role::Muted)),
         ],
         width,

@@ -1,7 +1,7 @@
 //! The view stack: full-body views (the overview at the bottom, then a zone's view, then a
 //! workload's), each a [`View`] in a file of its own. The stack is one [`Layer`]: the top view
 //! gets the keys first, then the stack does what every list view shares (moving the
-//! selection, the filter, `enter`, `esc`, `r`).
+//! selection, the filter, `enter`, `esc`, `r`, `y`).
 
 mod overview;
 mod workload;
@@ -202,6 +202,18 @@ impl ViewStack {
         }
     }
 
+    /// `y`: the selected row's object, else the workload the view shows.
+    fn copy(&self, fleet: &Fleet) -> Reply {
+        let selected = self.selected_row(fleet).map(|row| row.object_path());
+        match selected.or_else(|| self.top().workload().map(ToString::to_string)) {
+            Some(path) => Reply::Do(Effect::Copy(path)),
+            None => Reply::Do(Effect::Tell(
+                Severity::Info,
+                "copy: nothing is selected".into(),
+            )),
+        }
+    }
+
     fn filter_action(&mut self, action: Action) -> Option<bool> {
         Some(match action {
             Action::ApplyFilter => std::mem::replace(&mut self.editing_filter, false),
@@ -255,6 +267,7 @@ impl Layer for ViewStack {
             Action::Back => self.back(),
             Action::Open => self.open(cx.fleet),
             Action::Restart => return self.restart(cx),
+            Action::Copy => return self.copy(cx.fleet),
             Action::SelectUp => self.move_selection(cx.fleet, Move::Up),
             Action::SelectDown => self.move_selection(cx.fleet, Move::Down),
             Action::PageUp => self.move_selection(cx.fleet, Move::PageUp(page)),
