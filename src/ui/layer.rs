@@ -178,8 +178,10 @@ pub trait Layer {
         false
     }
 
-    /// Handles an action or passes it down.
-    fn handle(&mut self, action: Action, cx: &KeyContext<'_>) -> Reply;
+    /// Handles an action or passes it down (by default: a layer with no keys of its own).
+    fn handle(&mut self, _action: Action, _cx: &KeyContext<'_>) -> Reply {
+        Reply::Pass
+    }
 
     /// Handles a left click at `at`, or passes it down.
     fn click(&mut self, _at: Position) -> Reply {

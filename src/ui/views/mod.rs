@@ -24,6 +24,12 @@ use super::widgets::Part;
 use crate::actions::runner::Severity;
 use crate::fleet::{Fleet, WorkloadKey};
 
+/// The keymap modes of the views opened from the overview (a zone's, a workload's).
+pub(super) const DRILL_DOWN_MODES: KeyModes = KeyModes {
+    modes: &[Mode::Zone, Mode::List, Mode::Global],
+    exclusive: false,
+};
+
 /// Which view is on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewKind {

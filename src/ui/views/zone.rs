@@ -6,8 +6,7 @@ use ratatui::layout::Rect;
 use super::{View, ViewKind, WorkloadView};
 use crate::fleet::Fleet;
 use crate::ui::Action;
-use crate::ui::keymap::Mode;
-use crate::ui::layer::{DrawContext, KeyContext, KeyModes, Layer, Reply};
+use crate::ui::layer::{DrawContext, KeyModes, Layer};
 use crate::ui::list::{ListState, RowKey};
 use crate::ui::widgets::Part;
 use crate::ui::zone_view;
@@ -88,14 +87,7 @@ impl View for ZoneView {
 
 impl Layer for ZoneView {
     fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
-        KeyModes {
-            modes: &[Mode::Zone, Mode::List, Mode::Global],
-            exclusive: false,
-        }
-    }
-
-    fn handle(&mut self, _action: Action, _cx: &KeyContext<'_>) -> Reply {
-        Reply::Pass
+        super::DRILL_DOWN_MODES
     }
 
     fn draw(&mut self, buf: &mut Buffer, area: Rect, cx: &DrawContext<'_>) {
