@@ -185,7 +185,7 @@ impl ConsoleCore {
             settings: &self.settings,
         };
         let outcome = self.ui.handle_key(key, &cx);
-        self.settle(outcome)
+        self.after_input(outcome)
     }
 
     /// Handles a mouse event (`--mouse`).
@@ -196,11 +196,11 @@ impl ConsoleCore {
             settings: &self.settings,
         };
         let outcome = self.ui.handle_mouse(event, &cx);
-        self.settle(outcome)
+        self.after_input(outcome)
     }
 
     /// Hands a request to the runner and its answer back to the UI; marks the screen dirty.
-    fn settle(&mut self, outcome: UiOutcome) -> UiOutcome {
+    fn after_input(&mut self, outcome: UiOutcome) -> UiOutcome {
         let outcome = match outcome {
             UiOutcome::Request(request) => {
                 tracing::info!(?request, "action confirmed");

@@ -417,7 +417,7 @@ impl Ui {
             bars::draw_too_small(buf, area, &self.theme);
             return;
         }
-        self.layers.views.settle(scene.fleet);
+        self.layers.views.clamp_to(scene.fleet);
         // A new runner message replaces the UI's own.
         if scene.actions.message() != self.seen_runner_message.as_ref() {
             self.seen_runner_message = scene.actions.message().cloned();

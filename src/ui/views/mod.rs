@@ -127,12 +127,17 @@ impl ViewStack {
         self.opened.is_empty()
     }
 
-    /// Keeps indexes valid if the fleet has fewer zones than the views remember, and the
-    /// current selection on an object that still exists.
-    pub fn settle(&mut self, fleet: &Fleet) {
+    /// Keeps indexes valid if the fleet has fewer zones than the views remember.
+    pub fn clamp_to(&mut self, fleet: &Fleet) {
         let zones = fleet.zones.len();
         self.overview.clamp_to(zones);
         self.opened.retain(|v| v.zone() < zones);
+    }
+
+    /// [`Self::clamp_to`], and the current selection re-found on an object that still exists
+    /// (after a key, before the next one acts on it).
+    pub fn settle(&mut self, fleet: &Fleet) {
+        self.clamp_to(fleet);
         let rows = self.top().rows(fleet);
         self.top_mut().list_mut().settle(&rows);
     }
