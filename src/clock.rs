@@ -47,7 +47,7 @@ pub enum TimeSource {
     /// The real time.
     #[default]
     System,
-    /// A reading shared by whoever holds a clone; [`TimeSource::advance`] moves it.
+    /// A reading shared by whoever holds a clone; [`TimeSource::set`] moves it.
     Manual(Arc<Mutex<Clock>>),
 }
 
@@ -78,17 +78,6 @@ impl TimeSource {
             *clock = at;
         }
     }
-
-    /// Moves a manual source on by `by`; the system clock moves by itself and ignores this.
-    pub fn advance(&self, by: Duration) {
-        if let TimeSource::Manual(shared) = self {
-            let mut clock = match shared.lock() {
-                Ok(clock) => clock,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            *clock = clock.advanced(by);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -96,12 +85,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_manual_source_moves_only_when_advanced_and_clones_share_it() {
+    fn a_manual_source_moves_only_when_set_and_clones_share_it() {
         let start = Clock::now();
         let source = TimeSource::manual(start);
         let other = source.clone();
         assert_eq!(source.now(), start);
-        other.advance(Duration::from_secs(90));
+        other.set(start.advanced(Duration::from_secs(90)));
         let later = source.now();
         assert_eq!(later.instant - start.instant, Duration::from_secs(90));
         assert_eq!(
@@ -114,7 +103,7 @@ mod tests {
     fn the_system_source_follows_real_time() {
         let source = TimeSource::System;
         let a = source.now();
-        source.advance(Duration::from_secs(3600));
+        source.set(a.advanced(Duration::from_secs(3600)));
         let b = source.now();
         assert!(b.instant >= a.instant);
         assert!(b.instant - a.instant < Duration::from_secs(3600));

@@ -297,7 +297,7 @@ impl Ui {
     }
 
     /// Offers `action` to the layers, top first, until one takes it.
-    pub fn perform(&mut self, action: Action, cx: &KeyContext<'_>) -> UiOutcome {
+    fn perform(&mut self, action: Action, cx: &KeyContext<'_>) -> UiOutcome {
         for id in self.layers.order() {
             let Some(layer) = self.layers.get_mut(id) else {
                 continue;
