@@ -151,14 +151,22 @@ stop_pidfile() {
   log "WARNING: pid $pid survived SIGKILL"
 }
 
-port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+# Free when no socket at all (listening or connected) holds the port.
+port_free() { ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Ports are picked below the kernel's ephemeral range: a port inside it can be taken as
+# the source port of an outgoing connection (the first apiserver talking to its etcd)
+# between being picked and the next apiserver binding it.
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+PORT_FLOOR=10000
+PORT_SPAN=$(( EPHEMERAL_LOW > PORT_FLOOR + 1000 ? EPHEMERAL_LOW - PORT_FLOOR : 1000 ))
 
 # A free loopback port not handed out before in this run.
 ALLOCATED=" "
 free_port() {
   local p i
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((PORT_FLOOR + RANDOM % PORT_SPAN))
     case "$ALLOCATED" in *" $p "*) continue ;; esac
     if port_free "$p"; then ALLOCATED+="$p "; echo "$p"; return; fi
   done
