@@ -133,6 +133,7 @@ fn replicaset(deployment: &str, hash: &str, revision: i64) -> ReplicaSetInfo {
         template_hash: Some(hash.into()),
         images: vec![],
         created: ago(86_400 * revision),
+        change_cause: None,
     }
 }
 

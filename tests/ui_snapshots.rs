@@ -113,6 +113,7 @@ fn replicaset(ns: &str, deployment: &str, hash: &str) -> ReplicaSetInfo {
         template_hash: Some(hash.into()),
         images: vec![],
         created: ago(86_400),
+        change_cause: None,
     }
 }
 
