@@ -107,6 +107,59 @@ impl Revision {
     }
 }
 
+/// The history as `ge-console history` prints it: one line naming the Deployment, then a
+/// table (REVISION, CURRENT, PODS, CREATED, CHANGE-CAUSE, IMAGES), newest first.
+pub fn history_text(title: &str, history: &[Revision]) -> String {
+    let header = [
+        "REVISION",
+        "CURRENT",
+        "PODS",
+        "CREATED",
+        "CHANGE-CAUSE",
+        "IMAGES",
+    ];
+    let rows: Vec<[String; 6]> = history
+        .iter()
+        .map(|r| {
+            [
+                r.revision.to_string(),
+                if r.current { "*".into() } else { String::new() },
+                r.pods_text(),
+                r.created
+                    .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_else(|| "?".into()),
+                r.change_cause_text().to_string(),
+                r.images.join(","),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let mut out = format!("{title}\n");
+    out.push_str(&line(&header.map(String::from)));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +227,24 @@ mod tests {
             Some("ge-executor-a")
         );
         assert_eq!(find(&history, 3), None);
+    }
+
+    #[test]
+    fn the_text_table_lines_up_and_says_none_for_a_missing_cause() {
+        let mut newest = rs("ge-executor-b", "ge-executor", Some(2), 2);
+        newest.change_cause = Some("rebuild 7f3a".into());
+        let history = history_of(
+            &[rs("ge-executor-a", "ge-executor", Some(1), 0), newest],
+            &executor(),
+        );
+        let text = history_text("ge-agents/deployment/ge-executor in 1 dev", &history);
+        assert_eq!(
+            text,
+            "ge-agents/deployment/ge-executor in 1 dev\n\
+             REVISION  CURRENT  PODS  CREATED               CHANGE-CAUSE  IMAGES\n\
+             2         *        2/2   1970-01-01T00:00:00Z  rebuild 7f3a  registry.ge.internal/ge-executor-b:1\n\
+             1                  0/0   1970-01-01T00:00:00Z  <none>        registry.ge.internal/ge-executor-a:1\n"
+        );
     }
 
     #[test]
