@@ -173,7 +173,7 @@ pub fn undo_effect(revision: &Revision) -> Vec<(String, bool)> {
             true,
         ),
         (
-            format!("created {created}; its pods now {}", revision.pods_text()),
+            format!("created {created}; {} pods ready now", revision.pods_text()),
             true,
         ),
         (
