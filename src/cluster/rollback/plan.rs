@@ -1,24 +1,14 @@
-//! `kubectl rollout undo` for a Deployment, with kubectl's semantics (its
-//! `DeploymentRollbacker`): the ReplicaSets the Deployment controls are its revisions; the
-//! chosen one (the previous, or `--to-revision N`) gives its pod template, minus the
-//! `pod-template-hash` label, back to the Deployment, with the annotations kubectl copies. A
-//! paused Deployment is refused and a template that already matches is skipped, in kubectl's
-//! words.
-//!
-//! The decision ([`plan_rollback`]) is pure and works on the objects as the server sent them
-//! (raw JSON templates, so no field a newer server knows is lost on the way back); the patch is a
-//! JSON patch that first tests the Deployment's `resourceVersion`, so a Deployment changed
-//! between the read and the write is read again rather than overwritten.
+//! The pure half of `kubectl rollout undo` for a Deployment (kubectl's `DeploymentRollbacker`):
+//! which ReplicaSet is the revision to go back to, whether the Deployment is paused or already
+//! there, and the JSON patch that gives it the revision's template, minus the
+//! `pod-template-hash` label, with the annotations kubectl copies. Works on the objects as the
+//! server sent them (raw JSON templates), so no field a newer server knows is lost.
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kube::api::{ApiResource, DynamicObject, ListParams, Patch, PatchParams};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::ResourceExt;
+use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
-use super::mutate::FIELD_MANAGER;
-use super::project::{self, REVISION_ANNOTATION};
-use crate::fleet::{ReplicaSetInfo, WorkloadKey};
+use crate::cluster::project::REVISION_ANNOTATION;
 
 /// The label the Deployment controller adds to each ReplicaSet's template (never on the
 /// Deployment's own template).
@@ -34,9 +24,6 @@ pub const ANNOTATIONS_KEPT: [&str; 6] = [
     "deployment.kubernetes.io/max-replicas",
     "deprecated.deployment.rollback.to",
 ];
-
-/// How often a rollback is tried when the Deployment changes between its read and the write.
-const ATTEMPTS: usize = 3;
 
 /// kubectl's refusal for a paused Deployment.
 pub fn paused_message(name: &str) -> String {
@@ -89,30 +76,6 @@ pub enum RollbackRefusal {
     /// The revision asked for (or any previous one) is not in the history.
     #[error("{0}")]
     NotInHistory(String),
-}
-
-/// Why a rollback did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum RollbackError {
-    /// Refused before the write.
-    #[error(transparent)]
-    Refused(#[from] RollbackRefusal),
-    /// The API or the connection said no.
-    #[error(transparent)]
-    Kube(#[from] kube::Error),
-}
-
-/// What a rollback did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollbackReceipt {
-    /// The revision whose template the Deployment has now.
-    pub revision: i64,
-    /// The ReplicaSet holding it.
-    pub replica_set: String,
-    /// The Deployment's generation after the patch (observedGeneration must reach it).
-    pub generation: i64,
-    /// Nothing was sent: the template already matched.
-    pub skipped: bool,
 }
 
 /// `deployment.kubernetes.io/revision` as kubectl reads it: 0 when absent, `None` when it is
@@ -250,143 +213,6 @@ pub fn plan_rollback(
         replica_set: rs.name_any(),
         patch,
     })
-}
-
-/// Is `object` controlled by the object with `uid` (its controller ownerReference)?
-fn controlled_by(object: &impl Resource, uid: Option<&str>) -> bool {
-    uid.is_some_and(|uid| {
-        object
-            .meta()
-            .owner_references
-            .iter()
-            .flatten()
-            .any(|r| r.controller == Some(true) && r.uid == uid)
-    })
-}
-
-/// Lists the ReplicaSets matching `selector` (all in the namespace when it cannot be read as
-/// a label selector) and keeps those the object with `uid` controls.
-async fn controlled<K>(
-    api: Api<K>,
-    selector: Option<Value>,
-    uid: Option<&str>,
-) -> kube::Result<Vec<K>>
-where
-    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let selector = selector
-        .and_then(|s| serde_json::from_value::<LabelSelector>(s).ok())
-        .and_then(|s| kube::core::Selector::try_from(s).ok());
-    let params = match &selector {
-        Some(selector) => ListParams::default().labels_from(selector),
-        None => ListParams::default(),
-    };
-    Ok(api
-        .list(&params)
-        .await?
-        .items
-        .into_iter()
-        .filter(|rs| controlled_by(rs, uid))
-        .collect())
-}
-
-/// Rolls `target` (a Deployment) back to `to_revision` (`None`: the previous revision) as
-/// `kubectl rollout undo` does.
-pub async fn rollback_deployment(
-    client: &Client,
-    target: &WorkloadKey,
-    to_revision: Option<i64>,
-) -> Result<RollbackReceipt, RollbackError> {
-    let deployments: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        &target.namespace,
-        &ApiResource::erase::<Deployment>(&()),
-    );
-    let replica_sets: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        &target.namespace,
-        &ApiResource::erase::<ReplicaSet>(&()),
-    );
-    let params = PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let deployment = deployments.get(&target.name).await?;
-        let owned = controlled(
-            replica_sets.clone(),
-            deployment.data.pointer("/spec/selector").cloned(),
-            deployment.metadata.uid.as_deref(),
-        )
-        .await?;
-        let (revision, replica_set, patch) = match plan_rollback(&deployment, &owned, to_revision)?
-        {
-            RollbackPlan::Skip { revision } => {
-                return Ok(RollbackReceipt {
-                    revision,
-                    replica_set: String::new(),
-                    generation: deployment.metadata.generation.unwrap_or(0),
-                    skipped: true,
-                });
-            }
-            RollbackPlan::Patch {
-                revision,
-                replica_set,
-                patch,
-            } => (revision, replica_set, patch),
-        };
-        let patch: json_patch::Patch =
-            serde_json::from_value(patch).map_err(kube::Error::SerdeError)?;
-        match deployments
-            .patch(&target.name, &params, &Patch::Json::<()>(patch))
-            .await
-        {
-            Ok(patched) => {
-                return Ok(RollbackReceipt {
-                    revision,
-                    replica_set: crate::sanitize::clean_owned(&replica_set),
-                    generation: patched.metadata.generation.unwrap_or(0),
-                    skipped: false,
-                });
-            }
-            // The resourceVersion test failed (or the write conflicted): when the Deployment
-            // did change meanwhile, decide again on what it is now.
-            Err(kube::Error::Api(status))
-                if matches!(status.code, 409 | 422) && attempt < ATTEMPTS =>
-            {
-                let now = deployments.get(&target.name).await?;
-                if now.metadata.resource_version == deployment.metadata.resource_version {
-                    return Err(kube::Error::Api(status).into());
-                }
-                tracing::info!(target = %target, attempt, "deployment changed during undo; deciding again");
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// The ReplicaSets the Deployment `target` controls, projected as the watch projects them
-/// (what `ge-console history` lists, without watching the whole zone).
-pub async fn deployment_replica_sets(
-    client: &Client,
-    target: &WorkloadKey,
-) -> kube::Result<Vec<ReplicaSetInfo>> {
-    let deployment = Api::<Deployment>::namespaced(client.clone(), &target.namespace)
-        .get(&target.name)
-        .await?;
-    let selector = deployment
-        .spec
-        .as_ref()
-        .and_then(|s| serde_json::to_value(&s.selector).ok());
-    let owned = controlled(
-        Api::<ReplicaSet>::namespaced(client.clone(), &target.namespace),
-        selector,
-        deployment.metadata.uid.as_deref(),
-    )
-    .await?;
-    Ok(owned.iter().map(project::replicaset).collect())
 }
 
 #[cfg(test)]
@@ -549,17 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn only_replica_sets_the_deployment_controls_count() {
-        let stranger = object(json!({
-            "metadata": {"name": "ge-executor-zzz", "ownerReferences": [
-                {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ge-executor",
-                 "uid": "other-uid", "controller": true}]},
-        }));
-        let mine = &history()[0];
-        assert!(controlled_by(mine, Some(UID)));
-        assert!(!controlled_by(&stranger, Some(UID)));
-        assert!(!controlled_by(mine, None));
-        // An unnumbered ReplicaSet is revision 0 to kubectl; a garbled one is left out.
+    fn an_unnumbered_replica_set_is_revision_zero_and_a_garbled_one_is_left_out() {
         assert_eq!(revision_of(&replica_set(None, "x", "n")), Some(0));
         assert_eq!(revision_of(&replica_set(Some("x"), "x", "n")), None);
     }
