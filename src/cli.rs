@@ -49,10 +49,11 @@ Files:
 
 Exit status:
   0  done; snapshot: every zone live and healthy
-  1  snapshot: a zone live but a check failed; restart, rebuild: failed or timed out
+  1  snapshot: a zone live but a check failed; restart, rebuild, undo: failed or timed out;
+     history: failed
   2  snapshot: a zone unreachable, unauthorised, not configured or lost
   3  bad input (command line, zones file, kubeconfig, keymap, theme), before anything started
-  4  restart, rebuild: refused by a guard (read-only, protected zone, paused deployment)
+  4  restart, rebuild, undo: refused by a guard (read-only, protected zone, paused deployment)
 ";
 
 /// ge-console: GE's Kubernetes zones side by side, live.
@@ -158,6 +159,18 @@ pub enum Command {
     ///
     /// Exit status as for restart; a failed build exits 1 and restarts nothing.
     Rebuild(RebuildArgs),
+    /// Print a Deployment's rollout history (its revisions, from its ReplicaSets), like
+    /// `kubectl rollout history`, with images, creation time and pods.
+    ///
+    /// Exit status: 0 printed, 1 failed (not found, forbidden, unreachable), 3 bad input.
+    History(HistoryArgs),
+    /// Roll a Deployment back to its previous revision (or --to-revision N), like
+    /// `kubectl rollout undo`, and optionally follow the rollout.
+    ///
+    /// Exit status: 0 rolled back (or already at that revision; with --wait, rolled out),
+    /// 1 failed or timed out (a revision not in the history too), 3 bad input, 4 refused by a
+    /// guard (read-only, protected zone, paused deployment).
+    Undo(UndoArgs),
     /// Print the active keymap's keys (see --keymap), as the help overlay lists them.
     Keys(KeysArgs),
     /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
@@ -192,6 +205,48 @@ pub struct RestartArgs {
     pub zone: String,
     /// The workload, as NAMESPACE/KIND/NAME (e.g. ge-agents/deployment/ge-executor).
     pub target: String,
+    /// Follow the rollout until it succeeds, fails or times out.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds the rollout may take with --wait.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+    /// The zone's name, required for a protected zone (instead of the typed prompt).
+    #[arg(long, value_name = "ZONE_NAME")]
+    pub confirm: Option<String>,
+}
+
+/// `history` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The zone's name or id.
+    pub zone: String,
+    /// The Deployment, as NAMESPACE/deployment/NAME (e.g. ge-agents/deployment/ge-executor).
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+}
+
+/// `history --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// A table for people, newest revision first.
+    Text,
+    /// One JSON document for scripts: zone, deployment and revisions.
+    Json,
+}
+
+/// `undo` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct UndoArgs {
+    /// The zone's name or id.
+    pub zone: String,
+    /// The Deployment, as NAMESPACE/deployment/NAME (e.g. ge-agents/deployment/ge-executor).
+    pub target: String,
+    /// The revision to go back to (default: the previous one), as `history` numbers them.
+    #[arg(long, value_name = "N")]
+    pub to_revision: Option<i64>,
     /// Follow the rollout until it succeeds, fails or times out.
     #[arg(long)]
     pub wait: bool,
@@ -288,6 +343,19 @@ pub fn completion_command(fleet: &FleetConfig) -> clap::Command {
         })
         .mut_subcommand("rebuild", |c| {
             c.mut_arg("confirm", |a| {
+                a.value_parser(PossibleValuesParser::new(zone_names()))
+            })
+        })
+        .mut_subcommand("history", |c| {
+            c.mut_arg("zone", |a| {
+                a.value_parser(PossibleValuesParser::new(zone_names()))
+            })
+        })
+        .mut_subcommand("undo", |c| {
+            c.mut_arg("zone", |a| {
+                a.value_parser(PossibleValuesParser::new(zone_names()))
+            })
+            .mut_arg("confirm", |a| {
                 a.value_parser(PossibleValuesParser::new(zone_names()))
             })
         })

@@ -1,4 +1,5 @@
-//! The non-interactive twins of the console's actions, for scripts: `restart` and `rebuild`.
+//! The non-interactive twins of the console's actions, for scripts: `restart`, `rebuild`,
+//! `history` and `undo`.
 //! They go through the same door as the console's runner ([`ActionContext`]: the guards, the
 //! restart pipeline, the audit log), print progress lines, and say how they ended through
 //! the exit status.
@@ -11,6 +12,7 @@ use crate::actions::audit::{AuditAction, AuditRecord, AuditResult};
 use crate::actions::rebuild::{BuildEvent, BuildStatus, start_build};
 use crate::actions::restart::RestartOrder;
 use crate::actions::rollout::{RolloutPhase, RolloutProgress, RolloutTracker};
+use crate::actions::undo::UndoOrder;
 use crate::actions::{ActionContext, ActionError};
 use crate::clock::{Clock, TimeSource};
 use crate::cluster;
@@ -349,4 +351,125 @@ fn build_record(
         status.audit_result(),
         detail,
     )
+}
+
+/// `ge-console history`: the Deployment's revisions, from the ReplicaSets it controls, derived
+/// as the console's workload view derives them.
+pub async fn history(
+    ctx: &ActionContext,
+    zone: &ZoneConfig,
+    target: &WorkloadKey,
+    format: crate::cli::HistoryFormat,
+) -> CommandOutcome {
+    let listed = match ctx.clients.client(zone).await {
+        Ok(client) => crate::cluster::rollback::deployment_replica_sets(&client, target)
+            .await
+            .map_err(ActionError::from_kube),
+        Err(message) => Err(ActionError::Failed(message)),
+    };
+    let replica_sets = match listed {
+        Ok(sets) => sets,
+        Err(e) => {
+            println!("failed: {e}");
+            return CommandOutcome::Failed;
+        }
+    };
+    let revisions = crate::fleet::history::history_of(&replica_sets, target);
+    match format {
+        crate::cli::HistoryFormat::Json => {
+            let report = serde_json::json!({
+                "zone": zone.name,
+                "deployment": target.to_string(),
+                "revisions": revisions,
+            });
+            match serde_json::to_string_pretty(&report) {
+                Ok(text) => println!("{text}"),
+                Err(e) => {
+                    println!("failed: {e}");
+                    return CommandOutcome::Failed;
+                }
+            }
+        }
+        crate::cli::HistoryFormat::Text => print!(
+            "{}",
+            crate::fleet::history::history_text(
+                &format!("{target} in {} {}", zone.id, zone.name),
+                &revisions
+            )
+        ),
+    }
+    CommandOutcome::Succeeded
+}
+
+/// What an undo needs besides the shared context.
+pub struct UndoRequest<'a> {
+    /// The zone.
+    pub zone: &'a ZoneConfig,
+    /// The Deployment.
+    pub target: WorkloadKey,
+    /// `--to-revision N`; `None` is the previous revision.
+    pub to_revision: Option<i64>,
+    /// `--confirm NAME`, for a protected zone.
+    pub confirm: Option<&'a str>,
+    /// `--wait`: follow the rollout for at most this long.
+    pub wait: Option<Duration>,
+}
+
+/// `ge-console undo`: guards, the rollback (kubectl's), and with `wait` the rollout followed
+/// to its end — the console's undo pipeline, printed.
+pub async fn undo(ctx: &ActionContext, req: UndoRequest<'_>, time: &TimeSource) -> CommandOutcome {
+    let order = UndoOrder {
+        zone: req.zone.clone(),
+        target: req.target,
+        to_revision: req.to_revision,
+        confirmation: req.confirm.map(str::to_string),
+        asked: time.now().wall,
+    };
+    if let Err(e) = order.admit(ctx) {
+        let hint = if matches!(e, ActionError::Unconfirmed { .. }) {
+            format!(" (pass --confirm {})", req.zone.name)
+        } else {
+            String::new()
+        };
+        println!("refused: {e}{hint}");
+        audit(ctx, &order.record_error(ctx, &e, &time.now()));
+        return CommandOutcome::of_error(&e);
+    }
+    let receipt = match order.send(&ctx.clients).await {
+        Ok(r) => r,
+        Err(e) => {
+            let word = if e.is_refusal() { "refused" } else { "failed" };
+            println!("{word}: {e}");
+            audit(ctx, &order.record_error(ctx, &e, &time.now()));
+            return CommandOutcome::of_error(&e);
+        }
+    };
+    let described = order.describe(&receipt);
+    println!("{described} in {} {}", order.zone.id, order.zone.name);
+    let timeout = match req.wait {
+        Some(timeout) if !receipt.skipped => timeout,
+        _ => {
+            audit(
+                ctx,
+                &order.record(ctx, AuditResult::Succeeded, described, &time.now()),
+            );
+            return CommandOutcome::Succeeded;
+        }
+    };
+    let tracker = RolloutTracker::ours(
+        order.zone.id,
+        order.target.clone(),
+        receipt.generation,
+        timeout,
+        &time.now(),
+    );
+    let phase = follow_rollout(ctx, &order.zone, tracker, time).await;
+    let (outcome, result) = match &phase {
+        RolloutPhase::Succeeded => (CommandOutcome::Succeeded, AuditResult::Succeeded),
+        RolloutPhase::TimedOut => (CommandOutcome::Failed, AuditResult::TimedOut),
+        _ => (CommandOutcome::Failed, AuditResult::Failed),
+    };
+    let detail = format!("{described}; rollout {}", phase.word());
+    audit(ctx, &order.record(ctx, result, detail, &time.now()));
+    outcome
 }

@@ -16,7 +16,7 @@ use ge_console::cli::{
 };
 use ge_console::clock::TimeSource;
 use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
-use ge_console::commands::{self, RebuildRequest, RestartRequest};
+use ge_console::commands::{self, RebuildRequest, RestartRequest, UndoRequest};
 use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig};
 use ge_console::demo::{DemoFleet, DemoOptions};
 use ge_console::fleet::WorkloadKey;
@@ -116,6 +116,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome = commands::restart(&ctx, request, &TimeSource::System).await;
             Ok(ExitCode::from(outcome.exit_code()))
         }
+        Some(Command::History(args)) => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let (zone, target) = zone_and_deployment(&fleet, &args.zone, &args.target)?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
+            let ctx = action_context(&global, &dirs, fleet, kubeconfig);
+            let outcome = commands::history(&ctx, &zone, &target, args.format).await;
+            Ok(ExitCode::from(outcome.exit_code()))
+        }
+        Some(Command::Undo(args)) => {
+            let fleet = load_fleet(&global, &dirs)?;
+            let (zone, target) = zone_and_deployment(&fleet, &args.zone, &args.target)?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
+            let ctx = action_context(&global, &dirs, fleet, kubeconfig);
+            let request = UndoRequest {
+                zone: &zone,
+                target,
+                to_revision: args.to_revision,
+                confirm: args.confirm.as_deref(),
+                wait: args.wait.then(|| Duration::from_secs(args.timeout)),
+            };
+            let outcome = commands::undo(&ctx, request, &TimeSource::System).await;
+            Ok(ExitCode::from(outcome.exit_code()))
+        }
         Some(Command::Rebuild(args)) => {
             let fleet = load_fleet(&global, &dirs)?;
             let kubeconfig = if args.then_restart {
@@ -140,6 +167,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(outcome.exit_code()))
         }
     }
+}
+
+/// The zone named `zone` and the Deployment `target` (`NAMESPACE/deployment/NAME`) of
+/// `history` and `undo`; anything else is bad input, said before anything starts.
+fn zone_and_deployment(
+    fleet: &FleetConfig,
+    zone: &str,
+    target: &str,
+) -> anyhow::Result<(config::ZoneConfig, WorkloadKey)> {
+    let found = fleet.find(zone).ok_or_else(|| {
+        let names: Vec<_> = fleet.zones.iter().map(|z| z.name.as_str()).collect();
+        anyhow::anyhow!(
+            "there is no zone {zone:?}; the zones are {}",
+            names.join(", ")
+        )
+    })?;
+    let key = WorkloadKey::parse(target)
+        .filter(|k| k.kind == ge_console::fleet::WorkloadKind::Deployment)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{target:?} is not NAMESPACE/deployment/NAME: only Deployments keep a rollout history"
+            )
+        })?;
+    Ok((found.clone(), key))
 }
 
 /// The actions' shared door for a headless command: its own client cache, the guards of

@@ -14,15 +14,20 @@ mod node_agent;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use ge_console::actions::ActionError;
+use ge_console::actions::undo::UndoOrder;
 use ge_console::cluster::mutate::restart_workload;
-use ge_console::cluster::{self, LoadedKubeconfig};
+use ge_console::cluster::rollback::templates_match;
+use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
 use ge_console::fleet::health::{RolloutState, check_pins, rollout_state, workload_pods};
+use ge_console::fleet::history::deployment_history;
 use ge_console::fleet::report::FleetReport;
 use ge_console::fleet::{
     FailureCause, Fleet, KindStatus, LinkStatus, ObjectKey, ResourceKind, WorkloadKey,
     WorkloadKind, ZoneEvent, ZoneModel, ZoneState,
 };
 use harness::{RunDir, VERSIONS, WatchedFleet, fleet_for, run};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::api::{Api, DeleteParams, PostParams};
@@ -808,5 +813,178 @@ fn a_revoked_token_is_unauthorized_without_a_busy_retry_loop() {
 
         let _ = crbs.delete(sa_name, &DeleteParams::default()).await;
         let _ = sas.delete(sa_name, &DeleteParams::default()).await;
+    });
+}
+
+/// A fresh Deployment `name` in ge-agents (one replica), deleted first with everything it owns
+/// if an earlier run left it behind.
+async fn fresh_deployment(client: &kube::Client, name: &str) {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), "ge-agents");
+    let _ = api.delete(name, &DeleteParams::foreground()).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while api.get_opt(name).await.unwrap().is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} left over from an earlier run is not gone"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deployment: Deployment = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "ge-agents"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "automountServiceAccountToken": false,
+                    "terminationGracePeriodSeconds": 5,
+                    "containers": [{"name": "probe", "image": "busybox:1.37"}],
+                },
+            },
+        }
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &deployment)
+        .await
+        .unwrap();
+}
+
+/// The Deployment's history in the model is `revisions` (newest first) and its rollout is
+/// complete at `generation` or later.
+fn settled_at(z: &ZoneModel, target: &WorkloadKey, revisions: &[i64], generation: i64) -> bool {
+    let history: Vec<i64> = deployment_history(z, target)
+        .iter()
+        .map(|r| r.revision)
+        .collect();
+    history == revisions
+        && z.workloads.get(target).is_some_and(|d| {
+            d.observed_generation >= generation && rollout_state(d) == RolloutState::Complete
+        })
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn undo_brings_revision_one_back_as_revision_three_and_a_reader_gets_the_servers_403() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0")]);
+        let reader_config = fleet_for(run, &[(0, "ge-real-0-reader")]);
+        let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        let target = key(WorkloadKind::Deployment, "ge-agents", "undo-probe");
+        fresh_deployment(&client, &target.name).await;
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("revision 1 rolled out", |f| {
+            settled_at(&f.zones[0], &target, &[1], 1)
+        })
+        .await;
+        let receipt = restart_workload(&client, &target, jiff::Timestamp::now())
+            .await
+            .expect("restart accepted");
+        w.until("revision 2 rolled out", |f| {
+            settled_at(&f.zones[0], &target, &[2, 1], receipt.generation)
+        })
+        .await;
+        let history = deployment_history(&w.fleet.zones[0], &target);
+        let first = history[1].replica_set.clone();
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), "ge-agents");
+        let first_template = serde_json::to_value(
+            replica_sets
+                .get(&first)
+                .await
+                .unwrap()
+                .spec
+                .unwrap()
+                .template,
+        )
+        .unwrap();
+        let deployments: Api<Deployment> = Api::namespaced(client.clone(), "ge-agents");
+        let template_now = || async {
+            serde_json::to_value(
+                deployments
+                    .get(&target.name)
+                    .await
+                    .unwrap()
+                    .spec
+                    .unwrap()
+                    .template,
+            )
+            .unwrap()
+        };
+        let restarted_template = template_now().await;
+        assert!(!templates_match(&restarted_template, &first_template));
+
+        // A reader may read the history but not patch: the server's 403, word for word.
+        let order = |zone: &ge_console::config::ZoneConfig| UndoOrder {
+            zone: zone.clone(),
+            target: target.clone(),
+            to_revision: None,
+            confirmation: None,
+            asked: jiff::Timestamp::now(),
+        };
+        // Clients are cached per zone: the reader's zone gets a cache of its own.
+        let reader_clients = ZoneClients::new(h.kubeconfig.clone());
+        let refused = order(&reader_config.zones[0]).send(&reader_clients).await;
+        let Err(ActionError::Forbidden(message)) = refused else {
+            panic!("a 403: {refused:?}");
+        };
+        assert!(
+            message.contains("User \"ge-reader\" cannot patch resource \"deployments\""),
+            "{message}"
+        );
+        assert_eq!(template_now().await, restarted_template, "nothing changed");
+
+        // The admin's undo: revision 1's template is the Deployment's again, as revision 3.
+        let clients = ZoneClients::new(h.kubeconfig.clone());
+        let undone = order(&config.zones[0]).send(&clients).await.unwrap();
+        assert_eq!((undone.revision, undone.skipped), (1, false));
+        assert_eq!(undone.replica_set, first);
+        w.until(
+            "revision 1's ReplicaSet rolled out again as revision 3",
+            |f| {
+                settled_at(&f.zones[0], &target, &[3, 2], undone.generation)
+                    && deployment_history(&f.zones[0], &target)[0].replica_set == first
+            },
+        )
+        .await;
+        assert!(
+            templates_match(&template_now().await, &first_template),
+            "the Deployment's template is revision 1's"
+        );
+        let first_hash = w.fleet.zones[0].replicasets[&ObjectKey::new("ge-agents", &first)]
+            .template_hash
+            .clone();
+        w.until(
+            "only revision 1's pods left (the old ones terminated)",
+            |f| {
+                let pods = workload_pods(&f.zones[0], &target);
+                !pods.is_empty() && pods.iter().all(|p| p.template_hash == first_hash)
+            },
+        )
+        .await;
+        // kubectl reads the same history.
+        let kubectl = run.kubectl(
+            "ge-real-0",
+            &[
+                "-n",
+                "ge-agents",
+                "rollout",
+                "history",
+                "deployment/undo-probe",
+            ],
+        );
+        let revisions: Vec<&str> = kubectl
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|r| r.parse::<i64>().is_ok())
+            .collect();
+        assert_eq!(revisions, ["2", "3"], "{kubectl}");
+        deployments
+            .delete(&target.name, &DeleteParams::foreground())
+            .await
+            .unwrap();
     });
 }

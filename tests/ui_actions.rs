@@ -133,6 +133,7 @@ fn replicaset(deployment: &str, hash: &str, revision: i64) -> ReplicaSetInfo {
         template_hash: Some(hash.into()),
         images: vec![],
         created: ago(86_400 * revision),
+        change_cause: None,
     }
 }
 
@@ -1054,9 +1055,13 @@ async fn pods_from_before_a_good_build_are_flagged_until_replaced() {
     let mut fresh = executor_pod(OLD_HASH, "n3w00", "Running");
     fresh.created = at_second(0);
     fresh.started = at_second(0);
+    // The revision's age is read against the build's (real) time too.
+    let mut revision = replicaset("ge-executor", OLD_HASH, 1);
+    revision.created = at_second(-2 * 86_400);
     c.core.on_fleet_events(in_zone(
         1,
         vec![
+            ObjectChange::ReplicaSets(StoreChange::Upsert(revision)),
             ObjectChange::Pods(StoreChange::Upsert(old)),
             ObjectChange::Pods(StoreChange::Delete(ge_console::fleet::ObjectKey::new(
                 "ge-agents",

@@ -74,6 +74,7 @@ fn executor_replicaset() -> ReplicaSetInfo {
         template_hash: Some(HASH.into()),
         images: vec![],
         created: ago(86_400),
+        change_cause: None,
     }
 }
 

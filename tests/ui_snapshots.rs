@@ -113,6 +113,7 @@ fn replicaset(ns: &str, deployment: &str, hash: &str) -> ReplicaSetInfo {
         template_hash: Some(hash.into()),
         images: vec![],
         created: ago(86_400),
+        change_cause: None,
     }
 }
 
@@ -740,7 +741,7 @@ fn help_overlay_is_generated_from_the_keymap() {
     let mut ui = console(&fleet, false);
     assert_eq!(press(&mut ui, &[KeyCode::Char('?')]), UiOutcome::Redraw);
     assert!(ui.help_visible());
-    let screen = render(&mut ui, 100, 40);
+    let screen = render(&mut ui, 100, 46);
     insta::assert_snapshot!("help_overlay", screen);
     for fact in [
         "Help · keymap default",

@@ -18,6 +18,8 @@ pub enum AuditAction {
     Rebuild,
     /// Build, then restart the redeploy target.
     Redeploy,
+    /// A rollout undo of one Deployment (its template back to an earlier revision's).
+    Undo,
 }
 
 /// How an audited action ended; serialised as today's words (`succeeded`, `timed_out`, ...).
@@ -55,6 +57,7 @@ impl std::fmt::Display for AuditAction {
             AuditAction::Restart => "restart",
             AuditAction::Rebuild => "rebuild",
             AuditAction::Redeploy => "redeploy",
+            AuditAction::Undo => "undo",
         })
     }
 }

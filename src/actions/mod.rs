@@ -12,6 +12,7 @@ pub mod rebuild;
 pub mod restart;
 pub mod rollout;
 pub mod runner;
+pub mod undo;
 
 use std::path::PathBuf;
 

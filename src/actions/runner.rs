@@ -14,6 +14,7 @@ use super::guard::Admission;
 use super::rebuild::{BuildEvent, BuildHandle, BuildOutcome, BuildStatus, OutputTail, start_build};
 use super::restart::{RestartOrder, RestartReceipt};
 use super::rollout::{RolloutBoard, RolloutPhase, RolloutTracker};
+use super::undo::{RollbackReceipt, UndoOrder};
 use super::{ActionContext, ActionError};
 use crate::clock::Clock;
 use crate::config::ZoneId;
@@ -40,6 +41,17 @@ pub enum ActionRequest {
     },
     /// Stop the running build (its whole process group).
     CancelBuild,
+    /// Roll a Deployment back to an earlier revision (`kubectl rollout undo`).
+    Undo {
+        /// The zone.
+        zone: ZoneId,
+        /// The Deployment.
+        target: WorkloadKey,
+        /// The revision to go back to; `None` is the previous one.
+        to_revision: Option<i64>,
+        /// What the user typed for a protected zone.
+        confirmation: Option<String>,
+    },
 }
 
 /// The runner's answer to a request.
@@ -67,6 +79,13 @@ pub enum ActionEvent {
         order: Box<RestartOrder>,
         /// The receipt, or why it failed.
         result: Result<RestartReceipt, ActionError>,
+    },
+    /// The server's answer to an undo.
+    Undone {
+        /// The order that was sent.
+        order: Box<UndoOrder>,
+        /// The receipt, or why it failed.
+        result: Result<RollbackReceipt, ActionError>,
     },
 }
 
@@ -125,6 +144,7 @@ pub struct ActionRunner {
     message: Option<(Severity, String)>,
     stale: Option<StaleImageMark>,
     pending_restarts: usize,
+    pending_undos: usize,
 }
 
 /// What the UI may read of the runner: nothing here changes it.
@@ -217,6 +237,7 @@ impl ActionRunner {
                 message: None,
                 stale: None,
                 pending_restarts: 0,
+                pending_undos: 0,
             },
             rx,
         )
@@ -239,6 +260,9 @@ impl ActionRunner {
         }
         if self.pending_restarts > 0 {
             return Some("restart requested".into());
+        }
+        if self.pending_undos > 0 {
+            return Some("undo requested".into());
         }
         self.rollouts
             .active()
@@ -314,6 +338,39 @@ impl ActionRunner {
                     self.message = Some((Severity::Info, "cancelling the build…".into()));
                 }
                 RequestAnswer::Accepted
+            }
+            ActionRequest::Undo {
+                zone,
+                target,
+                to_revision,
+                confirmation,
+            } => {
+                let Some(zone) = self.ctx.zone(zone).cloned() else {
+                    return RequestAnswer::Refused(ActionError::Refused(format!(
+                        "zone {zone} is not configured"
+                    )));
+                };
+                let order = UndoOrder {
+                    zone,
+                    target,
+                    to_revision,
+                    confirmation,
+                    asked: clock.wall,
+                };
+                match order.admit(&self.ctx) {
+                    Err(ActionError::Unconfirmed { zone }) => RequestAnswer::Unconfirmed { zone },
+                    Err(e) => {
+                        let record = order.record_error(&self.ctx, &e, clock);
+                        let message = format!("{e}; {} was not rolled back", order.target);
+                        self.refuse(record, e, message)
+                    }
+                    Ok(()) => {
+                        self.pending_undos += 1;
+                        self.message = Some((Severity::Info, order.started_message()));
+                        order.spawn(self.ctx.clients.clone(), self.tx.clone());
+                        RequestAnswer::Accepted
+                    }
+                }
             }
         }
     }
@@ -465,6 +522,23 @@ impl ActionRunner {
                         self.message =
                             Some((Severity::Error, format!("restart of {}: {e}", order.target)));
                     }
+                }
+            }
+            ActionEvent::Undone { order, result } => {
+                self.pending_undos = self.pending_undos.saturating_sub(1);
+                let answer = order.answered(&self.ctx, &result, clock);
+                self.record(answer.record);
+                self.message = Some(answer.message);
+                if let Some(generation) = answer.follow {
+                    let timeout = self.rollout_timeout();
+                    self.rollouts.follow(RolloutTracker::ours(
+                        order.zone.id,
+                        order.target,
+                        generation,
+                        timeout,
+                        clock,
+                    ));
+                    self.rollouts.observe(fleet, clock, timeout);
                 }
             }
         }

@@ -288,6 +288,12 @@ fn log_action_event(event: &ActionEvent) {
             }
             Err(error) => tracing::info!(target = %order.target, %error, "restart not done"),
         },
+        ActionEvent::Undone { order, result } => match result {
+            Ok(receipt) => {
+                tracing::info!(target = %order.target, revision = receipt.revision, skipped = receipt.skipped, generation = receipt.generation, "undo accepted")
+            }
+            Err(error) => tracing::info!(target = %order.target, %error, "undo not done"),
+        },
         ActionEvent::Build(BuildEvent::Line { .. }) => {}
     }
 }

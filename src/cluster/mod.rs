@@ -7,6 +7,7 @@ mod clients;
 pub mod mutate;
 pub mod project;
 pub mod proxy;
+pub mod rollback;
 mod watch;
 
 pub use classify::{ErrorClass, classify_client_error, short_chain};

@@ -19,6 +19,12 @@ use crate::sanitize::clean_owned as clean;
 /// The annotation `kubectl rollout restart` sets on a pod template.
 pub const RESTARTED_AT_ANNOTATION: &str = "kubectl.kubernetes.io/restartedAt";
 
+/// The annotation the Deployment controller numbers a ReplicaSet's revision with.
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+/// The annotation that says why a revision was made (`kubectl rollout history`'s CHANGE-CAUSE).
+pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
+
 /// The key of any object, sanitised.
 pub fn key_of<K: ResourceExt>(obj: &K) -> ObjectKey {
     ObjectKey::new(
@@ -443,7 +449,7 @@ pub fn replicaset(rs: &ReplicaSet) -> ReplicaSetInfo {
         revision: meta
             .annotations
             .as_ref()
-            .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+            .and_then(|a| a.get(REVISION_ANNOTATION))
             .and_then(|r| r.parse().ok()),
         template_hash: label(meta, "pod-template-hash").map(|s| clean(s)),
         images: rs
@@ -453,6 +459,12 @@ pub fn replicaset(rs: &ReplicaSet) -> ReplicaSetInfo {
             .map(template_images)
             .unwrap_or_default(),
         created: created(meta),
+        change_cause: meta
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CHANGE_CAUSE_ANNOTATION))
+            .map(|c| clean(c))
+            .filter(|c| !c.is_empty()),
     }
 }
 
@@ -581,6 +593,32 @@ mod tests {
         assert_eq!(w.restarted_at.as_deref(), Some("2026-11-24T10:00:00Z"));
         assert_eq!(w.conditions.len(), 1);
         assert_eq!(w.images, ["registry.ge.internal/ge-executor:abc"]);
+    }
+
+    #[test]
+    fn replicaset_projection_reads_revision_and_change_cause() {
+        let rs: ReplicaSet = serde_json::from_value(json!({
+            "metadata": {"name": "ge-executor-7f9c", "namespace": "ge-agents",
+                "labels": {"pod-template-hash": "7f9c"},
+                "annotations": {"deployment.kubernetes.io/revision": "4",
+                    "kubernetes.io/change-cause": "kubectl set image\x1b[2J deployment/ge-executor"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "ge-executor", "uid": "u", "controller": true}]},
+            "spec": {"replicas": 2, "selector": {}, "template": {"spec": {"containers": [{"name": "e", "image": "executor:4"}]}}},
+            "status": {"replicas": 2, "readyReplicas": 1}
+        }))
+        .unwrap();
+        let info = replicaset(&rs);
+        assert_eq!(info.revision, Some(4));
+        assert_eq!(
+            info.change_cause.as_deref(),
+            Some("kubectl set image deployment/ge-executor"),
+            "sanitised"
+        );
+        assert_eq!((info.desired, info.ready), (2, 1));
+        assert_eq!(info.images, ["executor:4"]);
+        let mut bare = rs.clone();
+        bare.metadata.annotations = None;
+        assert_eq!(replicaset(&bare).change_cause, None);
     }
 
     #[test]

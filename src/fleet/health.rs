@@ -793,6 +793,7 @@ mod tests {
                 template_hash: Some("abc".into()),
                 images: vec![],
                 created: None,
+                change_cause: None,
             },
         );
         let mut mine = pod("ge-agents", "ge-executor-abc-1", "Running", true);

@@ -5,6 +5,7 @@
 //! UI and the snapshot report read the model and its derived [`health`] summaries.
 
 pub mod health;
+pub mod history;
 pub mod objects;
 pub mod report;
 

@@ -283,6 +283,9 @@ pub struct ReplicaSetInfo {
     pub images: Vec<String>,
     /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
+    /// The `kubernetes.io/change-cause` annotation: why this revision was made, as
+    /// `kubectl rollout history` shows it.
+    pub change_cause: Option<String>,
 }
 
 impl Keyed for ReplicaSetInfo {

@@ -64,11 +64,15 @@ pub enum Action {
     Cancel,
     /// Copy the selected object's `NAMESPACE/KIND/NAME` to the clipboard (OSC 52).
     Copy,
+    /// Roll the shown (or selected) Deployment back to its previous revision (asks first).
+    Undo,
+    /// Roll the shown Deployment back to the revision selected in its history (asks first).
+    UndoToRevision,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -89,6 +93,8 @@ impl Action {
         Action::DeleteChar,
         Action::CommandLine,
         Action::Restart,
+        Action::Undo,
+        Action::UndoToRevision,
         Action::Copy,
         Action::GoToRedeployTarget,
         Action::Redeploy,
@@ -132,6 +138,8 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Copy => "copy",
+            Action::Undo => "undo",
+            Action::UndoToRevision => "undo_to_revision",
         }
     }
 
@@ -172,6 +180,8 @@ impl Action {
             Action::Confirm => "Confirm",
             Action::Cancel => "Cancel",
             Action::Copy => "Copy the selected object's NAMESPACE/KIND/NAME",
+            Action::Undo => "Undo a Deployment's rollout: back to its previous revision",
+            Action::UndoToRevision => "Undo a Deployment's rollout to the selected revision",
         }
     }
 }

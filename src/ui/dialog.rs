@@ -21,6 +21,7 @@ use crate::actions::runner::ActionRequest;
 use crate::config::{FleetConfig, ZoneConfig, ZoneId};
 use crate::fleet::Fleet;
 use crate::fleet::WorkloadKey;
+use crate::fleet::history::Revision;
 
 /// What `rollout restart` does, in the dialog's words.
 pub const RESTART_EFFECT: &str =
@@ -97,6 +98,15 @@ pub enum DialogAction {
         /// The build.
         build: BuildCommand,
     },
+    /// Roll a Deployment back to an earlier revision (`kubectl rollout undo`).
+    Undo {
+        /// The Deployment's zone.
+        zone: Arc<ZoneConfig>,
+        /// The Deployment.
+        target: WorkloadKey,
+        /// The revision whose template comes back, as the model shows it.
+        revision: Revision,
+    },
 }
 
 /// An open confirmation dialog.
@@ -128,7 +138,9 @@ impl Dialog {
     /// The zone the action changes, if any.
     pub fn zone(&self) -> Option<&ZoneConfig> {
         match &self.action {
-            DialogAction::Restart { zone, .. } | DialogAction::Redeploy { zone, .. } => Some(zone),
+            DialogAction::Restart { zone, .. }
+            | DialogAction::Redeploy { zone, .. }
+            | DialogAction::Undo { zone, .. } => Some(zone),
             DialogAction::Rebuild { .. } => None,
         }
     }
@@ -173,6 +185,16 @@ impl Dialog {
             },
             DialogAction::Redeploy { .. } => ActionRequest::Redeploy { confirmation },
             DialogAction::Rebuild { .. } => ActionRequest::Rebuild,
+            DialogAction::Undo {
+                zone,
+                target,
+                revision,
+            } => ActionRequest::Undo {
+                zone: zone.id,
+                target: target.clone(),
+                to_revision: Some(revision.revision),
+                confirmation,
+            },
         }
     }
 
@@ -221,6 +243,9 @@ impl Dialog {
             DialogAction::Restart { target, .. } => format!(" Restart {}? ", target.name),
             DialogAction::Redeploy { target, .. } => format!(" Redeploy {}? ", target.name),
             DialogAction::Rebuild { .. } => " Rebuild? ".to_string(),
+            DialogAction::Undo {
+                target, revision, ..
+            } => format!(" Undo {} to revision {}? ", target.name, revision.revision),
         }
     }
 
@@ -302,6 +327,17 @@ impl Dialog {
                     muted,
                     "",
                 );
+            }
+            DialogAction::Undo {
+                zone,
+                target,
+                revision,
+            } => {
+                target_facts(&mut lines, zone, target);
+                lines.push(Line::raw(""));
+                for (line, secondary) in super::history_section::undo_effect(revision) {
+                    wrapped(&mut lines, &line, if secondary { muted } else { text }, "");
+                }
             }
         }
         if let (Some(zone), Some(typed)) = (self.zone(), &self.typed) {

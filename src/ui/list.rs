@@ -15,6 +15,9 @@ pub enum RowKey {
     Node(String),
     /// A pod.
     Pod(ObjectKey),
+    /// A Deployment's revision: the ReplicaSet that holds it (revision numbers change when
+    /// an undo promotes an old one).
+    Revision(ObjectKey),
 }
 
 impl RowKey {
@@ -27,6 +30,7 @@ impl RowKey {
             RowKey::Workload(key) => key.to_string(),
             RowKey::Node(name) => format!("node/{name}"),
             RowKey::Pod(key) => format!("{}/pod/{}", key.namespace, key.name),
+            RowKey::Revision(key) => format!("{}/replicaset/{}", key.namespace, key.name),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod dialog;
 pub mod filter;
 mod global_keys;
 pub mod help;
+pub mod history_section;
 pub mod key_table;
 pub mod keymap;
 pub mod layer;
@@ -366,15 +367,18 @@ impl Ui {
     /// question, which refuses it, records it and says why.
     fn ask(&mut self, action: DialogAction, cx: &KeyContext<'_>) -> UiOutcome {
         let admission = match &action {
-            DialogAction::Restart { zone, .. } | DialogAction::Redeploy { zone, .. } => {
-                cx.actions.admission(zone)
-            }
+            DialogAction::Restart { zone, .. }
+            | DialogAction::Redeploy { zone, .. }
+            | DialogAction::Undo { zone, .. } => cx.actions.admission(zone),
             DialogAction::Rebuild { .. } => match cx.actions.build_allowed() {
                 Ok(()) => Admission::Ask,
                 Err(refusal) => Admission::Refused(refusal),
             },
         };
-        let builds = !matches!(action, DialogAction::Restart { .. });
+        let builds = !matches!(
+            action,
+            DialogAction::Restart { .. } | DialogAction::Undo { .. }
+        );
         if builds && cx.actions.build_running() {
             self.own_message = Some((Severity::Info, "a build is already running".into()));
             return UiOutcome::Redraw;

@@ -7,6 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::filter::Filter;
+use super::history_section;
 use super::list::{ListState, RowKey};
 use super::overview::rollout_mark;
 use super::status::{draw_zone_header, state_lines};
@@ -28,12 +29,15 @@ pub fn rows<'a>(
     pods
 }
 
-/// The keys of [`rows`].
+/// The keys of [`rows`], then of the Deployment's revisions.
 pub fn row_keys(zone: &ZoneModel, workload: &WorkloadKey, filter: &Filter) -> Vec<RowKey> {
-    rows(zone, workload, filter)
+    let mut keys: Vec<RowKey> = rows(zone, workload, filter)
         .iter()
         .map(|p| RowKey::Pod(ObjectKey::new(&p.namespace, &p.name)))
-        .collect()
+        .collect();
+    let revisions = history_section::revisions(zone, workload, filter);
+    keys.extend(history_section::row_keys(&workload.namespace, &revisions));
+    keys
 }
 
 /// `ge-agents/ge-executor`.
@@ -166,10 +170,12 @@ pub(crate) fn draw(
     let list_area = draw_header_above_list(buf, area, header, muted);
 
     let pods = rows(zone, key, &list.filter);
-    let keys: Vec<RowKey> = pods
+    let mut keys: Vec<RowKey> = pods
         .iter()
         .map(|p| RowKey::Pod(ObjectKey::new(&p.namespace, &p.name)))
         .collect();
+    let revisions = history_section::revisions(zone, key, &list.filter);
+    keys.extend(history_section::row_keys(&key.namespace, &revisions));
     let selected = list.settle(&keys);
     let mut lines: Vec<ListLine> = vec![(
         Line::styled(format!("PODS {}", pods.len()), theme.style(Role::Title)),
@@ -257,6 +263,7 @@ pub(crate) fn draw(
             }
         }
     }
+    history_section::push_lines(&mut lines, &revisions, pods.len(), width, theme, clock);
     draw_list(
         buf,
         list_area,

@@ -278,6 +278,13 @@ impl Layer for ViewStack {
             Action::Back => self.back(),
             Action::Open => self.open(cx.fleet),
             Action::Restart => return self.restart(cx),
+            Action::Undo | Action::UndoToRevision => {
+                let selected = self.selected_row(cx.fleet);
+                let target = self.top().restart_target(selected.clone());
+                let chosen = action == Action::UndoToRevision;
+                let zone = self.top().zone();
+                return super::history_section::undo(cx.fleet, zone, target, selected, chosen);
+            }
             Action::Copy => return self.copy(cx.fleet),
             Action::SelectUp => self.move_selection(cx.fleet, Move::Up),
             Action::SelectDown => self.move_selection(cx.fleet, Move::Down),

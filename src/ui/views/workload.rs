@@ -83,6 +83,7 @@ impl View for WorkloadView {
         &[
             (Action::Help, "help"),
             (Action::Back, "back"),
+            (Action::Undo, "undo"),
             (Action::Filter, "filter"),
             (Action::Quit, "quit"),
         ]
