@@ -419,7 +419,9 @@ pub async fn serve(opts: DemoOptions) -> anyhow::Result<()> {
     }
     banner.push_str(&format!(
         "try:\n  kubectl --kubeconfig {path} --context ge-dev get pods -A\n  \
-         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\nPress Ctrl-C to stop.\n"
+         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\n  \
+         kubectl --kubeconfig {path} --context ge-dev logs -n ge-agents -f deployment/ge-executor\n\
+         Press Ctrl-C to stop.\n"
     ));
     // A closed stdout (piped into `head`, a reader that went away) must not stop the fleet.
     let _ = std::io::stdout().write_all(banner.as_bytes());
