@@ -369,3 +369,20 @@ fn simulated_rebuild(fleet: &FleetConfig, demo: &DemoFleet) -> RebuildConfig {
         ..RebuildConfig::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_rebuild_section_of_its_own_keeps_the_demo_from_the_simulated_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = dir.path().join("with.toml");
+        std::fs::write(&with, "[rebuild]\nargv = [\"make\"]\n").unwrap();
+        let without = dir.path().join("without.toml");
+        std::fs::write(&without, "[redeploy]\nzone = \"dev\"\n").unwrap();
+        assert!(has_rebuild_section(&with).unwrap());
+        assert!(!has_rebuild_section(&without).unwrap());
+        assert!(has_rebuild_section(&dir.path().join("missing.toml")).is_err());
+    }
+}

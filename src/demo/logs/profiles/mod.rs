@@ -5,6 +5,7 @@
 
 mod data;
 mod ge;
+mod services;
 mod system;
 
 use jiff::Timestamp;
@@ -141,11 +142,11 @@ impl Profile {
         match self {
             Profile::Executor => ge::executor_startup(c, time),
             Profile::Orchestrator => ge::orchestrator_startup(c, time),
-            Profile::AdminUi => ge::admin_ui_startup(c),
-            Profile::Wiki => ge::wiki_startup(time),
-            Profile::Metrics => ge::metrics_startup(c, time),
+            Profile::AdminUi => services::admin_ui_startup(c),
+            Profile::Wiki => services::wiki_startup(time),
+            Profile::Metrics => services::metrics_startup(c, time),
             Profile::HealthChecks | Profile::ReportBuilder | Profile::Load => {
-                ge::worker_startup(self, c, time)
+                services::worker_startup(self, c, time)
             }
             Profile::Postgres => data::postgres_startup(c, time),
             Profile::PostgresExporter => data::exporter_startup(c, time),
@@ -167,11 +168,13 @@ impl Profile {
         match self {
             Profile::Executor => ge::executor_line(c, index, at),
             Profile::Orchestrator => ge::orchestrator_line(c, dice),
-            Profile::AdminUi => ge::admin_ui_line(dice),
-            Profile::Wiki => ge::wiki_line(c, dice, at),
-            Profile::Metrics => ge::metrics_line(c, dice, at),
-            Profile::HealthChecks => ge::health_line(dice, at),
-            Profile::ReportBuilder | Profile::Load => ge::worker_line(self, c, index, dice, at),
+            Profile::AdminUi => services::admin_ui_line(dice),
+            Profile::Wiki => services::wiki_line(c, dice, at),
+            Profile::Metrics => services::metrics_line(c, dice, at),
+            Profile::HealthChecks => services::health_line(dice, at),
+            Profile::ReportBuilder | Profile::Load => {
+                services::worker_line(self, c, index, dice, at)
+            }
             Profile::Postgres => data::postgres_line(index, dice, at),
             Profile::PostgresExporter => data::exporter_line(dice, at),
             Profile::Redis => data::redis_line(index, dice, at),
