@@ -35,6 +35,9 @@ Environment:
   CLICOLOR            0: no colour
   TERM                dumb or unset: no colour; *256color*: 256 colours
   COLORTERM           truecolor or 24bit: 24-bit colour
+  GE_DEMO_BUILD       the demo's simulated build: succeed (default), fail or hang
+  GE_DEMO_BUILD_SECONDS
+                      how long the demo's simulated build takes (default 6)
 
 Files:
   <config dir>/zones.toml            the zones (else the built-in ones; see --config)
@@ -46,6 +49,7 @@ Files:
   <state dir>/audit.jsonl            every action, one JSON line each
   <state dir>/builds/                the image build logs
   <state dir>/demo-kubeconfig.yaml   the demo fleet's kubeconfig
+  <state dir>/demo-registry.json     the demo's image registry: digests its simulated build pushed
 
 Exit status:
   0  done; snapshot: every zone live and healthy
@@ -173,6 +177,9 @@ pub enum Command {
     Undo(UndoArgs),
     /// Print the active keymap's keys (see --keymap), as the help overlay lists them.
     Keys(KeysArgs),
+    /// The demo zones' simulated image build (run by the demo's rebuild key).
+    #[command(hide = true)]
+    DemoBuild(DemoBuildArgs),
     /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
     /// target of the zones file at the time it is made).
     ///
@@ -287,6 +294,32 @@ pub struct DemoArgs {
     /// Pod status/label updates per second across the fleet.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub churn: f64,
+    /// Log lines per second of each pod of a busy workload (ge-executor, orchestrator);
+    /// quieter pods write a fraction of it.
+    #[arg(long, value_name = "LINES", default_value_t = crate::demo::DEFAULT_LOG_LINES_PER_SEC)]
+    pub log_rate: f64,
+}
+
+/// `demo-build` flags: what the simulated build makes and how it goes.
+#[derive(Debug, Clone, Args)]
+pub struct DemoBuildArgs {
+    /// The image to build and push.
+    #[arg(long, value_name = "IMAGE", default_value = crate::demo::build::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Roughly how long the build takes.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "GE_DEMO_BUILD_SECONDS",
+        default_value_t = 6.0
+    )]
+    pub seconds: f64,
+    /// How it ends: succeed, fail (a broken step), hang (until cancelled).
+    #[arg(long, value_enum, env = "GE_DEMO_BUILD", default_value = "succeed")]
+    pub outcome: crate::demo::build::Outcome,
+    /// The demo registry file to push to (default: demo-registry.json in the state dir).
+    #[arg(long, value_name = "PATH", env = "GE_DEMO_REGISTRY")]
+    pub registry: Option<PathBuf>,
 }
 
 /// `snapshot` flags.

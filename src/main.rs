@@ -17,7 +17,7 @@ use ge_console::cli::{
 use ge_console::clock::TimeSource;
 use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
 use ge_console::commands::{self, RebuildRequest, RestartRequest, UndoRequest};
-use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig};
+use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig, RebuildConfig};
 use ge_console::demo::{DemoFleet, DemoOptions};
 use ge_console::fleet::WorkloadKey;
 use ge_console::ui::color_depth::ColorDepth;
@@ -84,6 +84,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_snapshot(&fleet, &kubeconfig, &args).await
         }
         Some(Command::Demo(args)) => run_demo(&global, &dirs, args).await,
+        Some(Command::DemoBuild(args)) => {
+            let options = ge_console::demo::build::BuildOptions {
+                image: args.image,
+                seconds: args.seconds,
+                outcome: args.outcome,
+                registry: args
+                    .registry
+                    .unwrap_or_else(|| dirs.state.join(ge_console::demo::REGISTRY_FILE)),
+            };
+            Ok(ExitCode::from(ge_console::demo::build::run(options).await))
+        }
         Some(Command::Keys(args)) => print_keys(&global, &dirs, &args),
         Some(Command::Completions(args)) => print_completions(&global, &dirs, &args),
         Some(Command::Restart(args)) => {
@@ -322,6 +333,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     let options = DemoOptions {
         pods_per_zone: args.pods_per_zone,
         churn_per_sec: args.churn,
+        log_lines_per_sec: args.log_rate,
         kubeconfig_out: args.kubeconfig_out,
         state_dir: dirs.state.clone(),
         ..DemoOptions::default()
@@ -336,6 +348,11 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in zones>"))?;
     // An explicit --config still decides what the action keys run (its [rebuild] and
     // [redeploy] sections), so the redeploy flow can be tried on the demo with a real script.
+    // Without a [rebuild] section of its own, the demo builds with the simulated build.
+    let own_rebuild = match &global.config {
+        Some(path) => has_rebuild_section(path)?,
+        None => false,
+    };
     if let Some(path) = &global.config {
         let file = config::load_fleet_config(Some(path), dirs)?;
         let zone = file.redeploy.zone.as_deref().unwrap_or_default();
@@ -353,6 +370,9 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         .map_err(anyhow::Error::msg)?;
     let log = logging::init(&dirs.state, &global.log_level)?;
     let demo = DemoFleet::start(options).await?;
+    if !own_rebuild {
+        fleet.rebuild = simulated_rebuild(&fleet, &demo);
+    }
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
     let setup = console_setup(global, dirs, fleet, kubeconfig, look);
     tracing::info!(log = %log, depth = %setup.color_depth, "demo console starting");
@@ -360,4 +380,60 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     demo.shutdown().await;
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a zones file has a `[rebuild]` section of its own (the file was checked already).
+fn has_rebuild_section(path: &std::path::Path) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(table.contains_key("rebuild"))
+}
+
+/// The demo's build: this binary's hidden `demo-build`, naming the image the redeploy target
+/// runs in its zone and pushing to the demo's registry file (`GE_DEMO_REGISTRY`), where the
+/// demo's kubelets find the new digest for the pods the restart creates.
+fn simulated_rebuild(fleet: &FleetConfig, demo: &DemoFleet) -> RebuildConfig {
+    let program = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "ge-console".into());
+    let mut argv = vec![program, "demo-build".to_string()];
+    let zone = fleet.find(fleet.redeploy.zone.as_deref().unwrap_or_default());
+    let image = zone
+        .zip(WorkloadKey::parse(&fleet.redeploy.target))
+        .and_then(|(zone, key)| {
+            demo.workload_image(&zone.context, key.kind.as_str(), &key.namespace, &key.name)
+        });
+    if let Some(image) = image {
+        argv.extend(["--image".to_string(), image]);
+    }
+    RebuildConfig {
+        argv,
+        workdir: None,
+        env: [(
+            "GE_DEMO_REGISTRY".to_string(),
+            demo.registry_path().display().to_string(),
+        )]
+        .into(),
+        ..RebuildConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_rebuild_section_of_its_own_keeps_the_demo_from_the_simulated_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = dir.path().join("with.toml");
+        std::fs::write(&with, "[rebuild]\nargv = [\"make\"]\n").unwrap();
+        let without = dir.path().join("without.toml");
+        std::fs::write(&without, "[redeploy]\nzone = \"dev\"\n").unwrap();
+        assert!(has_rebuild_section(&with).unwrap());
+        assert!(!has_rebuild_section(&without).unwrap());
+        assert!(has_rebuild_section(&dir.path().join("missing.toml")).is_err());
+    }
 }

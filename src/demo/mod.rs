@@ -3,11 +3,14 @@
 //! Each zone is its own Kubernetes-compatible API server (own listener, store and controller
 //! task), seeded from `assets/demo-fleet.toml`, good enough for `kubectl` and kube-rs watchers.
 
+pub mod build;
 mod controller;
 mod factory;
 mod http;
 mod kubeconfig;
+mod logs;
 mod patch;
+mod registry;
 mod resources;
 mod seed;
 mod selector;
@@ -44,6 +47,13 @@ pub struct DemoOptions {
     pub state_dir: PathBuf,
     /// 1.0 = realistic delays; smaller is faster.
     pub time_scale: f64,
+    /// Log lines a second each pod of a busy workload writes (ge-executor, orchestrator,
+    /// ge-load); quieter programs write a fraction of it. A benchmark raises it to make one
+    /// workload stream thousands of lines a second.
+    pub log_lines_per_sec: f64,
+    /// The registry file the simulated build pushes to and the kubelets read image digests
+    /// from; None = `<state_dir>/demo-registry.json`.
+    pub registry_file: Option<PathBuf>,
 }
 
 impl Default for DemoOptions {
@@ -54,9 +64,19 @@ impl Default for DemoOptions {
             kubeconfig_out: None,
             state_dir: std::env::temp_dir().join("ge-console-demo"),
             time_scale: 1.0,
+            log_lines_per_sec: DEFAULT_LOG_LINES_PER_SEC,
+            registry_file: None,
         }
     }
 }
+
+/// The registry file's name in the state dir, unless [`DemoOptions::registry_file`] says
+/// otherwise (`ge-console demo-build` pushes there by default too).
+pub const REGISTRY_FILE: &str = "demo-registry.json";
+/// The default of [`DemoOptions::log_lines_per_sec`]: a few lines a second per busy pod.
+pub const DEFAULT_LOG_LINES_PER_SEC: f64 = 2.0;
+/// The most [`DemoOptions::log_lines_per_sec`] may ask for.
+pub const MAX_LOG_LINES_PER_SEC: f64 = 100_000.0;
 
 /// Why the demo fleet could not start or change state.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +147,17 @@ pub(crate) struct Zone {
     pub time_scale: f64,
     /// The port the zone listens on (kept across stop/start).
     pub port: u16,
+    /// Log lines a second of a busy pod.
+    pub log_rate: f64,
+    /// Where pushed image digests are found.
+    pub registry: Arc<registry::Registry>,
+}
+
+/// What the zones' kubelets share: the log rate and the image registry.
+#[derive(Clone)]
+struct KubeletSettings {
+    log_rate: f64,
+    registry: Arc<registry::Registry>,
 }
 
 /// A running server: its stop signal and task.
@@ -146,6 +177,7 @@ struct ZoneHandle {
 pub struct DemoFleet {
     zones: Vec<ZoneHandle>,
     kubeconfig_path: PathBuf,
+    registry: Arc<registry::Registry>,
 }
 
 fn bind(context: &str, port: u16) -> Result<TcpListener, DemoError> {
@@ -178,6 +210,7 @@ fn prepare_zone(
     pods_per_zone: usize,
     time_scale: f64,
     churn_per_zone: f64,
+    kubelet: KubeletSettings,
 ) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
@@ -190,6 +223,8 @@ fn prepare_zone(
         profile: build.profile,
         time_scale,
         port,
+        log_rate: kubelet.log_rate,
+        registry: kubelet.registry,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -218,8 +253,24 @@ impl DemoFleet {
                 opts.churn_per_sec
             )));
         }
+        if !(opts.log_lines_per_sec.is_finite()
+            && (0.0..=MAX_LOG_LINES_PER_SEC).contains(&opts.log_lines_per_sec))
+        {
+            return Err(DemoError::InvalidOption(format!(
+                "log_lines_per_sec must be between 0 and {MAX_LOG_LINES_PER_SEC}, got {}",
+                opts.log_lines_per_sec
+            )));
+        }
         let started = Instant::now();
         let seed = Arc::new(seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?);
+        let registry_path = opts
+            .registry_file
+            .clone()
+            .unwrap_or_else(|| opts.state_dir.join(REGISTRY_FILE));
+        let kubelet = KubeletSettings {
+            log_rate: opts.log_lines_per_sec,
+            registry: Arc::new(registry::Registry::new(registry_path)),
+        };
         let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
         // Bind first (ports go into the kubeconfig), then build the zones in parallel: seeding
         // thousands of pods is CPU work that must not stall the async runtime.
@@ -240,8 +291,17 @@ impl DemoFleet {
         for (index, (_, port)) in listeners.iter().enumerate() {
             let (seed, port, pods, time_scale) =
                 (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let kubelet = kubelet.clone();
             builds.push(tokio::task::spawn_blocking(move || {
-                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone)
+                prepare_zone(
+                    &seed,
+                    index,
+                    port,
+                    pods,
+                    time_scale,
+                    churn_per_zone,
+                    kubelet,
+                )
             }));
         }
         let mut prepared = Vec::new();
@@ -289,7 +349,33 @@ impl DemoFleet {
         Ok(DemoFleet {
             zones,
             kubeconfig_path,
+            registry: kubelet.registry,
         })
+    }
+
+    /// The registry file the simulated build pushes to (pass it in `GE_DEMO_REGISTRY`).
+    pub fn registry_path(&self) -> &Path {
+        self.registry.path()
+    }
+
+    /// The image of the first container in the pod template of a workload (`kind` as in its
+    /// manifest: `Deployment`, `StatefulSet`, `DaemonSet`), if the zone has it: what the
+    /// simulated build of that workload names.
+    pub fn workload_image(
+        &self,
+        context: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<String> {
+        let handle = self.handle(context).ok()?;
+        let kind = resources::ServedKind::ALL
+            .into_iter()
+            .find(|k| k.info().kind == kind)?;
+        let object = handle.zone.store.get(kind, namespace, name)?.to_value();
+        object["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .map(str::to_string)
     }
 
     /// Path of the kubeconfig written at start.
@@ -387,7 +473,9 @@ pub async fn serve(opts: DemoOptions) -> anyhow::Result<()> {
     }
     banner.push_str(&format!(
         "try:\n  kubectl --kubeconfig {path} --context ge-dev get pods -A\n  \
-         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\nPress Ctrl-C to stop.\n"
+         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\n  \
+         kubectl --kubeconfig {path} --context ge-dev logs -n ge-agents -f deployment/ge-executor\n\
+         Press Ctrl-C to stop.\n"
     ));
     // A closed stdout (piped into `head`, a reader that went away) must not stop the fleet.
     let _ = std::io::stdout().write_all(banner.as_bytes());

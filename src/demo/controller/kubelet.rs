@@ -90,6 +90,8 @@ impl Controller {
         let mut rng = self.rng.clone();
         self.rng.next_u64();
         let zone = self.zone.clone();
+        // Images are pulled when the containers are created: the registry's current digests.
+        let pushed = (info.stage == PodStage::ContainerCreating).then(|| zone.registry.current());
         let _ = self.zone.store.update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
             if factory::is_terminating(&pod) {
                 return None;
@@ -124,6 +126,9 @@ impl Controller {
                 &mut pod,
                 StageChange { stage: next, now: Timestamp::now(), host_ip: &node.internal_ip, pod_ip: &pod_ip, restarts, rng: &mut rng },
             );
+            if let Some(pushed) = &pushed {
+                pushed.stamp_image_ids(&mut pod);
+            }
             Some(pod)
         });
     }

@@ -213,11 +213,19 @@ pub fn set_pod_stage(pod: &mut Value, change: StageChange<'_>) {
             .and_then(|s| s["containerID"].as_str())
             .map(str::to_string)
             .unwrap_or_else(|| format!("containerd://{}", rng.hex64()));
-        let image_id = format!(
-            "{}@sha256:{}",
-            image.split(':').next().unwrap_or(image),
-            image_digest(image)
-        );
+        // A container keeps the image it was started from: its imageID never changes.
+        let image_id = previous
+            .filter(|s| s["image"] == image)
+            .and_then(|s| s["imageID"].as_str())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!(
+                    "{}@sha256:{}",
+                    image.split(':').next().unwrap_or(image),
+                    image_digest(image)
+                )
+            });
         let mut status = json!({
             "name": name,
             "image": image,
