@@ -117,6 +117,7 @@ impl Controller {
         if churn_rate > 0.0 {
             controller.schedule(controller.churn_period(), Timer::Churn);
         }
+        controller.schedule(controller.lease_check_period(), Timer::ExpireLeases);
         controller
     }
 
@@ -180,7 +181,11 @@ impl Controller {
             ServedKind::Namespace if event_type == EventType::Deleted => {
                 self.collect_namespace(&object.name)
             }
-            ServedKind::Node | ServedKind::Namespace | ServedKind::Service => {}
+            ServedKind::Node
+            | ServedKind::Namespace
+            | ServedKind::Service
+            | ServedKind::Event
+            | ServedKind::EventV1 => {}
             _ => {
                 let value = object.to_value();
                 if kind == ServedKind::ReplicaSet
