@@ -25,6 +25,8 @@ pub(super) enum Timer {
     Churn,
     /// Delete the objects whose lease ran out (aged-out Events).
     ExpireLeases,
+    /// Report once more on a pod whose image cannot be pulled.
+    PullBackOff(StoreKey),
 }
 
 impl Controller {
@@ -51,6 +53,7 @@ impl Controller {
             Timer::Recheck(_, key) => (3, key.clone()),
             Timer::Churn => (4, (String::new(), String::new())),
             Timer::ExpireLeases => (5, (String::new(), String::new())),
+            Timer::PullBackOff(key) => (6, key.clone()),
         };
         if self.scheduled.insert(tag) {
             self.schedule(after, timer);
@@ -94,6 +97,10 @@ impl Controller {
                     self.churn();
                     let period = self.churn_period();
                     self.schedule(period, Timer::Churn);
+                }
+                Timer::PullBackOff(key) => {
+                    self.scheduled.remove(&(6, key.clone()));
+                    self.pull_backoff(&key);
                 }
                 Timer::ExpireLeases => {
                     self.zone.store.expire_due();

@@ -4,6 +4,11 @@
 //! in the exact JSON shape Go's encoder gives (which empty fields are `null`, `{}` or left
 //! out), names the fields each group can select on, and builds the objects recorders write.
 
+mod build;
+pub mod messages;
+
+pub use build::{EventSpec, Reporter, event_name, object_reference, stored_aggregation};
+
 use serde_json::{Map, Value, json};
 
 /// Field-selector labels of core/v1 Events besides metadata.name/namespace (the real server's
