@@ -973,3 +973,252 @@ async fn the_stuck_sandbox_reports_its_failing_image_pull() {
     .await;
     fleet.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_fresh_demo_shows_its_last_hour_in_both_timestamp_shapes() {
+    let (fleet, _state) = fleet().await;
+    let dev = client(&fleet, "ge-dev").await;
+    let all: Api<CoreEvent> = Api::all(dev.clone());
+    let events = all.list(&ListParams::default()).await.unwrap().items;
+    let now = jiff::Timestamp::now();
+    let last_seen = |e: &CoreEvent| {
+        e.series
+            .as_ref()
+            .and_then(|s| s.last_observed_time.as_ref().map(|t| t.0))
+            .or(e.last_timestamp.as_ref().map(|t| t.0))
+            .or(e.event_time.as_ref().map(|t| t.0))
+            .expect("every event has a time")
+    };
+    assert!(
+        events
+            .iter()
+            .all(|e| (now - last_seen(e)).get_seconds() <= 3600 + 5),
+        "nothing older than the event TTL"
+    );
+    let legacy = events
+        .iter()
+        .filter(|e| e.first_timestamp.is_some() && e.event_time.is_none())
+        .count();
+    let structured: Vec<&CoreEvent> = events
+        .iter()
+        .filter(|e| e.first_timestamp.is_none() && e.last_timestamp.is_none())
+        .collect();
+    assert!(legacy >= 10, "{legacy} legacy events");
+    assert!(!structured.is_empty(), "events.k8s.io-style events");
+    assert!(
+        structured
+            .iter()
+            .all(|e| e.event_time.is_some() && e.reason.as_deref() == Some("Scheduled")),
+        "{structured:?}"
+    );
+    // The release of the zone's tag 18 minutes ago rolled ge-executor.
+    let rollout = messages(
+        &events_about(&all, "Deployment", "ge-executor").await,
+        "ScalingReplicaSet",
+    );
+    assert_eq!(rollout.len(), 4, "{rollout:?}");
+    assert!(
+        rollout
+            .iter()
+            .any(|m| m.starts_with("Scaled up replica set ge-executor-")
+                && m.ends_with("from 0 to 1"))
+    );
+    assert!(rollout.iter().any(
+        |m| m.starts_with("Scaled down replica set ge-executor-") && m.ends_with("from 1 to 0")
+    ));
+    let warnings = events
+        .iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .count();
+    assert!(warnings >= 3, "the stuck ge-sandbox warns: {warnings}");
+    // Production's last release was days ago: nothing left from it.
+    let production: Api<CoreEvent> = Api::all(client(&fleet, "ge-production").await);
+    assert!(
+        production
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .all(|e| e.reason.as_deref() != Some("ScalingReplicaSet"))
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn deployments_are_seeded_with_their_older_revisions() {
+    use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+    use k8s_openapi::api::core::v1::Pod;
+    let (fleet, _state) = fleet().await;
+    let dev = client(&fleet, "ge-dev").await;
+    let deployment = Api::<Deployment>::namespaced(dev.clone(), "ge-agents")
+        .get("ge-executor")
+        .await
+        .unwrap();
+    let annotations = deployment.metadata.annotations.clone().unwrap();
+    assert_eq!(annotations["deployment.kubernetes.io/revision"], "23");
+    let selector = ListParams::default().labels("app.kubernetes.io/name=ge-executor");
+    let mut sets = Api::<ReplicaSet>::namespaced(dev.clone(), "ge-agents")
+        .list(&selector)
+        .await
+        .unwrap()
+        .items;
+    let revision = |rs: &ReplicaSet| -> i64 {
+        rs.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"]
+            .parse()
+            .unwrap()
+    };
+    sets.sort_by_key(revision);
+    assert_eq!(
+        sets.iter().map(revision).collect::<Vec<_>>(),
+        [18, 19, 20, 21, 22, 23]
+    );
+    let image = |rs: &ReplicaSet| {
+        rs.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .as_ref()
+            .unwrap()
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0]
+            .image
+            .clone()
+            .unwrap()
+    };
+    let (current, older) = sets.split_last().unwrap();
+    assert_eq!(
+        image(current),
+        "registry.ge.internal/ge-executor:2026.03.25-7c1e9a2"
+    );
+    assert_eq!(
+        current
+            .metadata
+            .annotations
+            .as_ref()
+            .unwrap()
+            .get("kubernetes.io/change-cause"),
+        annotations.get("kubernetes.io/change-cause"),
+        "the current ReplicaSet carries the Deployment's change-cause"
+    );
+    let mut images = std::collections::BTreeSet::new();
+    for (older, newer) in sets.iter().zip(sets.iter().skip(1)) {
+        assert!(
+            older.metadata.creation_timestamp.as_ref().unwrap().0
+                < newer.metadata.creation_timestamp.as_ref().unwrap().0
+        );
+    }
+    for rs in older {
+        assert_eq!(rs.spec.as_ref().unwrap().replicas, Some(0));
+        assert_eq!(rs.status.as_ref().unwrap().replicas, 0);
+        assert!(image(rs).starts_with("registry.ge.internal/ge-executor:20"));
+        assert!(images.insert(image(rs)), "each revision runs its own image");
+        let owner = &rs.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(Some(&owner.uid), deployment.metadata.uid.as_ref());
+    }
+    assert!(
+        deployment.metadata.creation_timestamp.unwrap().0
+            <= older[0].metadata.creation_timestamp.clone().unwrap().0
+    );
+    let current_created = current.metadata.creation_timestamp.as_ref().unwrap().0;
+    let pods = Api::<Pod>::namespaced(dev, "ge-agents")
+        .list(&selector)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(pods.len(), 2, "no pods of the old revisions");
+    assert!(
+        pods.iter()
+            .all(|p| p.metadata.creation_timestamp.as_ref().unwrap().0 >= current_created)
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn old_revisions_beyond_the_history_limit_are_cleaned_up() {
+    use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+    let (fleet, _state) = fleet().await;
+    let dev = client(&fleet, "ge-dev").await;
+    let deployments: Api<Deployment> = Api::namespaced(dev.clone(), "ge-agents");
+    let sets: Api<ReplicaSet> = Api::namespaced(dev, "ge-agents");
+    let selector = ListParams::default().labels("app.kubernetes.io/name=ge-executor");
+    deployments
+        .patch(
+            "ge-executor",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"revisionHistoryLimit": 2}})),
+        )
+        .await
+        .unwrap();
+    let kept = eventually("the oldest revisions to go", || async {
+        let mut revisions: Vec<String> = sets
+            .list(&selector)
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter_map(|rs| {
+                rs.metadata
+                    .annotations?
+                    .remove("deployment.kubernetes.io/revision")
+            })
+            .collect();
+        revisions.sort();
+        (revisions.len() == 3).then_some(revisions)
+    })
+    .await;
+    assert_eq!(kept, ["21", "22", "23"]);
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_schedulers_repeated_failure_is_one_event_with_a_series() {
+    let (fleet, _state) = fleet().await;
+    let staging = client(&fleet, "ge-staging").await;
+    let v1: Api<EventV1> = Api::namespaced(staging.clone(), "ge-agents");
+    let failed = v1
+        .list(&ListParams::default().fields("reason=FailedScheduling,regarding.kind=Pod"))
+        .await
+        .unwrap()
+        .items;
+    let [failed] = &failed[..] else {
+        panic!("ge-executor's surge pod waited for CPU once: {failed:?}")
+    };
+    let series = failed.series.as_ref().expect("repeats are a series");
+    assert_eq!(series.count, 3);
+    assert!(series.last_observed_time.0 > failed.event_time.as_ref().unwrap().0);
+    assert_eq!(failed.type_.as_deref(), Some("Warning"));
+    assert_eq!(failed.action.as_deref(), Some("Scheduling"));
+    assert!(failed.deprecated_count.is_none() && failed.deprecated_last_timestamp.is_none());
+    assert!(
+        failed
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("0/3 nodes are available: 3 Insufficient cpu."),
+        "{:?}",
+        failed.note
+    );
+    // kubectl's table counts the series and shows when it was last observed.
+    let pod = failed.regarding.as_ref().unwrap().name.clone().unwrap();
+    let (_, body) = raw_get(
+        &fleet,
+        "ge-staging",
+        &format!("/api/v1/namespaces/ge-agents/events?fieldSelector=reason%3DFailedScheduling,involvedObject.name%3D{pod}"),
+        "application/json;as=Table;v=v1;g=meta.k8s.io",
+    )
+    .await;
+    let table: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(table["rows"][0]["cells"][8], 3, "{body}");
+    // The pod was scheduled after it.
+    let scheduled = v1
+        .list(&ListParams::default().fields(&format!("reason=Scheduled,regarding.name={pod}")))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(scheduled.len(), 1);
+    assert!(scheduled[0].event_time.as_ref().unwrap().0 > series.last_observed_time.0);
+    fleet.shutdown().await;
+}

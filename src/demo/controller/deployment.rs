@@ -34,7 +34,7 @@ pub(super) struct Rollout {
 }
 
 /// The `deployment.kubernetes.io/revision` of a ReplicaSet (0 without one).
-fn revision_of(replica_set: &Value) -> i64 {
+pub(super) fn revision_of(replica_set: &Value) -> i64 {
     replica_set["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
         .as_str()
         .and_then(|r| r.parse().ok())
@@ -98,9 +98,15 @@ impl Controller {
             return self.create_new_replica_set(key, deployment, rollout);
         };
         if revision_of(&rollout.replica_sets[index]) < rollout.max_revision {
-            self.promote_rollback(&rollout.replica_sets[index], rollout.max_revision + 1);
+            self.promote_rollback(
+                key,
+                deployment,
+                &rollout.replica_sets[index],
+                rollout.max_revision + 1,
+            );
         }
         self.roll(deployment, rollout, index);
+        self.clean_up_history(deployment, rollout);
         None
     }
 
@@ -166,19 +172,6 @@ impl Controller {
                 Some(d)
             });
         Some(name)
-    }
-
-    /// A rollback to an older template: that ReplicaSet becomes the newest `revision`.
-    fn promote_rollback(&self, replica_set: &Value, revision: i64) {
-        let rs_key = key_of(replica_set);
-        let _ = self
-            .zone
-            .store
-            .update(ServedKind::ReplicaSet, &rs_key.0, &rs_key.1, |mut rs| {
-                rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] =
-                    json!(revision.to_string());
-                Some(rs)
-            });
     }
 
     /// Paused: no rollout, but the current ReplicaSet still follows `spec.replicas` when it is

@@ -8,6 +8,7 @@ mod daemon_set;
 mod deployment;
 mod deployment_status;
 mod gc;
+mod history;
 mod kubelet;
 mod pods;
 mod pulls;

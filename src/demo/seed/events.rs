@@ -1,7 +1,8 @@
 //! The events a fresh demo shows for its recent past, as the cluster would have recorded
 //! them: each recent Deployment rollout (scaling, pods created and deleted, scheduling, pulls,
-//! containers started and stopped), a crash-looping pod's restarts and back-off, and a pod
-//! stuck on an image it cannot pull. Each is stored as last written when it was last seen, so
+//! containers started and stopped; in a zone of several nodes the surge pods that asked for
+//! CPU waited for it), a crash-looping pod's restarts and back-off, and a pod stuck on an
+//! image it cannot pull. Each is stored as last written when it was last seen, so
 //! older ones never appear and the rest age out on time. Legacy reporters write
 //! `firstTimestamp`/`lastTimestamp`/`count`; the scheduler writes `eventTime` (and a series
 //! when it repeats), so consumers meet both shapes.
@@ -13,6 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::build::ZoneBuilder;
+use super::history::ROLL_STEP_SECONDS;
 use crate::demo::event::{EventSpec, Reporter, event_name, messages, object_reference};
 use crate::demo::factory::{Behaviour, parse_timestamp};
 use crate::demo::resources::ServedKind;
@@ -21,8 +23,8 @@ use crate::demo::resources::ServedKind;
 /// an hour).
 const RECENT: i64 = 2 * 3600;
 
-/// Seconds between the pods of a seeded rolling update.
-const ROLL_STEP: i64 = 25;
+/// How often the scheduler retried a surge pod that found no CPU free (every four seconds).
+const SCHEDULING_RETRIES: i64 = 3;
 
 /// When a seeded event was first and last seen, and how many times.
 #[derive(Debug, Clone, Copy)]
@@ -207,16 +209,19 @@ impl ZoneBuilder<'_> {
         })
     }
 
-    /// A Deployment's pods of the ReplicaSet with `hash`, by name.
+    /// A Deployment's pods of the ReplicaSet with `hash`, oldest first.
     fn pods_of(&self, namespace: &str, hash: &str) -> Vec<Value> {
-        self.store
+        let mut pods: Vec<Value> = self
+            .store
             .list(ServedKind::Pod, Some(namespace), None, None, &|pod| {
                 pod.label("pod-template-hash") == Some(hash)
             })
             .items
             .iter()
             .map(|pod| pod.to_value())
-            .collect()
+            .collect();
+        pods.sort_by_key(created);
+        pods
     }
 
     /// A rolling update one pod at a time: the new ReplicaSet scaled up, its pod created,
@@ -234,7 +239,7 @@ impl ZoneBuilder<'_> {
         let mut pulled: HashSet<String> = HashSet::new();
         let controller = |name: &'static str| Reporter::Controller(name);
         for (index, pod) in pods.iter().enumerate() {
-            let at = after(start, index as i64 * ROLL_STEP);
+            let at = created(pod).unwrap_or_else(|| after(start, index as i64 * ROLL_STEP_SECONDS));
             let pod_name = text(&pod["metadata"]["name"]).to_string();
             let step = index as i64;
             let scaled = messages::scaled(&current_name, step, step + 1);
@@ -253,6 +258,12 @@ impl ZoneBuilder<'_> {
                 let event = ("SuccessfulCreate", message);
                 self.seed_once(&revisions.current, None, reporter, event, at);
             }
+            let surged = index == 0 && revisions.previous.is_some();
+            let at = if surged && self.surge_lacked_cpu(pod, at) {
+                after(at, SCHEDULING_RETRIES * 4 + 2)
+            } else {
+                at
+            };
             self.seed_scheduled(pod, at);
             if self.profile.pod_behaviour(pod) != Behaviour::Healthy {
                 return;
@@ -279,6 +290,34 @@ impl ZoneBuilder<'_> {
                 old_left -= 1;
             }
         }
+    }
+
+    /// In a zone of several nodes, the surge pod of a release that requests CPU first found
+    /// none free: the scheduler's retries are one event with a series. Returns whether so.
+    fn surge_lacked_cpu(&mut self, pod: &Value, at: Timestamp) -> bool {
+        let nodes = self.profile.nodes.len();
+        let requests_cpu = !pod["spec"]["containers"][0]["resources"]["requests"]["cpu"].is_null();
+        if nodes < 2 || !requests_cpu {
+            return false;
+        }
+        let spec = EventSpec {
+            reporter: Reporter::Scheduler(self.profile.scheduler_host.clone()),
+            regarding: object_reference(pod, None),
+            warning: true,
+            reason: "FailedScheduling",
+            message: format!(
+                "0/{nodes} nodes are available: {nodes} Insufficient cpu. preemption: 0/{nodes} \
+                 nodes are available: {nodes} No preemption victims found for incoming pod."
+            ),
+            action: "Scheduling",
+        };
+        let seen = Seen {
+            first: at,
+            last: after(at, (SCHEDULING_RETRIES - 1) * 4),
+            count: SCHEDULING_RETRIES,
+        };
+        self.seed_event(&spec, seen);
+        true
     }
 
     /// The old ReplicaSet of a rollout loses one (made-up, since gone) pod at `at`.
@@ -345,8 +384,8 @@ impl ZoneBuilder<'_> {
         pods
     }
 
-    /// A crash-looping pod since its start: pulled and started once, then restarted
-    /// `restartCount` times, backing off in between until now.
+    /// A crash-looping pod since its start (its scheduling is its rollout's): pulled and
+    /// started once, then restarted `restartCount` times, backing off in between until now.
     fn crash_loop(&mut self, pod: &Value) {
         let Some(start) = created(pod) else {
             return;
@@ -356,7 +395,6 @@ impl ZoneBuilder<'_> {
             .as_i64()
             .unwrap_or(0);
         let last_restart = after(self.now, -40);
-        self.seed_scheduled(pod, start);
         let pulling = messages::pulling(&image);
         self.seed_kubelet(pod, false, "Pulling", pulling, Seen::once(after(start, 1)));
         let first_start = after(start, 1 + messages::pull_seconds(&image));
@@ -419,8 +457,8 @@ impl ZoneBuilder<'_> {
         );
     }
 
-    /// A pod whose image cannot be pulled: an attempt every five minutes since its start, each
-    /// failing, and back-off reports in between until now.
+    /// A pod whose image cannot be pulled (its scheduling is its rollout's): an attempt every
+    /// five minutes since its start, each failing, and back-off reports in between until now.
     fn failing_pull(&mut self, pod: &Value) {
         let Some(start) = created(pod) else {
             return;
@@ -430,7 +468,6 @@ impl ZoneBuilder<'_> {
         let attempts = age / 300 + 1;
         let first = after(start, 1);
         let last_attempt = after(first, (attempts - 1) * 300).min(after(self.now, -30));
-        self.seed_scheduled(pod, start);
         for (warning, reason, message) in [
             (false, "Pulling", messages::pulling(&image)),
             (true, "Failed", messages::pull_failed(&image)),

@@ -3,6 +3,7 @@
 
 mod build;
 mod events;
+mod history;
 mod schema;
 mod stamp;
 mod workloads;
