@@ -137,12 +137,12 @@ impl Controller {
                 && info.stage == PodStage::ContainerCreating
                 && info.behaviour == Behaviour::StuckCreating
         });
-        let Some(stored) = self.zone.store.get(ServedKind::Pod, &key.0, &key.1) else {
-            return;
-        };
         if !stuck {
             return;
         }
+        let Some(stored) = self.zone.store.get(ServedKind::Pod, &key.0, &key.1) else {
+            return;
+        };
         let pod = stored.to_value();
         let retry = self.rng.next_u64().is_multiple_of(4);
         for (name, image) in containers(&pod) {
