@@ -29,7 +29,7 @@ async fn fleet_with(pods_per_zone: usize, churn_per_sec: f64) -> (DemoFleet, tem
         kubeconfig_out: None,
         state_dir: state.path().to_path_buf(),
         time_scale: 0.1,
-        ..Default::default()
+        ..DemoOptions::default()
     })
     .await
     .unwrap();
@@ -556,6 +556,14 @@ async fn restart_patches_roll_deployments_to_completion() {
     let dev_before = dev.get("ge-executor").await.unwrap();
     let staging_before = staging.get("ge-executor").await.unwrap();
     let old_pods: Api<Pod> = Api::namespaced(client(&fleet, "ge-dev").await, "ge-agents");
+    let replica_sets: Api<ReplicaSet> =
+        Api::namespaced(client(&fleet, "ge-dev").await, "ge-agents");
+    let sets_before = replica_sets
+        .list(&ListParams::default().labels("app.kubernetes.io/name=ge-executor"))
+        .await
+        .unwrap()
+        .items
+        .len();
     let old_names: BTreeSet<String> = old_pods
         .list(&ListParams::default().labels("app.kubernetes.io/name=ge-executor"))
         .await
@@ -628,13 +636,25 @@ async fn restart_patches_roll_deployments_to_completion() {
     })
     .await;
     assert!(new_names.is_disjoint(&old_names));
-    let replica_sets: Api<ReplicaSet> =
-        Api::namespaced(client(&fleet, "ge-dev").await, "ge-agents");
     let executor_sets = replica_sets
         .list(&ListParams::default().labels("app.kubernetes.io/name=ge-executor"))
         .await
         .unwrap();
-    assert_eq!(executor_sets.items.len(), 2);
+    assert_eq!(
+        executor_sets.items.len(),
+        sets_before + 1,
+        "one new ReplicaSet; the old ones stay as history"
+    );
+    let running: Vec<&ReplicaSet> = executor_sets
+        .items
+        .iter()
+        .filter(|rs| rs.spec.as_ref().and_then(|s| s.replicas) != Some(0))
+        .collect();
+    assert_eq!(running.len(), 1);
+    assert_eq!(
+        running[0].metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"],
+        "24"
+    );
     fleet.shutdown().await;
 }
 
@@ -645,6 +665,8 @@ async fn a_paused_deployment_does_not_roll() {
     let deployments: Api<Deployment> = Api::namespaced(dev.clone(), "ge-system");
     let pods: Api<Pod> = Api::namespaced(dev.clone(), "ge-system");
     let selector = ListParams::default().labels("app.kubernetes.io/name=report-builder");
+    let replica_sets: Api<ReplicaSet> = Api::namespaced(dev.clone(), "ge-system");
+    let sets_before = replica_sets.list(&selector).await.unwrap().items.len();
     let pods_before: Vec<String> = pods
         .list(&selector)
         .await
@@ -676,14 +698,10 @@ async fn a_paused_deployment_does_not_roll() {
         .find(|c| c.type_ == "Progressing")
         .unwrap();
     assert_eq!(progressing.reason.as_deref(), Some("DeploymentPaused"));
-    let replica_sets: Api<ReplicaSet> = Api::namespaced(dev.clone(), "ge-system");
-    let sets = replica_sets
-        .list(&ListParams::default().labels("app.kubernetes.io/name=report-builder"))
-        .await
-        .unwrap();
+    let sets = replica_sets.list(&selector).await.unwrap();
     assert_eq!(
         sets.items.len(),
-        1,
+        sets_before,
         "a paused deployment must not create a ReplicaSet"
     );
     let pods_after: Vec<String> = pods

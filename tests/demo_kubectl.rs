@@ -363,3 +363,296 @@ async fn kubectl_reaches_all_three_contexts() {
     assert!(crash.contains("CrashLoopBackOff"), "{crash}");
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_events_lists_both_zones_troubles() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let staging = kubectl.run("ge-staging", &["get", "events", "-A"]).await;
+    let header = staging.lines().next().unwrap();
+    for column in [
+        "NAMESPACE",
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ] {
+        assert!(header.contains(column), "missing {column}: {staging}");
+    }
+    assert!(
+        staging.lines().any(|l| l.starts_with("kube-system")
+            && l.contains("Warning")
+            && l.contains("BackOff")
+            && l.contains("pod/metrics-server-")
+            && l.contains("Back-off restarting failed container metrics-server")),
+        "{staging}"
+    );
+    let dev = kubectl
+        .run("ge-dev", &["get", "events", "-A", "-o", "wide"])
+        .await;
+    let wide_header = dev.lines().next().unwrap();
+    for column in ["SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME"] {
+        assert!(wide_header.contains(column), "missing {column}: {dev}");
+    }
+    let pull = dev
+        .lines()
+        .find(|l| l.contains("Error: ErrImagePull"))
+        .unwrap_or_else(|| panic!("{dev}"));
+    assert!(
+        pull.contains("pod/ge-sandbox-") && pull.contains("kubelet, ge-dev-1"),
+        "{pull}"
+    );
+    // The same objects through events.k8s.io.
+    let v1 = kubectl
+        .run(
+            "ge-dev",
+            &["get", "events.v1.events.k8s.io", "-A", "-o", "name"],
+        )
+        .await;
+    assert!(
+        v1.lines()
+            .any(|l| l.starts_with("event.events.k8s.io/ge-sandbox-")),
+        "{v1}"
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_events_by_involved_object_shows_only_that_objects_events() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let pods = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "pods",
+                "-l",
+                "k8s-app=metrics-server",
+                "-o",
+                "name",
+            ],
+        )
+        .await;
+    let pod = pods.trim().trim_start_matches("pod/").to_string();
+    let events = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "events",
+                "--field-selector",
+                &format!("involvedObject.name={pod}"),
+            ],
+        )
+        .await;
+    let rows: Vec<&str> = events.lines().skip(1).collect();
+    assert!(rows.len() >= 3, "{events}");
+    assert!(
+        rows.iter().all(|r| r.contains(&format!("pod/{pod}"))),
+        "{events}"
+    );
+    for reason in ["BackOff", "Started", "Created"] {
+        assert!(
+            rows.iter().any(|r| r.contains(reason)),
+            "{reason}: {events}"
+        );
+    }
+    let none = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=nothing-here",
+            ],
+        )
+        .await;
+    assert!(!none.contains("pod/"), "{none}");
+    fleet.shutdown().await;
+}
+
+/// The rows of `kubectl rollout history`: (revision, change-cause).
+fn history_rows(output: &str) -> Vec<(u32, String)> {
+    output
+        .lines()
+        .skip_while(|l| !l.starts_with("REVISION"))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (revision, cause) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            (revision.parse().unwrap(), cause.trim().to_string())
+        })
+        .collect()
+}
+
+/// The image a `kubectl rollout history --revision=N` template runs.
+fn template_image(output: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Image:"))
+        .unwrap_or_else(|| panic!("no image in {output}"))
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_rollout_history_shows_the_seeded_revisions() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let args = [
+        "-n",
+        "ge-agents",
+        "rollout",
+        "history",
+        "deployment/ge-executor",
+    ];
+    let history = kubectl.run("ge-dev", &args).await;
+    let rows = history_rows(&history);
+    let revisions: Vec<u32> = rows.iter().map(|(r, _)| *r).collect();
+    assert_eq!(revisions, [18, 19, 20, 21, 22, 23], "{history}");
+    assert!(
+        rows.iter().any(|(_, cause)| cause == "<none>")
+            && rows.iter().any(|(_, cause)| cause.starts_with("release ")),
+        "some revisions record a change-cause: {history}"
+    );
+    let current = kubectl
+        .run("ge-dev", &[&args[..], &["--revision=23"]].concat())
+        .await;
+    assert_eq!(
+        template_image(&current),
+        "registry.ge.internal/ge-executor:2026.03.25-7c1e9a2"
+    );
+    let previous = kubectl
+        .run("ge-dev", &[&args[..], &["--revision=22"]].concat())
+        .await;
+    let image = template_image(&previous);
+    assert!(
+        image.starts_with("registry.ge.internal/ge-executor:2026.03.")
+            && image != template_image(&current),
+        "{previous}"
+    );
+    // Third-party images have the history the seed gives them.
+    let staging = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "rollout",
+                "history",
+                "deployment/metrics-server",
+                "--revision=4",
+            ],
+        )
+        .await;
+    assert_eq!(
+        template_image(&staging),
+        "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
+    );
+    fleet.shutdown().await;
+}
+
+/// kubectl in ge-dev's ge-agents namespace.
+async fn in_agents(kubectl: &Kubectl, args: &[&str]) -> String {
+    kubectl
+        .run("ge-dev", &[&["-n", "ge-agents"][..], args].concat())
+        .await
+}
+
+/// The image ge-executor's revision `revision` runs.
+async fn executor_revision_image(kubectl: &Kubectl, revision: u32) -> String {
+    let flag = format!("--revision={revision}");
+    template_image(
+        &in_agents(
+            kubectl,
+            &["rollout", "history", "deployment/ge-executor", &flag],
+        )
+        .await,
+    )
+}
+
+/// ge-executor's revisions, oldest first.
+async fn executor_revisions(kubectl: &Kubectl) -> Vec<u32> {
+    history_rows(&in_agents(kubectl, &["rollout", "history", "deployment/ge-executor"]).await)
+        .into_iter()
+        .map(|(revision, _)| revision)
+        .collect()
+}
+
+/// Undo ge-executor (to a revision when given) and wait for the rollout to complete; returns
+/// the image the Deployment runs then.
+async fn undo_executor(kubectl: &Kubectl, to_revision: Option<u32>) -> String {
+    let flag = to_revision.map(|r| format!("--to-revision={r}"));
+    let mut args = vec!["rollout", "undo", "deployment/ge-executor"];
+    args.extend(flag.as_deref());
+    let undone = in_agents(kubectl, &args).await;
+    assert!(undone.contains("rolled back"), "{undone}");
+    let status = in_agents(
+        kubectl,
+        &[
+            "rollout",
+            "status",
+            "deployment/ge-executor",
+            "--timeout=60s",
+        ],
+    )
+    .await;
+    assert!(status.contains("successfully rolled out"), "{status}");
+    in_agents(
+        kubectl,
+        &[
+            "get",
+            "deployment/ge-executor",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_rollout_undo_restores_a_revision_and_the_rollout_completes() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let previous = executor_revision_image(&kubectl, 22).await;
+    assert_eq!(undo_executor(&kubectl, None).await, previous);
+    assert_eq!(
+        executor_revisions(&kubectl).await,
+        [18, 19, 20, 21, 23, 24],
+        "revision 22 became 24"
+    );
+    assert_eq!(executor_revision_image(&kubectl, 24).await, previous);
+
+    let chosen = executor_revision_image(&kubectl, 19).await;
+    assert_eq!(undo_executor(&kubectl, Some(19)).await, chosen);
+    assert_eq!(executor_revisions(&kubectl).await, [18, 20, 21, 23, 24, 25]);
+    // Both pods run the restored image.
+    let pods = in_agents(
+        &kubectl,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app.kubernetes.io/name=ge-executor",
+            "-o",
+            "jsonpath={range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}",
+        ],
+    )
+    .await;
+    let images: Vec<&str> = pods.lines().collect();
+    assert_eq!(images, [chosen.as_str(), chosen.as_str()], "{pods}");
+    fleet.shutdown().await;
+}

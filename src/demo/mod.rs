@@ -5,10 +5,12 @@
 
 pub mod build;
 mod controller;
+mod event;
 mod factory;
 mod http;
 mod kubeconfig;
 mod logs;
+mod lease;
 mod patch;
 mod registry;
 mod resources;
@@ -23,7 +25,7 @@ use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpSocket};
@@ -54,7 +56,12 @@ pub struct DemoOptions {
     /// The registry file the simulated build pushes to and the kubelets read image digests
     /// from; None = `<state_dir>/demo-registry.json`.
     pub registry_file: Option<PathBuf>,
+    /// How long an Event lives after its last write (the API server's `--event-ttl`).
+    pub event_ttl: Duration,
 }
+
+/// The API server's default `--event-ttl`.
+pub const DEFAULT_EVENT_TTL: Duration = Duration::from_secs(3600);
 
 impl Default for DemoOptions {
     fn default() -> Self {
@@ -66,6 +73,7 @@ impl Default for DemoOptions {
             time_scale: 1.0,
             log_lines_per_sec: DEFAULT_LOG_LINES_PER_SEC,
             registry_file: None,
+            event_ttl: DEFAULT_EVENT_TTL,
         }
     }
 }
@@ -151,6 +159,8 @@ pub(crate) struct Zone {
     pub log_rate: f64,
     /// Where pushed image digests are found.
     pub registry: Arc<registry::Registry>,
+    /// How long an Event lives after its last write.
+    pub event_ttl: Duration,
 }
 
 /// What the zones' kubelets share: the log rate and the image registry.
@@ -211,9 +221,11 @@ fn prepare_zone(
     time_scale: f64,
     churn_per_zone: f64,
     kubelet: KubeletSettings,
+    event_ttl: Duration,
 ) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
+    store.expire_after_write(resources::ServedKind::Event, event_ttl);
     let build = seed::build_zone(seed, zone_seed, pods_per_zone, &store)?;
     let zone = Arc::new(Zone {
         context: zone_seed.context.clone(),
@@ -225,6 +237,7 @@ fn prepare_zone(
         port,
         log_rate: kubelet.log_rate,
         registry: kubelet.registry,
+        event_ttl,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -246,6 +259,11 @@ impl DemoFleet {
                 "time_scale must be > 0, got {}",
                 opts.time_scale
             )));
+        }
+        if opts.event_ttl.is_zero() {
+            return Err(DemoError::InvalidOption(
+                "event_ttl must be longer than zero".into(),
+            ));
         }
         if !(opts.churn_per_sec.is_finite() && opts.churn_per_sec >= 0.0) {
             return Err(DemoError::InvalidOption(format!(
@@ -289,8 +307,13 @@ impl DemoFleet {
         }
         let mut builds = Vec::new();
         for (index, (_, port)) in listeners.iter().enumerate() {
-            let (seed, port, pods, time_scale) =
-                (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let (seed, port, pods, time_scale, event_ttl) = (
+                seed.clone(),
+                *port,
+                opts.pods_per_zone,
+                opts.time_scale,
+                opts.event_ttl,
+            );
             let kubelet = kubelet.clone();
             builds.push(tokio::task::spawn_blocking(move || {
                 prepare_zone(
@@ -301,6 +324,7 @@ impl DemoFleet {
                     time_scale,
                     churn_per_zone,
                     kubelet,
+                    event_ttl,
                 )
             }));
         }

@@ -12,7 +12,10 @@ pub use pod::{
     PodStage, StageChange, is_terminating, mark_unready, new_pod, restart_count, set_pod_stage,
 };
 pub use time::{human_duration, parse_age, parse_timestamp, timestamp};
-pub use workload::{controller_owner, new_replica_set, resolve_int_or_percent, rolling_bounds};
+pub use workload::{
+    controller_owner, copy_deployment_annotations, new_replica_set, resolve_int_or_percent,
+    rolling_bounds,
+};
 pub use zone::{Behaviour, NodeSlot, ZoneProfile};
 
 #[cfg(test)]

@@ -33,6 +33,31 @@ pub(super) fn owner_reference(owner: &Value) -> Value {
     })
 }
 
+/// Deployment annotations the Deployment controller does not copy onto its ReplicaSets (it
+/// keeps its own there), as kubectl's rollback does not copy them back.
+pub const ANNOTATIONS_NOT_COPIED: [&str; 6] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
+];
+
+/// Copy a Deployment's annotations (`kubernetes.io/change-cause` among them) onto one of its
+/// ReplicaSets, as the Deployment controller does.
+pub fn copy_deployment_annotations(deployment: &Value, replica_set: &mut Value) {
+    for (key, value) in deployment["metadata"]["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        if !ANNOTATIONS_NOT_COPIED.contains(&key.as_str()) {
+            replica_set["metadata"]["annotations"][key] = value.clone();
+        }
+    }
+}
+
 /// A ReplicaSet for a Deployment's current template.
 pub fn new_replica_set(
     deployment: &Value,
@@ -54,7 +79,7 @@ pub fn new_replica_set(
     labels["pod-template-hash"] = json!(hash);
     let desired = deployment["spec"]["replicas"].as_i64().unwrap_or(1);
     let surge = rolling_bounds(deployment, desired).0;
-    json!({
+    let mut replica_set = json!({
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
         "metadata": {
@@ -73,7 +98,9 @@ pub fn new_replica_set(
         },
         "spec": {"replicas": replicas, "selector": selector, "template": template},
         "status": {"replicas": 0, "observedGeneration": 1},
-    })
+    });
+    copy_deployment_annotations(deployment, &mut replica_set);
+    replica_set
 }
 
 /// Resolve an int-or-percent against a total: percentages round up for surge, down otherwise.

@@ -42,6 +42,9 @@ pub struct ZoneSeed {
     pub(super) service_network: String,
     /// How long ago the zone was created (`38d`).
     pub(super) age: Spanned<String>,
+    /// How long ago the zone's `ge_tag` was rolled out to its Deployments (`18m`); their
+    /// current ReplicaSets date from then. Without it, revisions are spread over their age.
+    pub(super) released: Option<Spanned<String>>,
     /// What `/version` reports.
     pub version: VersionSeed,
     /// The zone's nodes.
@@ -160,6 +163,13 @@ pub(super) struct WorkloadSeed {
     pub(super) paused: bool,
     /// A Deployment's `progressDeadlineSeconds` (600 when absent).
     pub(super) progress_deadline_seconds: Option<i64>,
+    /// How long ago a Deployment's current revision rolled out (else from the zone's release
+    /// for `{ge_tag}` images, or spread over its age).
+    pub(super) rolled_out: Option<Spanned<String>>,
+    /// A Deployment's older images, newest first: its previous revisions' ReplicaSets (for
+    /// `{ge_tag}` images older tags are made up when this is empty).
+    #[serde(default)]
+    pub(super) history: Vec<String>,
     /// Container resource requests (`cpu = "100m"`).
     #[serde(default)]
     pub(super) requests: BTreeMap<String, String>,
@@ -309,6 +319,9 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
             ));
         }
         source.age(&zone.age)?;
+        if let Some(released) = &zone.released {
+            source.age(released)?;
+        }
         for node in &zone.nodes {
             source.age(&node.age)?;
         }
@@ -323,6 +336,9 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
         }
         for workload in seed.workloads.iter().chain(&zone.workloads) {
             source.age(&workload.age)?;
+            if let Some(rolled_out) = &workload.rolled_out {
+                source.age(rolled_out)?;
+            }
             if !matches!(
                 workload.kind.get_ref().as_str(),
                 "Deployment" | "StatefulSet" | "DaemonSet" | "Job"

@@ -121,7 +121,7 @@ impl ZoneBuilder<'_> {
         Ok(())
     }
 
-    /// A Deployment, its one ReplicaSet and that ReplicaSet's pods.
+    /// A Deployment, its current ReplicaSet with that ReplicaSet's pods, and its older ones.
     fn deployment(
         &mut self,
         workload: &WorkloadSeed,
@@ -145,6 +145,12 @@ impl ZoneBuilder<'_> {
             "metadata": metadata, "spec": spec, "status": {}});
         deployment["metadata"]["annotations"] =
             json!({"deployment.kubernetes.io/revision": workload.revision.to_string()});
+        let image = template["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let history = self.history(workload, &image, created_at)?;
+        Self::annotate_current(&mut deployment, &history);
         let hash = template_hash(&deployment["spec"]["template"]);
         let rs_uid = self.rng.uid();
         let replica_set = new_replica_set(
@@ -152,24 +158,19 @@ impl ZoneBuilder<'_> {
             &hash,
             workload.revision,
             workload.replicas,
-            created_at,
+            history.current_at,
             &rs_uid,
         );
         if workload.replicas > STAMP_THRESHOLD {
-            self.stamped_pods(&replica_set, &hash, workload, created_at)?;
+            self.stamped_pods(&replica_set, &hash, workload, history.current_at)?;
         } else {
-            for _ in 0..workload.replicas {
+            for index in 0..workload.replicas {
                 let name = format!("{}-{hash}-{}", workload.name, self.rng.name_suffix());
-                self.pod(
-                    &replica_set,
-                    &name,
-                    &[],
-                    workload.restarts,
-                    created_at,
-                    None,
-                )?;
+                let created = self.pod_created(&history, index);
+                self.pod(&replica_set, &name, &[], workload.restarts, created, None)?;
             }
         }
+        self.seed_older_replica_sets(&deployment, &history);
         self.store.seed(ServedKind::Deployment, deployment);
         self.store.seed(ServedKind::ReplicaSet, replica_set);
         Ok(())
@@ -491,6 +492,8 @@ impl ZoneBuilder<'_> {
                 restarts: 0,
                 paused: false,
                 progress_deadline_seconds: None,
+                rolled_out: None,
+                history: Vec::new(),
                 requests: BTreeMap::new(),
                 limits: BTreeMap::new(),
                 sidecars: Vec::new(),
