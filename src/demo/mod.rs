@@ -9,8 +9,8 @@ mod event;
 mod factory;
 mod http;
 mod kubeconfig;
-mod logs;
 mod lease;
+mod logs;
 mod patch;
 mod registry;
 mod resources;
@@ -163,11 +163,12 @@ pub(crate) struct Zone {
     pub event_ttl: Duration,
 }
 
-/// What the zones' kubelets share: the log rate and the image registry.
+/// What every zone shares: its kubelets' log rate and image registry, its events' lifetime.
 #[derive(Clone)]
-struct KubeletSettings {
+struct SharedSettings {
     log_rate: f64,
     registry: Arc<registry::Registry>,
+    event_ttl: Duration,
 }
 
 /// A running server: its stop signal and task.
@@ -220,12 +221,11 @@ fn prepare_zone(
     pods_per_zone: usize,
     time_scale: f64,
     churn_per_zone: f64,
-    kubelet: KubeletSettings,
-    event_ttl: Duration,
+    shared: SharedSettings,
 ) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
-    store.expire_after_write(resources::ServedKind::Event, event_ttl);
+    store.expire_after_write(resources::ServedKind::Event, shared.event_ttl);
     let build = seed::build_zone(seed, zone_seed, pods_per_zone, &store)?;
     let zone = Arc::new(Zone {
         context: zone_seed.context.clone(),
@@ -235,9 +235,9 @@ fn prepare_zone(
         profile: build.profile,
         time_scale,
         port,
-        log_rate: kubelet.log_rate,
-        registry: kubelet.registry,
-        event_ttl,
+        log_rate: shared.log_rate,
+        registry: shared.registry,
+        event_ttl: shared.event_ttl,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -285,9 +285,10 @@ impl DemoFleet {
             .registry_file
             .clone()
             .unwrap_or_else(|| opts.state_dir.join(REGISTRY_FILE));
-        let kubelet = KubeletSettings {
+        let shared = SharedSettings {
             log_rate: opts.log_lines_per_sec,
             registry: Arc::new(registry::Registry::new(registry_path)),
+            event_ttl: opts.event_ttl,
         };
         let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
         // Bind first (ports go into the kubeconfig), then build the zones in parallel: seeding
@@ -307,25 +308,11 @@ impl DemoFleet {
         }
         let mut builds = Vec::new();
         for (index, (_, port)) in listeners.iter().enumerate() {
-            let (seed, port, pods, time_scale, event_ttl) = (
-                seed.clone(),
-                *port,
-                opts.pods_per_zone,
-                opts.time_scale,
-                opts.event_ttl,
-            );
-            let kubelet = kubelet.clone();
+            let (seed, port, pods, time_scale) =
+                (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let shared = shared.clone();
             builds.push(tokio::task::spawn_blocking(move || {
-                prepare_zone(
-                    &seed,
-                    index,
-                    port,
-                    pods,
-                    time_scale,
-                    churn_per_zone,
-                    kubelet,
-                    event_ttl,
-                )
+                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone, shared)
             }));
         }
         let mut prepared = Vec::new();
@@ -373,7 +360,7 @@ impl DemoFleet {
         Ok(DemoFleet {
             zones,
             kubeconfig_path,
-            registry: kubelet.registry,
+            registry: shared.registry,
         })
     }
 
