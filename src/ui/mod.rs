@@ -29,6 +29,7 @@ pub mod overview;
 pub mod panes;
 pub mod rollout_panel;
 pub mod status;
+pub mod text_view;
 pub mod theme;
 pub mod user_files;
 pub mod views;
