@@ -240,6 +240,8 @@ struct Search {
     current: Option<u64>,
     /// Where the view was when typing began, to go back to when the search is dropped.
     anchor: Option<Option<u64>>,
+    /// The query changed since the matches were found.
+    changed: bool,
 }
 
 /// Lines a newly found match is put below the top of the page, so it is seen with context.
@@ -333,15 +335,21 @@ impl TextView {
     }
 
     /// Types one character of the search; the view jumps to the first match from where the
-    /// search began (incremental search).
-    pub fn type_char(&mut self, c: char, source: &dyn TextSource) -> bool {
+    /// search began (incremental search) when it is next refreshed (a key or a frame).
+    pub fn type_char(&mut self, c: char) -> bool {
         if !self.search.editing {
             return false;
         }
         let mut text = self.search.query.text().to_string();
         text.push(c);
-        self.set_query(&text, source);
+        self.set_query(&text);
         true
+    }
+
+    /// Goes back to following the end, unpaused (a new stream began).
+    pub fn follow_end(&mut self) {
+        self.top = None;
+        self.paused_at = None;
     }
 
     /// Pauses or resumes; paused, the view shows what it showed, and resuming follows again
@@ -369,13 +377,15 @@ impl TextView {
                     if let Some(anchor) = self.search.anchor.take() {
                         self.top = anchor;
                     }
-                    self.set_query("", source);
+                    self.set_query("");
+                    self.refresh(source);
                     true
                 }
                 Action::DeleteChar => {
                     let mut text = self.search.query.text().to_string();
                     text.pop();
-                    self.set_query(&text, source);
+                    self.set_query(&text);
+                    self.refresh(source);
                     true
                 }
                 _ => return None,
@@ -496,13 +506,22 @@ impl TextView {
         true
     }
 
-    fn set_query(&mut self, text: &str, source: &dyn TextSource) {
+    /// Replaces the query; the matches are found again (and the view jumps to the first one
+    /// from where the search began) at the next [`Self::refresh`].
+    fn set_query(&mut self, text: &str) {
         self.search.query = Query::new(text);
+        self.search.changed = true;
+    }
+
+    /// Finds the matches of a changed query from the start and jumps to the first one at or
+    /// after where the search began (else the first one; else back to where it began).
+    fn apply_changed_query(&mut self, source: &dyn TextSource) {
+        self.search.changed = false;
         self.search.matching.clear();
         self.search.scanned = source.first();
         self.search.current = None;
-        self.refresh(source);
-        if text.is_empty() {
+        self.scan(source);
+        if self.search.query.text().is_empty() {
             return;
         }
         let from = match self.search.anchor {
@@ -534,6 +553,14 @@ impl TextView {
     /// Brings the list of matching lines up to date with the source: lines that fell off
     /// are forgotten, new lines are looked at (only those: a flood costs one look per line).
     fn refresh(&mut self, source: &dyn TextSource) {
+        if self.search.changed {
+            self.apply_changed_query(source);
+            return;
+        }
+        self.scan(source);
+    }
+
+    fn scan(&mut self, source: &dyn TextSource) {
         let first = source.first();
         let end = source.end();
         if self.search.scanned > end {
@@ -854,14 +881,15 @@ mod tests {
         view.handle(Action::Search, &source);
         assert!(view.editing_search());
         for c in "line 1".chars() {
-            view.type_char(c, &source);
+            view.type_char(c);
         }
+        shown(&mut view, &source, 20, 5);
         // line 1, 10..19, 100..199: 111 matching lines; the first is line 1.
         let status = view.status(&source);
         assert_eq!(status.search, Some(("line 1".into(), 111, Some(1))));
-        view.type_char('5', &source);
-        assert_eq!(view.status(&source).search.map(|s| s.1), Some(11));
+        view.type_char('5');
         assert_eq!(shown(&mut view, &source, 20, 5)[2], "line 15", "two lines of context");
+        assert_eq!(view.status(&source).search.map(|s| s.1), Some(11));
         view.handle(Action::ApplyFilter, &source);
         assert!(!view.editing_search());
         view.handle(Action::SearchNext, &source);
@@ -891,7 +919,8 @@ mod tests {
         let mut view = TextView::following();
         shown(&mut view, &source, 20, 5);
         view.handle(Action::Search, &source);
-        view.type_char('3', &source);
+        view.type_char('3');
+        shown(&mut view, &source, 20, 5);
         assert!(!view.following_end());
         view.handle(Action::ClearFilter, &source);
         assert!(view.following_end());
@@ -904,7 +933,7 @@ mod tests {
         let mut source = Numbered::new(0, 10);
         let mut view = TextView::following();
         view.handle(Action::Search, &source);
-        view.type_char('7', &source);
+        view.type_char('7');
         view.handle(Action::ApplyFilter, &source);
         assert_eq!(view.status(&source).search.map(|s| s.1), Some(1));
         source = Numbered::new(8, 20);
