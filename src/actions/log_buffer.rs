@@ -204,10 +204,7 @@ impl LogBuffer {
 /// once the workload's name and its revision hash are taken off (`ge-executor-5c8d7e9f1a-x7k2p`
 /// → `x7k2p`, `ge-db-0` → `0`), else its whole name.
 pub fn short_label(workload: &str, pod: &str, template_hash: Option<&str>) -> String {
-    let Some(rest) = pod
-        .strip_prefix(workload)
-        .and_then(|r| r.strip_prefix('-'))
-    else {
+    let Some(rest) = pod.strip_prefix(workload).and_then(|r| r.strip_prefix('-')) else {
         return pod.to_string();
     };
     let rest = template_hash
@@ -248,8 +245,16 @@ mod tests {
         assert_eq!(line.plain(), "ERROR disk full");
         assert_eq!(line.text.spans[0].content, "ERROR");
         assert_eq!(line.text.spans[0].style.fg, Some(Color::Red));
-        assert!(line.text.spans[0].style.add_modifier.contains(Modifier::BOLD));
-        assert_eq!(line.text.spans[1].style.fg, None, "a reset returns to the pane's colour");
+        assert!(
+            line.text.spans[0]
+                .style
+                .add_modifier
+                .contains(Modifier::BOLD)
+        );
+        assert_eq!(
+            line.text.spans[1].style.fg, None,
+            "a reset returns to the pane's colour"
+        );
         for span in &line.text.spans {
             assert!(!span.content.chars().any(char::is_control), "{span:?}");
         }
@@ -271,11 +276,18 @@ mod tests {
     #[test]
     fn pods_go_by_what_sets_them_apart() {
         assert_eq!(
-            short_label("ge-executor", "ge-executor-5c8d7e9f1a-x7k2p", Some("5c8d7e9f1a")),
+            short_label(
+                "ge-executor",
+                "ge-executor-5c8d7e9f1a-x7k2p",
+                Some("5c8d7e9f1a")
+            ),
             "x7k2p"
         );
         assert_eq!(short_label("ge-db", "ge-db-0", None), "0");
-        assert_eq!(short_label("agent", "node-agent-abcde", None), "node-agent-abcde");
+        assert_eq!(
+            short_label("agent", "node-agent-abcde", None),
+            "node-agent-abcde"
+        );
         assert_eq!(short_label("ge-db", "ge-db", None), "ge-db");
     }
 }

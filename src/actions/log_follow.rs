@@ -106,11 +106,16 @@ pub async fn follow(clients: ZoneClients, spec: FollowSpec, tx: mpsc::Sender<Log
                 return;
             }
         };
-        let chosen = containers
-            .preferred()
-            .map(str::to_string)
-            .or_else(|| (!spec.ask_container).then(|| containers.containers.first().cloned()).flatten());
-        if tx.send(report(StreamReport::Containers(containers))).await.is_err() {
+        let chosen = containers.preferred().map(str::to_string).or_else(|| {
+            (!spec.ask_container)
+                .then(|| containers.containers.first().cloned())
+                .flatten()
+        });
+        if tx
+            .send(report(StreamReport::Containers(containers)))
+            .await
+            .is_err()
+        {
             return;
         }
         match chosen {
@@ -259,13 +264,21 @@ mod tests {
     #[test]
     fn a_full_channel_keeps_lines_waiting_and_drops_the_oldest_beyond_the_limit() {
         let (tx, mut rx) = mpsc::channel(1);
-        tx.try_send(spec_report(StreamReport::ChooseContainer)).unwrap();
+        tx.try_send(spec_report(StreamReport::ChooseContainer))
+            .unwrap();
         let mut batch = Batch::new(MAX_BATCH);
         for i in 0..MAX_BATCH + 500 {
             batch.push(line(i));
         }
-        assert!(batch.flush(&tx, &spec_report), "the receiver is still there");
-        assert_eq!(batch.lines.len(), MAX_BATCH, "kept waiting, the oldest gone");
+        assert!(
+            batch.flush(&tx, &spec_report),
+            "the receiver is still there"
+        );
+        assert_eq!(
+            batch.lines.len(),
+            MAX_BATCH,
+            "kept waiting, the oldest gone"
+        );
         assert_eq!(batch.dropped, 500);
         assert!(batch.flush_at.is_some(), "tried again soon");
         rx.try_recv().unwrap();

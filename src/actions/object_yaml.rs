@@ -85,7 +85,9 @@ impl YamlDesk {
                 Ok(client) => fetch_yaml(&client, &object).await,
                 Err(reason) => Err(LogError::Failed(reason)),
             };
-            let _ = events.send(ActionEvent::Yaml(YamlReport { id, result })).await;
+            let _ = events
+                .send(ActionEvent::Yaml(YamlReport { id, result }))
+                .await;
         });
     }
 

@@ -377,13 +377,20 @@ impl ActionRunner {
             }
             LogRequest::Close => self.logs.close(),
             LogRequest::Save => {
-                self.message = Some(match self.logs.save(&self.ctx.state_dir, clock.wall) {
-                    Ok((path, lines)) => (
-                        Severity::Success,
-                        format!("saved {lines} lines to {}", path.display()),
-                    ),
-                    Err(e) => (Severity::Error, format!("save: {e}")),
-                });
+                let zone = self
+                    .logs
+                    .session()
+                    .and_then(|s| self.ctx.zone(s.order.zone))
+                    .map_or_else(String::new, |z| z.name.clone());
+                self.message = Some(
+                    match self.logs.save(&self.ctx.state_dir, &zone, clock.wall) {
+                        Ok((path, lines)) => (
+                            Severity::Success,
+                            format!("saved {lines} lines to {}", path.display()),
+                        ),
+                        Err(e) => (Severity::Error, format!("save: {e}")),
+                    },
+                );
             }
         }
     }

@@ -12,8 +12,8 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::actions::ActionContext;
-use crate::actions::rebuild::BuildEvent;
 use crate::actions::logs::LogRequest;
+use crate::actions::rebuild::BuildEvent;
 use crate::actions::runner::{
     ActionEvent, ActionRequest, ActionRunner, ActionsView, RequestAnswer, Severity,
 };

@@ -233,7 +233,8 @@ impl LogLines {
             let chunk = &buf[..newline.unwrap_or(buf.len())];
             if !self.skipping {
                 let room = MAX_LINE_BYTES.saturating_sub(self.partial.len());
-                self.partial.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                self.partial
+                    .extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
             let consumed = newline.map_or(buf.len(), |i| i + 1);
             self.reader.consume_unpin(consumed);

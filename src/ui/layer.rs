@@ -15,8 +15,8 @@ use super::{Action, Pane, UiOptions};
 use crate::actions::logs::LogOrder;
 use crate::actions::object_yaml::ObjectRef;
 use crate::actions::runner::{ActionRequest, ActionsView, Severity};
-use crate::config::ZoneId;
 use crate::clock::Clock;
+use crate::config::ZoneId;
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
 

@@ -57,10 +57,14 @@ impl TextSource for PaneSource<'_> {
         let line = self.session.buffer.get(n)?;
         let mut spans: Vec<Span<'_>> = Vec::with_capacity(line.text.spans.len() + 2);
         if self.session.prefixed() {
-            let prefix = match line.source.and_then(|s| self.session.streams.get(s).map(|st| (s, st))) {
+            let prefix = match line
+                .source
+                .and_then(|s| self.session.streams.get(s).map(|st| (s, st)))
+            {
                 Some((index, stream)) => Span::styled(
                     format!("{} ", pad(&stream.label, self.label_width)),
-                    self.theme.style(Role::LOG_SOURCES[index % Role::LOG_SOURCES.len()]),
+                    self.theme
+                        .style(Role::LOG_SOURCES[index % Role::LOG_SOURCES.len()]),
                 ),
                 None => Span::raw(format!("{} ", " ".repeat(self.label_width))),
             };
@@ -143,7 +147,10 @@ impl LogPane {
             .collect();
         names.extend(containers.init_containers.iter().map(|c| (c.clone(), true)));
         if names.is_empty() {
-            return Reply::Do(Effect::Tell(Severity::Info, "the pod has no containers".into()));
+            return Reply::Do(Effect::Tell(
+                Severity::Info,
+                "the pod has no containers".into(),
+            ));
         }
         let current = self.order.settings.container.as_deref().or_else(|| {
             session
@@ -297,7 +304,10 @@ impl Layer for LogPane {
                     .unwrap_or_default()
             };
             return Some(BottomBar::Text(vec![
-                (format!("/{}", self.view.query().unwrap_or_default()), BarStyle::Typed),
+                (
+                    format!("/{}", self.view.query().unwrap_or_default()),
+                    BarStyle::Typed,
+                ),
                 ("  ".into(), BarStyle::Typed),
                 (key(Action::ApplyFilter), BarStyle::Key),
                 (" keep  ".into(), BarStyle::Typed),
@@ -340,7 +350,9 @@ impl Layer for LogPane {
         if let Some(s) = session
             && self.chooser_offered != Some(s.id)
             && s.containers.is_some()
-            && s.streams.iter().any(|st| st.state == StreamState::ChooseContainer)
+            && s.streams
+                .iter()
+                .any(|st| st.state == StreamState::ChooseContainer)
         {
             self.chooser_offered = Some(s.id);
             let _ = self.open_chooser(Some(s));
@@ -351,23 +363,44 @@ impl Layer for LogPane {
             draw_lines(
                 buf,
                 body,
-                [Line::styled("  the log is not open", theme.style(Role::Muted))],
+                [Line::styled(
+                    "  the log is not open",
+                    theme.style(Role::Muted),
+                )],
             );
             return;
         };
         if session.prefixed() && body.height > 3 {
             let pods = Rect::new(body.x, body.y, body.width, 1);
-            buf.set_line(pods.x, pods.y, &pods_line(session, theme, usize::from(pods.width)), pods.width);
+            buf.set_line(
+                pods.x,
+                pods.y,
+                &pods_line(session, theme, usize::from(pods.width)),
+                pods.width,
+            );
             body.y += 1;
             body.height -= 1;
         }
         let source = PaneSource::new(session, theme);
         if session.buffer.is_empty() {
-            draw_lines(buf, body, [Line::styled(format!("  {}", waiting_text(session)), theme.style(Role::Muted))]);
+            draw_lines(
+                buf,
+                body,
+                [Line::styled(
+                    format!("  {}", waiting_text(session)),
+                    theme.style(Role::Muted),
+                )],
+            );
         }
         self.view.draw(buf, body, &source, theme);
         let status = self.view.status(&source);
-        let footer = footer_line(session, &status, self.view.editing_search(), theme, usize::from(area.width));
+        let footer = footer_line(
+            session,
+            &status,
+            self.view.editing_search(),
+            theme,
+            usize::from(area.width),
+        );
         buf.set_line(area.x, area.bottom() - 1, &footer, area.width);
         if let Some(chooser) = &self.chooser {
             draw_chooser(buf, body, chooser, theme);
@@ -402,7 +435,10 @@ impl LogPane {
             Part::fixed(format!("{zone} · "), theme.style(Role::Text)),
             Part::flexible(self.order.subject.to_string(), theme.style(Role::Title)),
             Part::fixed(container, theme.style(Role::Text)),
-            Part::fixed(format!(" · {}", settings.describe()), theme.style(Role::Muted)),
+            Part::fixed(
+                format!(" · {}", settings.describe()),
+                theme.style(Role::Muted),
+            ),
         ]
     }
 }
@@ -430,11 +466,18 @@ fn waiting_text(session: &LogSession) -> String {
             "waiting for the workload's pods…".into()
         }
         LogSubject::Workload(_)
-            if session.streams.iter().all(|s| s.state == StreamState::Waiting) =>
+            if session
+                .streams
+                .iter()
+                .all(|s| s.state == StreamState::Waiting) =>
         {
             "waiting for the workload's pods to start…".into()
         }
-        _ if session.streams.iter().any(|s| s.state == StreamState::Connecting) => {
+        _ if session
+            .streams
+            .iter()
+            .any(|s| s.state == StreamState::Connecting) =>
+        {
             "connecting…".into()
         }
         _ if session.order.settings.since_seconds.is_some() => format!(
@@ -506,7 +549,14 @@ fn footer_line(
         (None, true) => " · following".into(),
         (None, false) => format!(" · {}–{}", group(status.from), group(status.to)),
     };
-    parts.push(Part::fixed(place, if status.paused.is_some() { theme.style(Role::Warning) } else { muted }));
+    parts.push(Part::fixed(
+        place,
+        if status.paused.is_some() {
+            theme.style(Role::Warning)
+        } else {
+            muted
+        },
+    ));
     if status.wrap {
         parts.push(Part::fixed(" · wrap", muted));
     }
@@ -518,7 +568,10 @@ fn footer_line(
         };
         let cursor = if editing { "▏" } else { "" };
         parts.push(Part::fixed(" · ", muted));
-        parts.push(Part::flexible(format!("/{query}{cursor}"), theme.style(Role::Text).add_modifier(Modifier::BOLD)));
+        parts.push(Part::flexible(
+            format!("/{query}{cursor}"),
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
         parts.push(Part::fixed(format!(" {found}"), muted));
     }
     squeeze(parts, width)
@@ -554,9 +607,18 @@ fn draw_chooser(buf: &mut Buffer, area: Rect, chooser: &Chooser, theme: &Theme) 
         .border_style(theme.style(Role::BorderFocused))
         .title(Span::styled(" Container ", theme.style(Role::Title)))
         .render(rect, buf);
-    let inner = Rect::new(rect.x + 1, rect.y + 1, rect.width.saturating_sub(2), rect.height.saturating_sub(2));
+    let inner = Rect::new(
+        rect.x + 1,
+        rect.y + 1,
+        rect.width.saturating_sub(2),
+        rect.height.saturating_sub(2),
+    );
     let lines = chooser.names.iter().enumerate().map(|(i, (name, init))| {
-        let text = if *init { format!(" {name} (init)") } else { format!(" {name}") };
+        let text = if *init {
+            format!(" {name} (init)")
+        } else {
+            format!(" {name}")
+        };
         let style = if i == chooser.selected {
             theme.style(Role::Selection)
         } else {

@@ -759,9 +759,15 @@ mod tests {
     fn a_following_view_shows_the_end_and_holds_still_when_scrolled_up() {
         let mut source = Numbered::new(0, 100);
         let mut view = TextView::following();
-        assert_eq!(shown(&mut view, &source, 20, 3), ["line 97", "line 98", "line 99"]);
+        assert_eq!(
+            shown(&mut view, &source, 20, 3),
+            ["line 97", "line 98", "line 99"]
+        );
         assert_eq!(view.handle(Action::SelectUp, &source), Some(true));
-        assert_eq!(shown(&mut view, &source, 20, 3), ["line 96", "line 97", "line 98"]);
+        assert_eq!(
+            shown(&mut view, &source, 20, 3),
+            ["line 96", "line 97", "line 98"]
+        );
         // More lines arrive and old ones drop off: the view stays on its lines.
         source = Numbered::new(50, 100);
         assert_eq!(shown(&mut view, &source, 20, 3)[0], "line 96");
@@ -782,7 +788,11 @@ mod tests {
         let mut view = TextView::following();
         shown(&mut view, &source, 20, 5);
         view.handle(Action::First, &source);
-        assert_eq!(shown(&mut view, &source, 20, 5)[0], "line 10", "the first kept line");
+        assert_eq!(
+            shown(&mut view, &source, 20, 5)[0],
+            "line 10",
+            "the first kept line"
+        );
         assert_eq!(view.handle(Action::PageUp, &source), Some(false));
         view.handle(Action::PageDown, &source);
         assert_eq!(shown(&mut view, &source, 20, 5)[0], "line 15");
@@ -803,7 +813,10 @@ mod tests {
         assert_eq!(shown(&mut view, &source, 20, 2), ["key0: v", "key1: v"]);
         let short = &lines[..1];
         let mut view = TextView::at_top();
-        assert_eq!(shown(&mut view, &SliceSource(short), 20, 2), ["key0: v", ""]);
+        assert_eq!(
+            shown(&mut view, &SliceSource(short), 20, 2),
+            ["key0: v", ""]
+        );
     }
 
     #[test]
@@ -842,9 +855,17 @@ mod tests {
         );
         let rows = wrap_line(&lines[1], 4);
         assert_eq!(rows[1].spans[0].content, "ef");
-        assert_eq!(rows[1].spans[0].style.fg, Some(Color::Red), "styles survive the wrap");
+        assert_eq!(
+            rows[1].spans[0].style.fg,
+            Some(Color::Red),
+            "styles survive the wrap"
+        );
         assert_eq!(wrapped_rows(&lines[1], 4), 3);
-        assert_eq!(wrapped_rows(&Line::raw("名前名前"), 3), 4, "wide characters never split");
+        assert_eq!(
+            wrapped_rows(&Line::raw("名前名前"), 3),
+            4,
+            "wide characters never split"
+        );
     }
 
     #[test]
@@ -864,7 +885,12 @@ mod tests {
         let pieces: Vec<(&str, bool)> = out
             .spans
             .iter()
-            .map(|s| (s.content.as_ref(), s.style.add_modifier.contains(Modifier::REVERSED)))
+            .map(|s| {
+                (
+                    s.content.as_ref(),
+                    s.style.add_modifier.contains(Modifier::REVERSED),
+                )
+            })
             .collect();
         assert_eq!(
             pieces,
@@ -888,7 +914,11 @@ mod tests {
         let status = view.status(&source);
         assert_eq!(status.search, Some(("line 1".into(), 111, Some(1))));
         view.type_char('5');
-        assert_eq!(shown(&mut view, &source, 20, 5)[2], "line 15", "two lines of context");
+        assert_eq!(
+            shown(&mut view, &source, 20, 5)[2],
+            "line 15",
+            "two lines of context"
+        );
         assert_eq!(view.status(&source).search.map(|s| s.1), Some(11));
         view.handle(Action::ApplyFilter, &source);
         assert!(!view.editing_search());
@@ -910,7 +940,10 @@ mod tests {
         let other = buf[(0, 1)].modifier;
         assert!(current.contains(Modifier::REVERSED | Modifier::BOLD));
         assert!(other.contains(Modifier::REVERSED) && !other.contains(Modifier::BOLD));
-        assert!(!buf[(0, 3)].modifier.contains(Modifier::REVERSED), "line 160 does not match");
+        assert!(
+            !buf[(0, 3)].modifier.contains(Modifier::REVERSED),
+            "line 160 does not match"
+        );
     }
 
     #[test]

@@ -48,7 +48,11 @@ pub fn yaml_line<'a>(text: &'a str, theme: &Theme) -> Line<'a> {
     let value = theme.style(Role::Text);
     let body = text.trim_start();
     let indent = text.len() - body.len();
-    let body_start = if body.starts_with("- ") { indent + 2 } else { indent };
+    let body_start = if body.starts_with("- ") {
+        indent + 2
+    } else {
+        indent
+    };
     let rest = &text[body_start..];
     let key_end = rest
         .find(": ")
@@ -234,7 +238,11 @@ impl Layer for YamlPane {
         let muted = theme.style(Role::Muted);
         let lines = match doc.map(|d| &d.state) {
             None | Some(YamlState::Loading) => {
-                draw_lines(buf, body, [Line::styled(format!("  fetching {}…", self.object), muted)]);
+                draw_lines(
+                    buf,
+                    body,
+                    [Line::styled(format!("  fetching {}…", self.object), muted)],
+                );
                 return;
             }
             Some(YamlState::Failed(why)) => {
@@ -263,7 +271,11 @@ impl Layer for YamlPane {
                 (n, Some(at)) => format!("{at} of {n}"),
                 (n, None) => format!("{n} lines match"),
             };
-            let cursor = if self.view.editing_search() { "▏" } else { "" };
+            let cursor = if self.view.editing_search() {
+                "▏"
+            } else {
+                ""
+            };
             parts.push(Part::fixed(format!(" · /{query}{cursor} {found}"), muted));
         }
         let footer = squeeze(parts, usize::from(area.width));
@@ -288,14 +300,25 @@ mod tests {
         };
         assert_eq!(
             parts("  replicas: 2"),
-            [("  ".into(), false), ("replicas".into(), true), (": 2".into(), false)]
+            [
+                ("  ".into(), false),
+                ("replicas".into(), true),
+                (": 2".into(), false)
+            ]
         );
         assert_eq!(
             parts("- name: executor"),
-            [("- ".into(), false), ("name".into(), true), (": executor".into(), false)]
+            [
+                ("- ".into(), false),
+                ("name".into(), true),
+                (": executor".into(), false)
+            ]
         );
         assert_eq!(parts("metadata:")[1], ("metadata".into(), true));
         assert_eq!(parts("  - --verbose"), [("  - --verbose".into(), false)]);
-        assert_eq!(parts("  a text: with spaces"), [("  a text: with spaces".into(), false)]);
+        assert_eq!(
+            parts("  a text: with spaces"),
+            [("  a text: with spaces".into(), false)]
+        );
     }
 }
