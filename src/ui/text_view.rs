@@ -205,10 +205,10 @@ pub fn wrap_line<'a>(line: &Line<'a>, cols: usize) -> Vec<Line<'a>> {
         for c in span.content.chars() {
             let w = c.width().unwrap_or(0);
             if used + w > cols && used > 0 {
-                if !piece.is_empty() {
-                    if let Some(row) = rows.last_mut() {
-                        row.push(Span::styled(std::mem::take(&mut piece), span.style));
-                    }
+                if !piece.is_empty()
+                    && let Some(row) = rows.last_mut()
+                {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
                 }
                 rows.push(Vec::new());
                 used = 0;
@@ -881,7 +881,8 @@ mod tests {
         let red = Style::new().fg(Color::Red);
         let line = Line::from(vec![Span::styled("hello ", red), Span::raw("world")]);
         let mark = Style::new().add_modifier(Modifier::REVERSED);
-        let out = highlight(line, &[4..8], mark);
+        let ranges: Vec<Range<usize>> = std::iter::once(4..8).collect();
+        let out = highlight(line, &ranges, mark);
         let pieces: Vec<(&str, bool)> = out
             .spans
             .iter()
