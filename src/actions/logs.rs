@@ -341,7 +341,9 @@ impl LogDesk {
             observed: false,
         };
         if ctx.zone(session.order.zone).is_none() {
-            session.problem = Some(format!("zone {} is not configured", session.order.zone));
+            let why = format!("✗ zone {} is not configured", session.order.zone);
+            session.note(None, LineKind::Problem, why.clone());
+            session.problem = Some(why);
         } else if let LogSubject::Pod(key) = &session.order.subject {
             let (pod, label) = (key.name.clone(), key.name.clone());
             join(&mut session, ctx, pod, label, 0, None);
@@ -371,7 +373,7 @@ impl LogDesk {
         let pods: Vec<&PodInfo> = match &subject {
             LogSubject::Workload(key) => {
                 if !zone.workloads.contains_key(key) && session.problem.is_none() {
-                    let note = format!("— {key} is not in the zone (deleted?) —");
+                    let note = format!("✗ {key} is not in the zone (deleted, or a typo?)");
                     session.note(None, LineKind::Problem, note.clone());
                     session.problem = Some(note);
                 }

@@ -88,10 +88,14 @@ fn print_new(session: &LogSession, printed: u64) -> u64 {
     }
     let mut n = printed.max(buffer.first());
     while let Some(line) = buffer.get(n) {
-        let text = saved_line(session, line);
         match line.kind {
-            LineKind::Output => println!("{text}"),
-            LineKind::Note | LineKind::Problem => eprintln!("{text}"),
+            LineKind::Output => println!("{}", saved_line(session, line)),
+            LineKind::Note => eprintln!("{}", saved_line(session, line)),
+            // The problem names its pod already: `✗ POD: the server's words`.
+            LineKind::Problem => {
+                let text = line.plain();
+                eprintln!("ge-console: logs: {}", text.trim_start_matches("✗ "));
+            }
         }
         n += 1;
     }
@@ -116,17 +120,15 @@ fn finished(session: &LogSession) -> bool {
 /// 0 when every stream was read (or is still being followed), 1 when one could not be served
 /// or a workload had no pod to read.
 fn outcome(session: &LogSession) -> CommandOutcome {
-    if let Some(problem) = &session.problem {
-        eprintln!("ge-console: logs: {problem}");
+    if session.problem.is_some() {
+        // Said as a problem line when it was found.
         return CommandOutcome::Failed;
     }
     let mut failed = false;
     for stream in &session.streams {
         match &stream.state {
-            StreamState::Failed(why) => {
-                eprintln!("ge-console: logs: {}: {why}", stream.pod);
-                failed = true;
-            }
+            // Said when it happened (a problem line).
+            StreamState::Failed(_) => failed = true,
             StreamState::ChooseContainer => {
                 let names = session
                     .containers
