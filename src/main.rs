@@ -316,6 +316,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     let options = DemoOptions {
         pods_per_zone: args.pods_per_zone,
         churn_per_sec: args.churn,
+        log_lines_per_sec: args.log_rate,
         kubeconfig_out: args.kubeconfig_out,
         state_dir: dirs.state.clone(),
         ..DemoOptions::default()

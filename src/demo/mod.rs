@@ -7,6 +7,7 @@ mod controller;
 mod factory;
 mod http;
 mod kubeconfig;
+mod logs;
 mod patch;
 mod resources;
 mod seed;
@@ -44,6 +45,10 @@ pub struct DemoOptions {
     pub state_dir: PathBuf,
     /// 1.0 = realistic delays; smaller is faster.
     pub time_scale: f64,
+    /// Log lines a second each pod of a busy workload writes (ge-executor, orchestrator,
+    /// ge-load); quieter programs write a fraction of it. A benchmark raises it to make one
+    /// workload stream thousands of lines a second.
+    pub log_lines_per_sec: f64,
 }
 
 impl Default for DemoOptions {
@@ -54,9 +59,15 @@ impl Default for DemoOptions {
             kubeconfig_out: None,
             state_dir: std::env::temp_dir().join("ge-console-demo"),
             time_scale: 1.0,
+            log_lines_per_sec: DEFAULT_LOG_LINES_PER_SEC,
         }
     }
 }
+
+/// The default of [`DemoOptions::log_lines_per_sec`]: a few lines a second per busy pod.
+pub const DEFAULT_LOG_LINES_PER_SEC: f64 = 2.0;
+/// The most [`DemoOptions::log_lines_per_sec`] may ask for.
+pub const MAX_LOG_LINES_PER_SEC: f64 = 100_000.0;
 
 /// Why the demo fleet could not start or change state.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +138,8 @@ pub(crate) struct Zone {
     pub time_scale: f64,
     /// The port the zone listens on (kept across stop/start).
     pub port: u16,
+    /// Log lines a second of a busy pod.
+    pub log_rate: f64,
 }
 
 /// A running server: its stop signal and task.
@@ -178,6 +191,7 @@ fn prepare_zone(
     pods_per_zone: usize,
     time_scale: f64,
     churn_per_zone: f64,
+    log_rate: f64,
 ) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
@@ -190,6 +204,7 @@ fn prepare_zone(
         profile: build.profile,
         time_scale,
         port,
+        log_rate,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -218,6 +233,14 @@ impl DemoFleet {
                 opts.churn_per_sec
             )));
         }
+        if !(opts.log_lines_per_sec.is_finite()
+            && (0.0..=MAX_LOG_LINES_PER_SEC).contains(&opts.log_lines_per_sec))
+        {
+            return Err(DemoError::InvalidOption(format!(
+                "log_lines_per_sec must be between 0 and {MAX_LOG_LINES_PER_SEC}, got {}",
+                opts.log_lines_per_sec
+            )));
+        }
         let started = Instant::now();
         let seed = Arc::new(seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?);
         let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
@@ -240,8 +263,17 @@ impl DemoFleet {
         for (index, (_, port)) in listeners.iter().enumerate() {
             let (seed, port, pods, time_scale) =
                 (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let log_rate = opts.log_lines_per_sec;
             builds.push(tokio::task::spawn_blocking(move || {
-                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone)
+                prepare_zone(
+                    &seed,
+                    index,
+                    port,
+                    pods,
+                    time_scale,
+                    churn_per_zone,
+                    log_rate,
+                )
             }));
         }
         let mut prepared = Vec::new();
@@ -387,7 +419,9 @@ pub async fn serve(opts: DemoOptions) -> anyhow::Result<()> {
     }
     banner.push_str(&format!(
         "try:\n  kubectl --kubeconfig {path} --context ge-dev get pods -A\n  \
-         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\nPress Ctrl-C to stop.\n"
+         kubectl --kubeconfig {path} --context ge-staging get nodes -o wide\n  \
+         kubectl --kubeconfig {path} --context ge-dev logs -n ge-agents -f deployment/ge-executor\n\
+         Press Ctrl-C to stop.\n"
     ));
     // A closed stdout (piped into `head`, a reader that went away) must not stop the fleet.
     let _ = std::io::stdout().write_all(banner.as_bytes());

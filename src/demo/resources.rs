@@ -338,6 +338,15 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
             "kind": info.kind,
             "verbs": ["get", "patch", "update"],
         }));
+        if kind == ServedKind::Pod {
+            resources.push(json!({
+                "name": "pods/log",
+                "singularName": "",
+                "namespaced": true,
+                "kind": "Pod",
+                "verbs": ["get"],
+            }));
+        }
         if info.has_scale {
             resources.push(json!({
                 "name": format!("{}/scale", info.plural),

@@ -1,6 +1,7 @@
 //! The HTTP side of a zone: the server and its accept loop, request parsing, routing and
 //! discovery, and the read and write handlers.
 
+mod log;
 mod read;
 mod request;
 mod response;

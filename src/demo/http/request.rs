@@ -132,7 +132,7 @@ pub(super) struct Target {
     pub(super) namespace: Option<String>,
     /// The object's name; None for a collection.
     pub(super) name: Option<String>,
-    /// `status` or `scale`.
+    /// `status`, `scale`, or a pod's `log`.
     pub(super) subresource: Option<String>,
 }
 

@@ -6,6 +6,7 @@ use axum::body::Body;
 use hyper::{Method, Response};
 use serde_json::{Value, json};
 
+use super::log;
 use super::read::{get, list, watch};
 use super::request::{ApiRequest, Target};
 use super::response::value_response;
@@ -32,6 +33,12 @@ pub(super) fn route(zone: &Arc<Zone>, request: &ApiRequest) -> Result<Response<B
         return discovery(request, list);
     }
     let target = parse_target(group, version, rest)?;
+    if target.subresource.as_deref() == Some("log") {
+        return match (&request.method, &target.name) {
+            (&Method::GET, Some(name)) => log::get(zone, request, &target, name),
+            _ => Err(ApiError::MethodNotAllowed),
+        };
+    }
     match (&request.method, &target.name) {
         (&Method::GET, None) if request.query.flag("watch") => watch(zone, request, &target),
         (&Method::GET, None) => list(zone, request, &target),
@@ -80,7 +87,9 @@ pub(super) fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<
     }
     let subresource = rest.get(2).map(|s| s.to_string());
     if let Some(sub) = &subresource
-        && !(sub == "status" || (sub == "scale" && kind.info().has_scale))
+        && !(sub == "status"
+            || (sub == "scale" && kind.info().has_scale)
+            || (sub == "log" && kind == ServedKind::Pod))
     {
         return Err(ApiError::NoRoute);
     }

@@ -166,6 +166,22 @@ pub(super) struct WorkloadSeed {
     /// Container resource limits.
     #[serde(default)]
     pub(super) limits: BTreeMap<String, String>,
+    /// More containers in each pod, after the main one (an exporter, a reloader).
+    #[serde(default)]
+    pub(super) sidecars: Vec<SidecarSeed>,
+}
+
+/// A container beside a workload's main one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SidecarSeed {
+    /// The container's name, unique in the pod.
+    pub(super) name: String,
+    /// Its image (no `{ge_tag}`: sidecars are third-party images).
+    pub(super) image: String,
+    /// Its ports, `[name:]port[/PROTO]`.
+    #[serde(default)]
+    pub(super) ports: Vec<Spanned<String>>,
 }
 
 /// The Service in front of a workload.
@@ -322,7 +338,11 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
             if workload.replicas < 0 {
                 return Err(source.error(workload.kind.span().start, "replicas must be >= 0"));
             }
-            for port in &workload.ports {
+            for port in workload
+                .ports
+                .iter()
+                .chain(workload.sidecars.iter().flat_map(|s| &s.ports))
+            {
                 source.port(port)?;
             }
             if let Some(service) = &workload.service {

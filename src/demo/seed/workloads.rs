@@ -52,7 +52,31 @@ impl ZoneBuilder<'_> {
         if !ports.is_empty() {
             container["ports"] = json!(ports);
         }
-        let mut spec = json!({"containers": [container]});
+        let mut containers = vec![container];
+        for sidecar in &workload.sidecars {
+            let mut ports = Vec::new();
+            for port in &sidecar.ports {
+                let spec = self.source.port(port)?;
+                let mut entry = json!({"containerPort": spec.port, "protocol": spec.protocol});
+                if let Some(name) = spec.name {
+                    entry["name"] = json!(name);
+                }
+                ports.push(entry);
+            }
+            let mut container = json!({
+                "name": sidecar.name,
+                "image": sidecar.image,
+                "imagePullPolicy": "IfNotPresent",
+                "resources": {},
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+            });
+            if !ports.is_empty() {
+                container["ports"] = json!(ports);
+            }
+            containers.push(container);
+        }
+        let mut spec = json!({"containers": containers});
         if workload.kind.get_ref() == "Job" {
             spec["restartPolicy"] = json!("OnFailure");
         }
@@ -469,6 +493,7 @@ impl ZoneBuilder<'_> {
                 progress_deadline_seconds: None,
                 requests: BTreeMap::new(),
                 limits: BTreeMap::new(),
+                sidecars: Vec::new(),
             };
             self.workload(&workload)?;
         }
