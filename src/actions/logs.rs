@@ -524,9 +524,8 @@ fn reconcile(session: &mut LogSession, pods: &[&PodInfo], ctx: &ActionContext) {
         if stream.state == StreamState::Gone || pods.iter().any(|p| p.name == stream.pod) {
             continue;
         }
-        if let Some(task) = stream.task.take() {
-            task.abort();
-        }
+        // Its stream is left to end by itself: a deleted pod's container writes its last
+        // lines while it shuts down, and the server ends the stream when it stops.
         stream.state = StreamState::Gone;
         let text = format!("— pod {} gone —", stream.pod);
         session.note(Some(i), LineKind::Note, text);
