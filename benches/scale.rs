@@ -251,17 +251,33 @@ fn flood_key_latency(state: &Path) -> Option<FloodFigures> {
         BIN,
         FLOOD_RATE_PER_POD
     );
-    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &command])?;
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "50",
+        &command,
+    ])?;
     let result = (|| {
         let wait = Duration::from_secs(60);
-        until_screen(&session, wait, |s| s.contains("Overview") || s.contains("dev"))?;
-        until_screen(&session, wait, |s| !s.contains("connecting") && !s.contains("syncing"))?;
+        until_screen(&session, wait, |s| {
+            s.contains("Overview") || s.contains("dev")
+        })?;
+        until_screen(&session, wait, |s| {
+            !s.contains("connecting") && !s.contains("syncing")
+        })?;
         tmux(&["send-keys", "-t", &session, "e"])?;
         until_screen(&session, wait, |s| s.contains("ge-executor"))?;
         tmux(&["send-keys", "-t", &session, "Escape"])?;
         std::thread::sleep(Duration::from_millis(300));
         tmux(&["send-keys", "-t", &session, "L"])?;
-        until_screen(&session, wait, |s| s.contains("Logs ·") && s.contains(" lines · "))?;
+        until_screen(&session, wait, |s| {
+            s.contains("Logs ·") && s.contains(" lines · ")
+        })?;
         // Let the flood settle in.
         std::thread::sleep(Duration::from_secs(3));
         let pid: u32 = tmux(&["display-message", "-p", "-t", &session, "#{pane_pid}"])?
@@ -276,7 +292,11 @@ fn flood_key_latency(state: &Path) -> Option<FloodFigures> {
             let started = Instant::now();
             tmux(&["send-keys", "-t", &session, "w"])?;
             until_screen(&session, Duration::from_secs(5), |s| {
-                let footer = s.lines().rev().find(|l| l.contains(" lines · ")).unwrap_or("");
+                let footer = s
+                    .lines()
+                    .rev()
+                    .find(|l| l.contains(" lines · "))
+                    .unwrap_or("");
                 footer.contains("· wrap") == wrap_on
             })?;
             latencies.push(started.elapsed());

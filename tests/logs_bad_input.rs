@@ -83,7 +83,11 @@ async fn refusals_keep_the_servers_words() {
         .route(
             "/api/v1/namespaces/ns/pods/secret/log",
             get(move || async move {
-                status(403, "Forbidden", "pods \"secret\" is forbidden: User \"dev\" cannot get resource \"pods/log\"")
+                status(
+                    403,
+                    "Forbidden",
+                    "pods \"secret\" is forbidden: User \"dev\" cannot get resource \"pods/log\"",
+                )
             }),
         )
         .route(

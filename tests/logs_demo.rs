@@ -150,7 +150,9 @@ async fn a_workloads_log_follows_a_restart_onto_the_new_pods() {
     demo.until("both pods streaming their jobs", |c| {
         session(c).is_some_and(|s| {
             s.streams.len() == 2
-                && s.streams.iter().all(|st| st.state == StreamState::Streaming)
+                && s.streams
+                    .iter()
+                    .all(|st| st.state == StreamState::Streaming)
                 && s.streams.iter().enumerate().all(|(i, _)| {
                     s.buffer
                         .lines()
@@ -174,7 +176,9 @@ async fn a_workloads_log_follows_a_restart_onto_the_new_pods() {
         .collect();
     let output: Vec<&str> = screen.lines().skip(3).take(20).collect();
     assert!(
-        output.iter().all(|l| labels.iter().any(|p| l.starts_with(p.as_str()))),
+        output
+            .iter()
+            .all(|l| labels.iter().any(|p| l.starts_with(p.as_str()))),
         "lines carry their pod's prefix:\n{screen}"
     );
 
@@ -183,23 +187,35 @@ async fn a_workloads_log_follows_a_restart_onto_the_new_pods() {
     cluster::mutate::restart_workload(&client, &executor(), jiff::Timestamp::now())
         .await
         .unwrap();
-    demo.until("the new pods joined and streaming, the old ones gone", |c| {
-        let Some(s) = session(c) else { return false };
-        let new: Vec<&_> = s.streams.iter().filter(|st| !old.contains(&st.pod)).collect();
-        new.len() == 2
-            && old.iter().all(|pod| s.stream(pod).is_some_and(|st| st.state == StreamState::Gone))
-            && new.iter().all(|st| {
-                let index = s.streams.iter().position(|x| x.pod == st.pod).unwrap();
-                s.buffer
-                    .lines()
-                    .any(|l| l.source == Some(index) && l.kind == LineKind::Output)
-            })
-    })
+    demo.until(
+        "the new pods joined and streaming, the old ones gone",
+        |c| {
+            let Some(s) = session(c) else { return false };
+            let new: Vec<&_> = s
+                .streams
+                .iter()
+                .filter(|st| !old.contains(&st.pod))
+                .collect();
+            new.len() == 2
+                && old.iter().all(|pod| {
+                    s.stream(pod)
+                        .is_some_and(|st| st.state == StreamState::Gone)
+                })
+                && new.iter().all(|st| {
+                    let index = s.streams.iter().position(|x| x.pod == st.pod).unwrap();
+                    s.buffer
+                        .lines()
+                        .any(|l| l.source == Some(index) && l.kind == LineKind::Output)
+                })
+        },
+    )
     .await;
     let notes = lines_of(&demo.console, LineKind::Note);
     for pod in &old {
         assert!(
-            notes.iter().any(|n| n.ends_with(&format!("— pod {pod} gone —"))),
+            notes
+                .iter()
+                .any(|n| n.ends_with(&format!("— pod {pod} gone —"))),
             "{pod} marked gone: {notes:?}"
         );
     }
@@ -238,8 +254,10 @@ async fn a_pod_deleted_mid_stream_ends_its_stream_and_is_marked_gone() {
         panic!("a pod row: {:?}", demo.console.ui().selected());
     };
     demo.console.key(ch('L'));
-    demo.until("the pod's lines", |c| !lines_of(c, LineKind::Output).is_empty())
-        .await;
+    demo.until("the pod's lines", |c| {
+        !lines_of(c, LineKind::Output).is_empty()
+    })
+    .await;
     let client = demo.client("dev").await;
     Api::<Pod>::namespaced(client, &pod.namespace)
         .delete(&pod.name, &DeleteParams::default())
@@ -248,7 +266,9 @@ async fn a_pod_deleted_mid_stream_ends_its_stream_and_is_marked_gone() {
     demo.until("the stream ended and the pod gone", |c| {
         let notes = lines_of(c, LineKind::Note);
         notes.iter().any(|n| n.contains("log stream ended"))
-            && notes.iter().any(|n| n == &format!("— pod {} gone —", pod.name))
+            && notes
+                .iter()
+                .any(|n| n == &format!("— pod {} gone —", pod.name))
     })
     .await;
     assert!(lines_of(&demo.console, LineKind::Problem).is_empty());
@@ -309,7 +329,11 @@ async fn headless(demo: &Demo, args: &[&str]) -> (Option<i32>, String, String) {
 #[tokio::test]
 async fn headless_logs_print_a_pod_and_a_workload_and_say_why_not() {
     let demo = Demo::start().await;
-    let pods: Vec<String> = demo.console.fleet().zone(ZoneId(1)).unwrap()
+    let pods: Vec<String> = demo
+        .console
+        .fleet()
+        .zone(ZoneId(1))
+        .unwrap()
         .pods
         .keys()
         .filter(|k| k.namespace == "ge-agents")
@@ -318,39 +342,71 @@ async fn headless_logs_print_a_pod_and_a_workload_and_say_why_not() {
     let executor_pod = pods.iter().find(|p| p.starts_with("ge-executor-")).unwrap();
     let sandbox = pods.iter().find(|p| p.starts_with("ge-sandbox-")).unwrap();
 
-    let (code, out, err) =
-        headless(&demo, &["dev", &format!("ge-agents/pod/{executor_pod}"), "--tail", "5"]).await;
+    let (code, out, err) = headless(
+        &demo,
+        &[
+            "dev",
+            &format!("ge-agents/pod/{executor_pod}"),
+            "--tail",
+            "5",
+        ],
+    )
+    .await;
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.lines().count(), 5, "{out}");
     assert!(!out.contains('\x1b'));
 
-    let (code, out, err) =
-        headless(&demo, &["dev", "ge-agents/deploy/ge-executor", "--tail", "3"]).await;
+    let (code, out, err) = headless(
+        &demo,
+        &["dev", "ge-agents/deploy/ge-executor", "--tail", "3"],
+    )
+    .await;
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out.lines().count(), 6, "three lines from each of two pods: {out}");
+    assert_eq!(
+        out.lines().count(),
+        6,
+        "three lines from each of two pods: {out}"
+    );
     assert!(out.lines().all(|l| l.starts_with('[')), "prefixed: {out}");
 
     let (code, _, err) = headless(&demo, &["dev", "ge-data/pod/postgresql-0", "-c", "nope"]).await;
     assert_eq!(code, Some(1));
     assert!(
-        err.contains("ge-console: logs: postgresql-0: container nope is not valid for pod postgresql-0"),
+        err.contains(
+            "ge-console: logs: postgresql-0: container nope is not valid for pod postgresql-0"
+        ),
         "{err}"
     );
 
     let (code, _, err) = headless(&demo, &["dev", "ge-data/pod/postgresql-0"]).await;
     assert_eq!(code, Some(1));
     assert!(
-        err.contains("pod postgresql-0 has several containers (postgresql, metrics): choose one with -c"),
+        err.contains(
+            "pod postgresql-0 has several containers (postgresql, metrics): choose one with -c"
+        ),
         "{err}"
     );
-    let (code, out, err) =
-        headless(&demo, &["dev", "ge-data/pod/postgresql-0", "-c", "metrics", "--tail", "2"]).await;
+    let (code, out, err) = headless(
+        &demo,
+        &[
+            "dev",
+            "ge-data/pod/postgresql-0",
+            "-c",
+            "metrics",
+            "--tail",
+            "2",
+        ],
+    )
+    .await;
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
 
     let (code, _, err) = headless(&demo, &["dev", &format!("ge-agents/pod/{sandbox}")]).await;
     assert_eq!(code, Some(1));
-    assert!(err.contains("is waiting to start: ContainerCreating"), "{err}");
+    assert!(
+        err.contains("is waiting to start: ContainerCreating"),
+        "{err}"
+    );
 
     let (code, _, err) = headless(&demo, &["dev", "ge-agents/pod/nope"]).await;
     assert_eq!(code, Some(1));
