@@ -7,7 +7,11 @@
 //! - the console's model: `ge-console snapshot` against that fleet; time to every zone synced,
 //!   and its peak RSS (from getrusage of the waited child);
 //! - the full-screen console in a real tmux pane: its own log line "first complete frame"
-//!   (time from start to the first frame with every zone live) and its RSS then.
+//!   (time from start to the first frame with every zone live) and its RSS then;
+//! - key → screen while a workload's logs stream: `ge-console demo --log-rate 2500` in a tmux
+//!   pane (ge-executor's two pods write 5,000 lines a second), its log pane open on the
+//!   workload; `w` is pressed and the time until the pane's footer shows the change is taken,
+//!   many times; with the console's CPU use and the lines it received and dropped meanwhile.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -204,11 +208,130 @@ fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<ConsoleFigures> {
     result
 }
 
+/// Lines a second each of ge-executor's two pods writes in the flood case.
+const FLOOD_RATE_PER_POD: u32 = 2500;
+/// Key presses timed in the flood case.
+const FLOOD_KEYS: usize = 30;
+
+fn tmux(args: &[&str]) -> Option<String> {
+    let out = Command::new("tmux").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Polls the pane until `done` holds for its text (every 2 ms, at most `within`); the time
+/// it took.
+fn until_screen(session: &str, within: Duration, done: impl Fn(&str) -> bool) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if done(&tmux(&["capture-pane", "-p", "-t", session])?) {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    None
+}
+
+/// What the flood case measured.
+struct FloodFigures {
+    latencies: Vec<Duration>,
+    cpu_percent: f64,
+    footer: String,
+}
+
+/// The demo console in tmux with ge-executor's logs streaming 5,000 lines a second: key →
+/// screen times of `w` (wrap on, off, …) read from the pane's footer.
+fn flood_key_latency(state: &Path) -> Option<FloodFigures> {
+    let session = format!("ge-bench-flood-{}", std::process::id());
+    let command = format!(
+        "GE_CONSOLE_STATE={} GE_CONSOLE_CONFIG={} exec {} demo --log-rate {}",
+        state.display(),
+        state.join("none").display(),
+        BIN,
+        FLOOD_RATE_PER_POD
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "50",
+        &command,
+    ])?;
+    let result = (|| {
+        let wait = Duration::from_secs(60);
+        until_screen(&session, wait, |s| {
+            s.contains("Overview") || s.contains("dev")
+        })?;
+        until_screen(&session, wait, |s| {
+            !s.contains("connecting") && !s.contains("syncing")
+        })?;
+        tmux(&["send-keys", "-t", &session, "e"])?;
+        until_screen(&session, wait, |s| s.contains("ge-executor"))?;
+        tmux(&["send-keys", "-t", &session, "Escape"])?;
+        std::thread::sleep(Duration::from_millis(300));
+        tmux(&["send-keys", "-t", &session, "L"])?;
+        until_screen(&session, wait, |s| {
+            s.contains("Logs ·") && s.contains(" lines · ")
+        })?;
+        // Let the flood settle in.
+        std::thread::sleep(Duration::from_secs(3));
+        let pid: u32 = tmux(&["display-message", "-p", "-t", &session, "#{pane_pid}"])?
+            .trim()
+            .parse()
+            .ok()?;
+        let cpu_before = cpu_ticks(pid)?;
+        let window = Instant::now();
+        let mut latencies = Vec::new();
+        for i in 0..FLOOD_KEYS {
+            let wrap_on = i % 2 == 0;
+            let started = Instant::now();
+            tmux(&["send-keys", "-t", &session, "w"])?;
+            until_screen(&session, Duration::from_secs(5), |s| {
+                let footer = s
+                    .lines()
+                    .rev()
+                    .find(|l| l.contains(" lines · "))
+                    .unwrap_or("");
+                footer.contains("· wrap") == wrap_on
+            })?;
+            latencies.push(started.elapsed());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let used = cpu_ticks(pid)?.saturating_sub(cpu_before);
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let cpu_percent = used as f64 / hz / window.elapsed().as_secs_f64() * 100.0;
+        let screen = tmux(&["capture-pane", "-p", "-t", &session])?;
+        let footer = screen
+            .lines()
+            .rev()
+            .find(|l| l.contains(" lines · "))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        Some(FloodFigures {
+            latencies,
+            cpu_percent,
+            footer,
+        })
+    })();
+    let _ = tmux(&["kill-session", "-t", &session]);
+    result
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("scale: bench");
         return;
     }
+    // `cargo bench --bench scale -- flood` runs only the log flood case.
+    let only_flood = std::env::args().skip(1).any(|a| a == "flood");
+    let sizes: &[usize] = if only_flood { &[] } else { &[0, 10_000] };
     println!(
         "{:>14} | {:>13} {:>13} | {:>14} {:>15} | {:>16} {:>10} {:>9}",
         "pods per zone",
@@ -220,7 +343,7 @@ fn main() {
         "TUI RSS",
         "idle CPU"
     );
-    for pods in [0usize, 10_000] {
+    for &pods in sizes {
         let state = tempfile::tempdir().expect("temp dir");
         let fleet = start_fleet(state.path(), pods);
         std::thread::sleep(Duration::from_millis(500));
@@ -245,5 +368,24 @@ fn main() {
             tui.as_ref()
                 .map_or("n/a".into(), |t| format!("{:.1} %", t.idle_cpu_percent)),
         );
+    }
+    let state = tempfile::tempdir().expect("temp dir");
+    match flood_key_latency(state.path()) {
+        Some(mut f) => {
+            f.latencies.sort();
+            let at = |q: f64| f.latencies[((f.latencies.len() - 1) as f64 * q) as usize];
+            println!(
+                "\nkey → screen while ge-executor's logs stream {} lines/s: median {:.0?}, p95 {:.0?}, \
+                 max {:.0?} ({} keys); console CPU {:.0} % of one core; footer: {}",
+                FLOOD_RATE_PER_POD * 2,
+                at(0.5),
+                at(0.95),
+                at(1.0),
+                f.latencies.len(),
+                f.cpu_percent,
+                f.footer
+            );
+        }
+        None => println!("\nkey → screen under a log flood: n/a (needs tmux)"),
     }
 }

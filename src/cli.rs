@@ -48,13 +48,14 @@ Files:
                                      logs/ge-console.log links to today's
   <state dir>/audit.jsonl            every action, one JSON line each
   <state dir>/builds/                the image build logs
+  <state dir>/saved-logs/            logs saved from the log pane
   <state dir>/demo-kubeconfig.yaml   the demo fleet's kubeconfig
   <state dir>/demo-registry.json     the demo's image registry: digests its simulated build pushed
 
 Exit status:
   0  done; snapshot: every zone live and healthy
   1  snapshot: a zone live but a check failed; restart, rebuild, undo: failed or timed out;
-     history: failed
+     history: failed; logs: the server could not serve the log
   2  snapshot: a zone unreachable, unauthorised, not configured or lost
   3  bad input (command line, zones file, kubeconfig, keymap, theme), before anything started
   4  restart, rebuild, undo: refused by a guard (read-only, protected zone, paused deployment)
@@ -180,6 +181,13 @@ pub enum Command {
     /// The demo zones' simulated image build (run by the demo's rebuild key).
     #[command(hide = true)]
     DemoBuild(DemoBuildArgs),
+    /// Print a pod's log, or every pod's of a workload (each line prefixed with its pod),
+    /// like `kubectl logs`; with -f, a workload's new pods join as they start.
+    ///
+    /// Exit status: 0 read to the end (or stopped with Ctrl-C), 1 the server could not serve
+    /// the log (no container runtime, forbidden, pod gone, unknown container) or the zone
+    /// could not be reached, 3 bad input.
+    Logs(LogsArgs),
     /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
     /// target of the zones file at the time it is made).
     ///
@@ -263,6 +271,47 @@ pub struct UndoArgs {
     /// The zone's name, required for a protected zone (instead of the typed prompt).
     #[arg(long, value_name = "ZONE_NAME")]
     pub confirm: Option<String>,
+}
+
+/// `logs` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// The zone's name or id.
+    pub zone: String,
+    /// NAMESPACE/pod/NAME, or a workload as NAMESPACE/KIND/NAME (all its pods).
+    pub target: String,
+    /// The container (default: the pod's default container, or its only one).
+    #[arg(short = 'c', long, value_name = "CONTAINER")]
+    pub container: Option<String>,
+    /// Only the last N lines of each pod.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<i64>,
+    /// Only lines written in this last stretch of time (10m, 1h30m, 45s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// The previous, terminated instance of the container.
+    #[arg(short = 'p', long)]
+    pub previous: bool,
+    /// Keep following (a workload's new pods join; Ctrl-C stops).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Start each line with the time it was written.
+    #[arg(long)]
+    pub timestamps: bool,
+}
+
+/// `--since`: a duration as kubectl writes it (`10m`, `1h30m`, `45s`), in whole seconds.
+fn parse_since(text: &str) -> Result<i64, String> {
+    let duration: jiff::SignedDuration = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration like 10m, 1h30m or 45s ({e})"))?;
+    let seconds = duration.as_secs();
+    if seconds <= 0 {
+        return Err(format!(
+            "{text:?}: the duration must be at least one second"
+        ));
+    }
+    Ok(seconds)
 }
 
 /// `rebuild` arguments.
@@ -373,6 +422,9 @@ pub fn completion_command(fleet: &FleetConfig) -> clap::Command {
             c.mut_arg("zone", |a| a.value_parser(zones_parser.clone()))
                 .mut_arg("target", |a| a.value_parser(targets))
                 .mut_arg("confirm", |a| a.value_parser(zones_parser.clone()))
+        })
+        .mut_subcommand("logs", |c| {
+            c.mut_arg("zone", |a| a.value_parser(zones_parser.clone()))
         })
         .mut_subcommand("rebuild", |c| {
             c.mut_arg("confirm", |a| {

@@ -1,8 +1,10 @@
 //! The non-interactive twins of the console's actions, for scripts: `restart`, `rebuild`,
-//! `history` and `undo`.
+//! `history`, `undo` and `logs` ([`logs`]).
 //! They go through the same door as the console's runner ([`ActionContext`]: the guards, the
 //! restart pipeline, the audit log), print progress lines, and say how they ended through
 //! the exit status.
+
+pub mod logs;
 
 use std::time::Duration;
 

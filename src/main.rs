@@ -11,7 +11,7 @@ use ge_console::actions::ActionContext;
 use ge_console::actions::guard::Guards;
 use ge_console::app::{ConsoleSetup, run_console};
 use ge_console::cli::{
-    self, Cli, Command, CompletionsArgs, DemoArgs, GlobalArgs, KeysArgs, SnapshotArgs,
+    self, Cli, Command, CompletionsArgs, DemoArgs, GlobalArgs, KeysArgs, LogsArgs, SnapshotArgs,
     SnapshotFormat,
 };
 use ge_console::clock::TimeSource;
@@ -154,6 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome = commands::undo(&ctx, request, &TimeSource::System).await;
             Ok(ExitCode::from(outcome.exit_code()))
         }
+        Some(Command::Logs(args)) => run_logs(&global, &dirs, args).await,
         Some(Command::Rebuild(args)) => {
             let fleet = load_fleet(&global, &dirs)?;
             let kubeconfig = if args.then_restart {
@@ -202,6 +203,50 @@ fn zone_and_deployment(
             )
         })?;
     Ok((found.clone(), key))
+}
+
+/// `ge-console logs`: checks the zone and the target, then prints the log.
+async fn run_logs(global: &GlobalArgs, dirs: &Dirs, args: LogsArgs) -> anyhow::Result<ExitCode> {
+    use ge_console::actions::logs::{LogOrder, LogSettings, LogSubject};
+    let fleet = load_fleet(global, dirs)?;
+    let zone = fleet
+        .find(&args.zone)
+        .ok_or_else(|| {
+            let names: Vec<_> = fleet.zones.iter().map(|z| z.name.as_str()).collect();
+            anyhow::anyhow!(
+                "there is no zone {:?}; the zones are {}",
+                args.zone,
+                names.join(", ")
+            )
+        })?
+        .clone();
+    let subject = LogSubject::parse(&args.target).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{:?} is not NAMESPACE/KIND/NAME with KIND pod, deployment, statefulset or daemonset",
+            args.target
+        )
+    })?;
+    if args.tail.is_some_and(|n| n < 0) {
+        anyhow::bail!("--tail must be 0 or more");
+    }
+    let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+    check_overrides_exist(global, &kubeconfig)?;
+    let _log = logging::init(&dirs.state, &global.log_level)?;
+    let ctx = action_context(global, dirs, fleet, kubeconfig);
+    let order = LogOrder {
+        zone: zone.id,
+        subject,
+        settings: LogSettings {
+            container: args.container,
+            follow: args.follow,
+            previous: args.previous,
+            tail: args.tail,
+            since_seconds: args.since,
+            timestamps: args.timestamps,
+        },
+    };
+    let outcome = commands::logs::logs(&ctx, &zone, order).await;
+    Ok(ExitCode::from(outcome.exit_code()))
 }
 
 /// The actions' shared door for a headless command: its own client cache, the guards of

@@ -988,3 +988,128 @@ fn undo_brings_revision_one_back_as_revision_three_and_a_reader_gets_the_servers
             .unwrap();
     });
 }
+
+/// Logs on a server without a container runtime: the node agent makes pods Running, but no
+/// kubelet serves their logs. The log pane (the console's real core) says the server's words
+/// within seconds, and `ge-console logs` exits 1 with them: neither hangs.
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn logs_without_a_container_runtime_fail_fast_with_the_servers_message() {
+    use ge_console::actions::guard::Guards;
+    use ge_console::cluster::logs::CONNECT_TIMEOUT;
+    use ge_console::ui::UiOutcome;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0")]);
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("zone live with the seeded fleet", |f| {
+            zone_seeded(&f.zones[0])
+        })
+        .await;
+        let target = key(WorkloadKind::Deployment, "ge-agents", "ge-executor");
+        let pod = workload_pods(&w.fleet.zones[0], &target)[0].name.clone();
+
+        // The pane: the console's core over the live model, `e` then `L` on the first pod.
+        let state = tempfile::tempdir().unwrap();
+        let (mut core, mut events) =
+            ge_console::app::core::ConsoleCore::new(ge_console::app::core::CoreParts {
+                fleet: w.fleet.clone(),
+                actions: ge_console::actions::ActionContext::new(
+                    config.clone(),
+                    cluster::ZoneClients::new(h.kubeconfig.clone()),
+                    Guards::default(),
+                    state.path().to_path_buf(),
+                ),
+                keymap: ge_console::ui::Keymap::default_map(),
+                theme: ge_console::ui::Theme::default_theme(),
+                options: ge_console::ui::UiOptions {
+                    read_only: false,
+                    keymap_name: "default".into(),
+                },
+                time: ge_console::clock::TimeSource::System,
+            });
+        let press = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let render = |core: &mut ge_console::app::core::ConsoleCore| {
+            let area = ratatui::layout::Rect::new(0, 0, 160, 30);
+            let mut buf = ratatui::buffer::Buffer::empty(area);
+            core.draw(&mut buf, area);
+            let width = usize::from(buf.area.width);
+            buf.content
+                .chunks(width)
+                .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        core.on_key(press('e'));
+        render(&mut core);
+        let selected = core.ui().selected().cloned();
+        assert!(
+            matches!(&selected, Some(ge_console::ui::RowKey::Pod(k)) if k.name.starts_with("ge-executor-")),
+            "{selected:?}"
+        );
+        let started = tokio::time::Instant::now();
+        let outcome = core.on_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT));
+        assert!(matches!(outcome, UiOutcome::Request(_)), "{outcome:?}");
+        let failed = loop {
+            let screen = render(&mut core);
+            if let Some(line) = screen.lines().find(|l| l.contains('✗')) {
+                break line.trim().to_string();
+            }
+            let left = (CONNECT_TIMEOUT + Duration::from_secs(3)).saturating_sub(started.elapsed());
+            match tokio::time::timeout(left, events.recv()).await {
+                Ok(Some(event)) => core.on_action_event(event),
+                _ => panic!("no message in the pane within {left:?}:\n{screen}"),
+            }
+        };
+        eprintln!("[real-apiserver] the pane says: {failed}");
+        assert!(
+            started.elapsed() < CONNECT_TIMEOUT + Duration::from_secs(3),
+            "fast: {:?}",
+            started.elapsed()
+        );
+        // The server's own words (it could not reach a kubelet for the pod's node), not a
+        // timeout of ours.
+        assert!(!failed.contains("no answer from the server"), "{failed}");
+        assert!(failed.contains(&pod) || failed.contains("✗"), "{failed}");
+
+        // Headless: the binary exits 1 with the same words, within seconds.
+        let zones_file = state.path().join("zones.toml");
+        std::fs::write(
+            &zones_file,
+            harness::zones_toml(&[("ge-real-0".to_string(), run.planes[0].version.clone())]),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_ge-console"))
+            .arg("logs")
+            .arg("dev")
+            .arg(format!("ge-agents/pod/{pod}"))
+            .arg("--kubeconfig")
+            .arg(&run.kubeconfig)
+            .arg("--config")
+            .arg(&zones_file)
+            .env("GE_CONSOLE_STATE", state.path())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(30), output)
+            .await
+            .expect("ge-console logs returned")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        eprintln!("[real-apiserver] ge-console logs said: {stderr}");
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("ge-console: logs: {pod}: ")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("no answer from the server"), "{stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            started.elapsed()
+        );
+    });
+}

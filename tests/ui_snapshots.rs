@@ -749,7 +749,7 @@ fn help_overlay_is_generated_from_the_keymap() {
         "right, tab",
         "Focus the next zone",
         "ctrl-c",
-        "Typing a filter",
+        "Lists [list]",
     ] {
         assert!(screen.contains(fact), "{fact:?} missing from\n{screen}");
     }

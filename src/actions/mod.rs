@@ -8,6 +8,10 @@
 
 pub mod audit;
 pub mod guard;
+pub mod log_buffer;
+pub mod log_follow;
+pub mod logs;
+pub mod object_yaml;
 pub mod rebuild;
 pub mod restart;
 pub mod rollout;

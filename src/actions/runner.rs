@@ -11,6 +11,9 @@ use tokio::sync::mpsc;
 
 use super::audit::{AuditAction, AuditRecord, AuditResult};
 use super::guard::Admission;
+use super::log_follow::LogReport;
+use super::logs::{LogDesk, LogRequest, LogSession};
+use super::object_yaml::{ObjectRef, YamlDesk, YamlDoc, YamlReport};
 use super::rebuild::{BuildEvent, BuildHandle, BuildOutcome, BuildStatus, OutputTail, start_build};
 use super::restart::{RestartOrder, RestartReceipt};
 use super::rollout::{RolloutBoard, RolloutPhase, RolloutTracker};
@@ -52,6 +55,15 @@ pub enum ActionRequest {
         /// What the user typed for a protected zone.
         confirmation: Option<String>,
     },
+    /// Open, reopen, close or save the log session (no guard: reading is always allowed).
+    Logs(LogRequest),
+    /// Fetch an object as YAML for the YAML pane.
+    ObjectYaml {
+        /// The object's zone.
+        zone: ZoneId,
+        /// The object.
+        object: ObjectRef,
+    },
 }
 
 /// The runner's answer to a request.
@@ -87,6 +99,10 @@ pub enum ActionEvent {
         /// The receipt, or why it failed.
         result: Result<RollbackReceipt, ActionError>,
     },
+    /// A log stream's lines or state.
+    Logs(LogReport),
+    /// An object's YAML, or why it could not be fetched.
+    Yaml(YamlReport),
 }
 
 /// How serious a message is.
@@ -145,6 +161,10 @@ pub struct ActionRunner {
     stale: Option<StaleImageMark>,
     pending_restarts: usize,
     pending_undos: usize,
+    logs: LogDesk,
+    /// The log desk's reports, until a task forwards them into the runner's channel.
+    log_reports: Option<mpsc::Receiver<LogReport>>,
+    yaml: YamlDesk,
 }
 
 /// What the UI may read of the runner: nothing here changes it.
@@ -219,6 +239,16 @@ impl<'a> ActionsView<'a> {
     pub fn build_allowed(&self) -> Result<(), ActionError> {
         self.runner.ctx.guards.build()
     }
+
+    /// The open log session.
+    pub fn logs(&self) -> Option<&'a LogSession> {
+        self.runner.logs.session()
+    }
+
+    /// The object shown (or being fetched) for the YAML pane.
+    pub fn yaml(&self) -> Option<&'a YamlDoc> {
+        self.runner.yaml.doc()
+    }
 }
 
 impl ActionRunner {
@@ -226,6 +256,7 @@ impl ActionRunner {
     pub fn new(ctx: ActionContext) -> (ActionRunner, mpsc::Receiver<ActionEvent>) {
         let (tx, rx) = mpsc::channel(1024);
         let recent = ctx.audit.recent(RECENT_KEPT).into();
+        let (logs, log_reports) = LogDesk::new(ctx.config.logs.keep_lines);
         (
             ActionRunner {
                 ctx,
@@ -238,6 +269,9 @@ impl ActionRunner {
                 stale: None,
                 pending_restarts: 0,
                 pending_undos: 0,
+                logs,
+                log_reports: Some(log_reports),
+                yaml: YamlDesk::default(),
             },
             rx,
         )
@@ -372,6 +406,61 @@ impl ActionRunner {
                     }
                 }
             }
+            ActionRequest::Logs(request) => {
+                self.logs_request(request, clock);
+                RequestAnswer::Accepted
+            }
+            ActionRequest::ObjectYaml { zone, object } => {
+                self.yaml.fetch(zone, object, &self.ctx, &self.tx);
+                RequestAnswer::Accepted
+            }
+        }
+    }
+
+    fn logs_request(&mut self, request: LogRequest, clock: &Clock) {
+        match request {
+            LogRequest::Open(order) => {
+                if let Some(mut reports) = self.log_reports.take() {
+                    let events = self.tx.clone();
+                    tokio::spawn(async move {
+                        while let Some(report) = reports.recv().await {
+                            if events.send(ActionEvent::Logs(report)).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                self.logs.open(order, &self.ctx);
+            }
+            LogRequest::Close => self.logs.close(),
+            LogRequest::Save => {
+                let zone = self
+                    .logs
+                    .session()
+                    .and_then(|s| self.ctx.zone(s.order.zone))
+                    .map_or_else(String::new, |z| z.name.clone());
+                self.message = Some(
+                    match self.logs.save(&self.ctx.state_dir, &zone, clock.wall) {
+                        Ok((path, lines)) => (
+                            Severity::Success,
+                            format!("saved {lines} lines to {}", path.display()),
+                        ),
+                        Err(e) => (Severity::Error, format!("save: {e}")),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Joins a workload's started pods to the log session (and marks those gone) now.
+    pub fn observe_logs(&mut self, fleet: &Fleet) {
+        self.logs.observe(fleet, &self.ctx);
+    }
+
+    /// Stops the log session's streams (the log pane is no longer shown).
+    pub fn close_logs(&mut self) {
+        if self.logs.session().is_some() {
+            self.logs.close();
         }
     }
 
@@ -541,6 +630,8 @@ impl ActionRunner {
                     self.rollouts.observe(fleet, clock, timeout);
                 }
             }
+            ActionEvent::Logs(report) => return self.logs.on_report(report),
+            ActionEvent::Yaml(report) => return self.yaml.on_report(report),
         }
         true
     }
@@ -602,6 +693,7 @@ impl ActionRunner {
     /// Re-judges rollouts after a model change (or a tick); returns our rollouts that just
     /// ended, so the loop can draw their end at once.
     pub fn on_model_change(&mut self, fleet: &Fleet, clock: &Clock) -> Vec<(ZoneId, WorkloadKey)> {
+        self.logs.observe(fleet, &self.ctx);
         let timeout = self.rollout_timeout();
         let running: Vec<(ZoneId, WorkloadKey)> = self
             .rollouts

@@ -12,8 +12,11 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::actions::ActionContext;
+use crate::actions::logs::LogRequest;
 use crate::actions::rebuild::BuildEvent;
-use crate::actions::runner::{ActionEvent, ActionRunner, ActionsView, RequestAnswer, Severity};
+use crate::actions::runner::{
+    ActionEvent, ActionRequest, ActionRunner, ActionsView, RequestAnswer, Severity,
+};
 use crate::clock::{Clock, TimeSource};
 use crate::config::ZoneId;
 use crate::fleet::health::ZoneSummary;
@@ -206,6 +209,10 @@ impl ConsoleCore {
                 tracing::info!(?request, "action confirmed");
                 let answer = self.runner.request(request.clone(), &self.time.now());
                 self.ui.answered(&request, &answer);
+                if matches!(request, ActionRequest::Logs(LogRequest::Open(_))) {
+                    // A workload's pods join now, not at the next model change.
+                    self.runner.observe_logs(&self.fleet);
+                }
                 match answer {
                     RequestAnswer::Accepted => UiOutcome::Request(request),
                     _ => UiOutcome::Redraw,
@@ -219,6 +226,10 @@ impl ConsoleCore {
         };
         if outcome != UiOutcome::Nothing {
             self.screen_dirty = true;
+        }
+        // However the log pane went away (closed, replaced by another pane), its streams stop.
+        if self.ui.pane() != Some(crate::ui::Pane::Logs) {
+            self.runner.close_logs();
         }
         outcome
     }
@@ -294,6 +305,11 @@ fn log_action_event(event: &ActionEvent) {
             }
             Err(error) => tracing::info!(target = %order.target, %error, "undo not done"),
         },
-        ActionEvent::Build(BuildEvent::Line { .. }) => {}
+        ActionEvent::Logs(report) => {
+            if let crate::actions::log_follow::StreamReport::Ended(Err(error)) = &report.report {
+                tracing::info!(session = report.session, stream = report.source, %error, "log stream failed");
+            }
+        }
+        ActionEvent::Build(BuildEvent::Line { .. }) | ActionEvent::Yaml(_) => {}
     }
 }

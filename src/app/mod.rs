@@ -31,6 +31,9 @@ use terminal::TerminalGuard;
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Model events applied in one go before the loop looks at input again.
 const MAX_EVENTS_PER_BATCH: usize = 4096;
+/// Action reports (log batches among them) applied in one go before the loop looks at input
+/// again.
+const MAX_ACTION_EVENTS_PER_BATCH: usize = 64;
 
 /// Everything the console needs, checked before the terminal is touched.
 pub struct ConsoleSetup {
@@ -117,8 +120,12 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
             // The runner keeps a sender, so this channel stays open while the loop runs.
             Some(event) = action_events.recv() => {
                 core.on_action_event(event);
-                while let Ok(event) = action_events.try_recv() {
-                    core.on_action_event(event);
+                // Bounded, so a flood of log batches never keeps the loop from a key or a frame.
+                for _ in 1..MAX_ACTION_EVENTS_PER_BATCH {
+                    match action_events.try_recv() {
+                        Ok(event) => core.on_action_event(event),
+                        Err(_) => break,
+                    }
                 }
             }
             _ = tokio::time::sleep_until(next_tick_at.into()) => {

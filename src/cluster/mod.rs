@@ -4,7 +4,9 @@
 
 mod classify;
 mod clients;
+pub mod logs;
 pub mod mutate;
+pub mod object_yaml;
 pub mod project;
 pub mod proxy;
 pub mod rollback;

@@ -56,3 +56,17 @@ impl Default for RedeployConfig {
         }
     }
 }
+
+/// The `[logs]` section: how much of a pod's or workload's log the log pane keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogsConfig {
+    /// Lines kept in the log pane; older lines are dropped (and counted) first.
+    pub keep_lines: usize,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig { keep_lines: 10_000 }
+    }
+}

@@ -7,7 +7,7 @@ mod actions;
 mod workload_ref;
 mod zones;
 
-pub use actions::{RebuildConfig, RedeployConfig};
+pub use actions::{LogsConfig, RebuildConfig, RedeployConfig};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{ConfigError, RebuildConfig, RedeployConfig, WorkloadRef};
+use super::{ConfigError, LogsConfig, RebuildConfig, RedeployConfig, WorkloadRef};
 use crate::file_error::FileError;
 
 /// The built-in zones (the team's three zones), also shipped as the commented example.
@@ -83,6 +83,8 @@ pub struct FleetConfig {
     pub rebuild: RebuildConfig,
     /// What the redeploy action restarts; its zone is always resolved to a zone name.
     pub redeploy: RedeployConfig,
+    /// How much of a log the log pane keeps.
+    pub logs: LogsConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -153,6 +155,8 @@ struct RawFleet {
     rebuild: RebuildConfig,
     #[serde(default)]
     redeploy: Option<Spanned<RedeployConfig>>,
+    #[serde(default)]
+    logs: LogsConfig,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +305,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
         zones,
         rebuild: raw.rebuild,
         redeploy,
+        logs: raw.logs,
     })
 }
 

@@ -68,11 +68,39 @@ pub enum Action {
     Undo,
     /// Roll the shown Deployment back to the revision selected in its history (asks first).
     UndoToRevision,
+    /// Open the log pane of the selected pod or workload (or of the workload shown).
+    Logs,
+    /// Show the selected object (workload, pod, node) as YAML, fetched from its zone.
+    ObjectYaml,
+    /// Follow the logs of the newest rollout's workload (its new pods join as they start).
+    RolloutLogs,
+    /// Start typing a search in a text pane (log, YAML).
+    Search,
+    /// Go to the next match of the search.
+    SearchNext,
+    /// Go to the previous match of the search.
+    SearchPrev,
+    /// Wrap long lines, or cut them at the pane's edge.
+    ToggleWrap,
+    /// Freeze the view while lines keep arriving, or go on.
+    TogglePause,
+    /// Follow the log stream live, or fetch what is there and stop.
+    ToggleFollow,
+    /// Show the previous (terminated) instance of the container, or the current one.
+    TogglePrevious,
+    /// Choose the container whose log is shown.
+    ChooseContainer,
+    /// Change how many lines the log starts with (tail).
+    CycleTail,
+    /// Change how far back the log starts (since).
+    CycleSince,
+    /// Save the log pane's lines to a file in the state dir.
+    SaveLog,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 45] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -104,6 +132,20 @@ impl Action {
         Action::ToggleActions,
         Action::Confirm,
         Action::Cancel,
+        Action::Logs,
+        Action::ObjectYaml,
+        Action::RolloutLogs,
+        Action::Search,
+        Action::SearchNext,
+        Action::SearchPrev,
+        Action::ToggleWrap,
+        Action::TogglePause,
+        Action::ToggleFollow,
+        Action::TogglePrevious,
+        Action::ChooseContainer,
+        Action::CycleTail,
+        Action::CycleSince,
+        Action::SaveLog,
     ];
 
     /// The snake_case name used in keymap files.
@@ -140,6 +182,20 @@ impl Action {
             Action::Copy => "copy",
             Action::Undo => "undo",
             Action::UndoToRevision => "undo_to_revision",
+            Action::Logs => "logs",
+            Action::ObjectYaml => "object_yaml",
+            Action::RolloutLogs => "rollout_logs",
+            Action::Search => "search",
+            Action::SearchNext => "search_next",
+            Action::SearchPrev => "search_prev",
+            Action::ToggleWrap => "toggle_wrap",
+            Action::TogglePause => "toggle_pause",
+            Action::ToggleFollow => "toggle_follow",
+            Action::TogglePrevious => "toggle_previous",
+            Action::ChooseContainer => "choose_container",
+            Action::CycleTail => "cycle_tail",
+            Action::CycleSince => "cycle_since",
+            Action::SaveLog => "save_log",
         }
     }
 
@@ -182,6 +238,20 @@ impl Action {
             Action::Copy => "Copy the selected object's NAMESPACE/KIND/NAME",
             Action::Undo => "Undo a Deployment's rollout: back to its previous revision",
             Action::UndoToRevision => "Undo a Deployment's rollout to the selected revision",
+            Action::Logs => "Logs of the selected pod or workload",
+            Action::ObjectYaml => "The selected object as YAML",
+            Action::RolloutLogs => "Logs of the newest rollout's pods",
+            Action::Search => "Search",
+            Action::SearchNext => "Next match",
+            Action::SearchPrev => "Previous match",
+            Action::ToggleWrap => "Wrap long lines or cut them",
+            Action::TogglePause => "Pause or resume",
+            Action::ToggleFollow => "Follow the stream or stop",
+            Action::TogglePrevious => "Previous container instance or current",
+            Action::ChooseContainer => "Choose the container",
+            Action::CycleTail => "Start with fewer or more lines",
+            Action::CycleSince => "Start from further back",
+            Action::SaveLog => "Save the lines to a file",
         }
     }
 }

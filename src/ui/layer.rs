@@ -12,8 +12,11 @@ use super::dialog::{ActionSettings, DialogAction};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
 use super::{Action, Pane, UiOptions};
+use crate::actions::logs::LogOrder;
+use crate::actions::object_yaml::ObjectRef;
 use crate::actions::runner::{ActionRequest, ActionsView, Severity};
 use crate::clock::Clock;
+use crate::config::ZoneId;
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
 
@@ -110,6 +113,10 @@ pub enum Effect {
     GoToWorkload(usize, WorkloadKey),
     /// Put this text on the clipboard (the console writes it as OSC 52) and say so.
     Copy(String),
+    /// Open the log pane on this order, and start its streams.
+    OpenLogs(LogOrder),
+    /// Open the YAML pane on this object of this zone, and fetch it.
+    OpenYaml(ZoneId, ObjectRef),
 }
 
 /// A layer's answer to an action.

@@ -25,16 +25,19 @@ pub mod keymap;
 pub mod layer;
 mod layer_stack;
 pub mod list;
+pub mod log_pane;
 pub mod mouse;
 pub mod overview;
 pub mod panes;
 pub mod rollout_panel;
 pub mod status;
+pub mod text_view;
 pub mod theme;
 pub mod user_files;
 pub mod views;
 pub mod widgets;
 pub mod workload_view;
+pub mod yaml_pane;
 pub mod zone_view;
 
 use ratatui::buffer::Buffer;
@@ -52,6 +55,7 @@ pub use theme::{Role, Theme, ThemeError};
 pub use views::ViewKind;
 
 use crate::actions::guard::Admission;
+use crate::actions::logs::LogRequest;
 use crate::actions::runner::{ActionRequest, ActionsView, RequestAnswer, Severity};
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
@@ -100,14 +104,20 @@ pub enum Pane {
     BuildLog,
     /// The last actions from the audit log.
     Actions,
+    /// A pod's or a workload's log; takes the keys (modes `logs`, `text`) while open.
+    Logs,
+    /// An object as YAML; takes the keys (mode `text`) while open.
+    Yaml,
 }
 
 impl Pane {
-    /// A new layer for this pane.
-    fn layer(self) -> Box<dyn Layer> {
+    /// A new layer for this pane; `None` for the panes that open on a subject (logs, YAML:
+    /// [`Effect::OpenLogs`], [`Effect::OpenYaml`]).
+    fn layer(self) -> Option<Box<dyn Layer>> {
         match self {
-            Pane::BuildLog => Box::new(BuildLogPane::default()),
-            Pane::Actions => Box::new(ActionsPane),
+            Pane::BuildLog => Some(Box::new(BuildLogPane::default())),
+            Pane::Actions => Some(Box::new(ActionsPane)),
+            Pane::Logs | Pane::Yaml => None,
         }
     }
 }
@@ -342,8 +352,20 @@ impl Ui {
             Effect::TogglePane(pane) => {
                 self.layers.pane = match self.pane() {
                     Some(open) if open == pane => None,
-                    _ => Some((pane, pane.layer())),
+                    _ => pane.layer().map(|layer| (pane, layer)),
                 };
+            }
+            Effect::OpenLogs(order) => {
+                let layer = log_pane::LogPane::new(order.clone());
+                self.layers.pane = Some((Pane::Logs, Box::new(layer)));
+                self.own_message = None;
+                return UiOutcome::Request(ActionRequest::Logs(LogRequest::Open(order)));
+            }
+            Effect::OpenYaml(zone, object) => {
+                let layer = yaml_pane::YamlPane::new(zone, object.clone());
+                self.layers.pane = Some((Pane::Yaml, Box::new(layer)));
+                self.own_message = None;
+                return UiOutcome::Request(ActionRequest::ObjectYaml { zone, object });
             }
             Effect::Tell(severity, text) => self.own_message = Some((severity, text)),
             Effect::Hint(text) => self.hint = Some(text),
@@ -408,7 +430,7 @@ impl Ui {
                     request,
                     ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
                 ) {
-                    self.layers.pane = Some((Pane::BuildLog, Pane::BuildLog.layer()));
+                    self.layers.pane = Some((Pane::BuildLog, Box::new(BuildLogPane::default())));
                 }
             }
             RequestAnswer::Refused(_) => self.layers.dialog = None,

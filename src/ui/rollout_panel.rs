@@ -8,11 +8,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::layer::{DrawContext, KeyContext, Layer, Placement, Reply};
+use super::layer::{DrawContext, Effect, KeyContext, Layer, Placement, Reply};
 use super::theme::{Role, Theme};
 use super::widgets::{Part, cap_lines, draw_lines, human_duration, squeeze, width};
 use super::{Action, Clock, status::zone_label};
+use crate::actions::logs::{LogOrder, LogSettings, LogSubject};
 use crate::actions::rollout::{RolloutPhase, RolloutTracker, stale_pods};
+use crate::actions::runner::Severity;
 use crate::actions::runner::{ActionsView, StaleImageMark};
 use crate::fleet::Fleet;
 
@@ -253,7 +255,10 @@ impl RolloutPanel {
 }
 
 impl Layer for RolloutPanel {
-    fn handle(&mut self, action: Action, _cx: &KeyContext<'_>) -> Reply {
+    fn handle(&mut self, action: Action, cx: &KeyContext<'_>) -> Reply {
+        if action == Action::RolloutLogs {
+            return Reply::Do(rollout_logs(cx));
+        }
         if action == Action::Back && self.ended_shown {
             self.dismissed_at = self.drawn_at;
             self.ended_shown = false;
@@ -288,6 +293,28 @@ impl Layer for RolloutPanel {
         self.ended_shown = !area.is_empty() && prepared.any_ended;
         self.drawn_at = Some(cx.clock.instant);
         draw_panel(buf, area, prepared, cx.theme);
+    }
+}
+
+/// `F`: the log pane on the newest rollout's workload (ours in progress first), whose new
+/// pods join as they start while the old ones are marked gone.
+fn rollout_logs(cx: &KeyContext<'_>) -> Effect {
+    let trackers = &cx.actions.rollouts().trackers;
+    let newest = trackers
+        .iter()
+        .filter(|t| t.ours && !t.phase.is_final())
+        .max_by_key(|t| t.started)
+        .or_else(|| trackers.iter().max_by_key(|t| t.started));
+    match newest {
+        Some(t) => Effect::OpenLogs(LogOrder {
+            zone: t.zone,
+            subject: LogSubject::Workload(t.target.clone()),
+            settings: LogSettings::default(),
+        }),
+        None => Effect::Tell(
+            Severity::Info,
+            "no rollout to follow: restart a workload (r) or redeploy (D) first".into(),
+        ),
     }
 }
 

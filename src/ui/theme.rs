@@ -67,11 +67,23 @@ pub enum Role {
     HeaderProduction,
     /// Header of any other environment.
     HeaderOther,
+    /// The prefix of the first pod in a workload's interleaved log (then 2 to 6, round).
+    LogSource1,
+    /// The prefix of the second pod in a workload's log.
+    LogSource2,
+    /// The prefix of the third pod in a workload's log.
+    LogSource3,
+    /// The prefix of the fourth pod in a workload's log.
+    LogSource4,
+    /// The prefix of the fifth pod in a workload's log.
+    LogSource5,
+    /// The prefix of the sixth pod in a workload's log.
+    LogSource6,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 15] = [
+    pub const ALL: [Role; 21] = [
         Role::Text,
         Role::Muted,
         Role::Border,
@@ -87,6 +99,22 @@ impl Role {
         Role::HeaderStaging,
         Role::HeaderProduction,
         Role::HeaderOther,
+        Role::LogSource1,
+        Role::LogSource2,
+        Role::LogSource3,
+        Role::LogSource4,
+        Role::LogSource5,
+        Role::LogSource6,
+    ];
+
+    /// The pod prefix colours of an interleaved log, in the order pods get them.
+    pub const LOG_SOURCES: [Role; 6] = [
+        Role::LogSource1,
+        Role::LogSource2,
+        Role::LogSource3,
+        Role::LogSource4,
+        Role::LogSource5,
+        Role::LogSource6,
     ];
 
     /// The name used in theme files.
@@ -107,6 +135,12 @@ impl Role {
             Role::HeaderStaging => "header_staging",
             Role::HeaderProduction => "header_production",
             Role::HeaderOther => "header_other",
+            Role::LogSource1 => "log_source_1",
+            Role::LogSource2 => "log_source_2",
+            Role::LogSource3 => "log_source_3",
+            Role::LogSource4 => "log_source_4",
+            Role::LogSource5 => "log_source_5",
+            Role::LogSource6 => "log_source_6",
         }
     }
 
@@ -131,6 +165,13 @@ impl Role {
             | Role::HeaderOther => Modifier::BOLD,
             Role::Warning => Modifier::UNDERLINED,
             Role::Text | Role::Muted | Role::Border | Role::Ok => Modifier::empty(),
+            // Pod prefixes differ by their text without colour.
+            Role::LogSource1
+            | Role::LogSource2
+            | Role::LogSource3
+            | Role::LogSource4
+            | Role::LogSource5
+            | Role::LogSource6 => Modifier::empty(),
         }
     }
 

@@ -22,11 +22,15 @@ pub enum Mode {
     Filter,
     /// The help overlay, which takes the keys while it is open.
     Help,
+    /// A text pane (a log, an object's YAML): scrolling, search, wrap.
+    Text,
+    /// The log pane of a pod or a workload: its stream's choices, pause and save.
+    Logs,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -34,6 +38,8 @@ impl Mode {
         Mode::Filter,
         Mode::Dialog,
         Mode::Log,
+        Mode::Logs,
+        Mode::Text,
         Mode::Help,
     ];
 
@@ -48,6 +54,8 @@ impl Mode {
             Mode::Log => "log",
             Mode::Filter => "filter",
             Mode::Help => "help",
+            Mode::Text => "text",
+            Mode::Logs => "logs",
         }
     }
 
@@ -62,6 +70,8 @@ impl Mode {
             Mode::Log => "Build log pane",
             Mode::Filter => "Typing a filter or a command",
             Mode::Help => "This help",
+            Mode::Text => "Log and YAML panes",
+            Mode::Logs => "Log pane",
         }
     }
 

@@ -286,6 +286,14 @@ impl Layer for ViewStack {
                 return super::history_section::undo(cx.fleet, zone, target, selected, chosen);
             }
             Action::Copy => return self.copy(cx.fleet),
+            Action::Logs | Action::ObjectYaml => {
+                let (zone, selected) = (self.top().zone(), self.selected_row(cx.fleet));
+                let shown = self.top().workload();
+                return Reply::Do(match action {
+                    Action::Logs => super::log_pane::logs_for(cx.fleet, zone, selected, shown),
+                    _ => super::yaml_pane::yaml_for(cx.fleet, zone, selected, shown),
+                });
+            }
             Action::SelectUp => self.move_selection(cx.fleet, Move::Up),
             Action::SelectDown => self.move_selection(cx.fleet, Move::Down),
             Action::PageUp => self.move_selection(cx.fleet, Move::PageUp(page)),
