@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::events::{self, EventsConfig, RawEvents};
 use super::{ConfigError, RebuildConfig, RedeployConfig, WorkloadRef};
 use crate::file_error::FileError;
 
@@ -83,6 +84,8 @@ pub struct FleetConfig {
     pub rebuild: RebuildConfig,
     /// What the redeploy action restarts; its zone is always resolved to a zone name.
     pub redeploy: RedeployConfig,
+    /// How much of each zone's events is kept (`[events]`).
+    pub events: EventsConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -153,6 +156,8 @@ struct RawFleet {
     rebuild: RebuildConfig,
     #[serde(default)]
     redeploy: Option<Spanned<RedeployConfig>>,
+    #[serde(default)]
+    events: Option<RawEvents>,
 }
 
 #[derive(Deserialize)]
@@ -275,6 +280,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
             ),
         ));
     }
+    let events = events::check(raw.events).map_err(|(offset, message)| at(offset, message))?;
     let mut redeploy = redeploy;
     match &redeploy.zone {
         Some(wanted) => {
@@ -301,6 +307,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
         zones,
         rebuild: raw.rebuild,
         redeploy,
+        events,
     })
 }
 
@@ -410,6 +417,43 @@ mod tests {
         let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[redeploy]\nzone = \"qa\"\n";
         let err = parse(text).unwrap_err().to_string();
         assert!(err.contains("redeploy zone \"qa\""), "{err}");
+    }
+
+    #[test]
+    fn the_events_section_sets_window_and_cap_and_names_a_bad_value() {
+        let zone = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n";
+        let fleet = parse(zone).unwrap();
+        assert_eq!(fleet.events, EventsConfig::default());
+        assert_eq!(fleet.events.window, std::time::Duration::from_secs(3600));
+        assert_eq!(fleet.events.max_per_zone, 3000);
+        let fleet = parse(&format!(
+            "{zone}[events]\nwindow = \"10m\"\nmax_per_zone = 50\n"
+        ))
+        .unwrap();
+        assert_eq!(fleet.events.window, std::time::Duration::from_secs(600));
+        assert_eq!(fleet.events.max_per_zone, 50);
+        let err = parse(&format!("{zone}[events]\nwindow = \"an hour\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:10:") && err.contains("not a duration"),
+            "{err}"
+        );
+        let err = parse(&format!("{zone}[events]\nmax_per_zone = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:16:") && err.contains("between 1 and"),
+            "{err}"
+        );
+        let err = parse(&format!("{zone}[events]\nwindow = \"48h\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longest accepted"), "{err}");
+        let err = parse(&format!("{zone}[events]\nkeep = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("zones.toml:6:1:") && err.contains("keep"), "{err}");
     }
 
     #[test]
