@@ -79,9 +79,10 @@ pub(super) fn check(raw: Option<RawEvents>) -> Result<EventsConfig, (usize, Stri
 /// Parses a positive duration as people write it: `90s`, `30m`, `1h`, `1h30m`, `2 hours` (jiff's
 /// friendly format, which also takes ISO 8601 such as `PT1H`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let parsed: jiff::SignedDuration = text.trim().parse().map_err(|_| {
-        format!("{text:?} is not a duration; write it like 90s, 30m, 1h or 1h30m")
-    })?;
+    let parsed: jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; write it like 90s, 30m, 1h or 1h30m"))?;
     if parsed.is_negative() || parsed.is_zero() {
         return Err(format!("{text:?} must be a duration longer than zero"));
     }
@@ -99,9 +100,17 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration(" 2 hours "), Ok(Duration::from_secs(7200)));
-        assert!(parse_duration("0s").unwrap_err().contains("longer than zero"));
+        assert!(
+            parse_duration("0s")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
         assert!(parse_duration("-5m").is_err());
-        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
         assert!(parse_duration("").is_err());
     }
 }

@@ -9,9 +9,7 @@ mod workload_ref;
 mod zones;
 
 pub use actions::{RebuildConfig, RedeployConfig};
-pub use events::{
-    DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration,
-};
+pub use events::{DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

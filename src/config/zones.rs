@@ -453,7 +453,10 @@ mod tests {
         let err = parse(&format!("{zone}[events]\nkeep = 1\n"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("zones.toml:6:1:") && err.contains("keep"), "{err}");
+        assert!(
+            err.starts_with("zones.toml:6:1:") && err.contains("keep"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,0 +1,283 @@
+//! Pure functions over the zones' event stores: the merged fleet timeline (newest first, by
+//! last-seen time), its filters, the events of one object and of a workload (the workload, its
+//! ReplicaSets and its pods), a pod's latest Warning, and a zone's recent Warning count.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{EventInfo, EventObject};
+use crate::config::ZoneId;
+use crate::fleet::health::workload_pods;
+use crate::fleet::{Fleet, ObjectKey, WorkloadKey, WorkloadKind, ZoneModel};
+
+/// How far back the overview's Warning count looks.
+pub const RECENT_WARNINGS: Duration = Duration::from_secs(15 * 60);
+
+/// Which events a timeline shows; the default shows them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Only this zone's.
+    pub zone: Option<ZoneId>,
+    /// Only events in this namespace.
+    pub namespace: Option<String>,
+    /// Only Warnings.
+    pub warnings_only: bool,
+    /// Only events about this object.
+    pub object: Option<EventObject>,
+    /// Only events last seen at or after this time.
+    pub since: Option<Timestamp>,
+    /// Lower-cased text every match contains (zone, type, reason, object, message, reporter).
+    needle: String,
+}
+
+impl EventFilter {
+    /// This filter with `text` as its text (matched case-insensitively; empty matches all).
+    pub fn with_text(mut self, text: &str) -> EventFilter {
+        self.set_text(text);
+        self
+    }
+
+    /// Sets the text filter.
+    pub fn set_text(&mut self, text: &str) {
+        self.needle = text.trim().to_lowercase();
+    }
+
+    /// Does `event` of `zone` pass?
+    pub fn matches(&self, zone: &ZoneModel, event: &EventInfo) -> bool {
+        if self.zone.is_some_and(|id| id != zone.config.id)
+            || self.warnings_only && !event.is_warning()
+            || self
+                .namespace
+                .as_ref()
+                .is_some_and(|ns| ns != &event.namespace)
+            || self
+                .object
+                .as_ref()
+                .is_some_and(|o| !same_object(o, &event.object))
+            || self
+                .since
+                .is_some_and(|since| event.last_seen.is_none_or(|t| t < since))
+        {
+            return false;
+        }
+        self.needle.is_empty() || {
+            let haystack = [
+                zone.config.name.as_str(),
+                event.event_type.as_str(),
+                event.reason.as_str(),
+                event.object.kind.as_str(),
+                event.object.namespace.as_str(),
+                event.object.name.as_str(),
+                event.message.as_str(),
+                event.reporter.as_str(),
+            ]
+            .join(" ")
+            .to_lowercase();
+            haystack.contains(&self.needle)
+        }
+    }
+}
+
+/// Kinds compare as kubectl compares them (case-insensitively); namespace and name exactly.
+fn same_object(a: &EventObject, b: &EventObject) -> bool {
+    a.kind.eq_ignore_ascii_case(&b.kind) && a.namespace == b.namespace && a.name == b.name
+}
+
+/// One row of the fleet timeline: an event and the zone it comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct TimelineRow<'a> {
+    /// The zone (in the fleet's order).
+    pub zone: &'a ZoneModel,
+    /// The event.
+    pub event: &'a EventInfo,
+}
+
+impl TimelineRow<'_> {
+    /// The zone's id and the event's key: what identifies the row across updates.
+    pub fn key(&self) -> (ZoneId, ObjectKey) {
+        (
+            self.zone.config.id,
+            ObjectKey::new(&self.event.namespace, &self.event.name),
+        )
+    }
+}
+
+/// Every zone's events that pass `filter`, merged newest first by last-seen time; ties in zone
+/// order, then by namespace and name, so the order never flickers between frames.
+pub fn timeline<'a>(fleet: &'a Fleet, filter: &EventFilter) -> Vec<TimelineRow<'a>> {
+    let mut rows: Vec<TimelineRow<'a>> = fleet
+        .zones
+        .iter()
+        .filter(|zone| filter.zone.is_none_or(|id| id == zone.config.id))
+        .flat_map(|zone| {
+            zone.events
+                .newest_first()
+                .filter(move |e| filter.matches(zone, e))
+                .map(move |event| TimelineRow { zone, event })
+        })
+        .collect();
+    // Stable: equal times keep zone order, then each zone's key order.
+    rows.sort_by(|a, b| b.event.last_seen.cmp(&a.event.last_seen));
+    rows
+}
+
+/// The events about one object in a zone, newest first.
+pub fn object_events<'a>(zone: &'a ZoneModel, object: &EventObject) -> Vec<&'a EventInfo> {
+    zone.events
+        .newest_first()
+        .filter(|e| same_object(object, &e.object))
+        .collect()
+}
+
+/// The newest Warning about a pod, if any.
+pub fn latest_warning_of<'a>(
+    zone: &'a ZoneModel,
+    namespace: &str,
+    pod: &str,
+) -> Option<&'a EventInfo> {
+    let object = EventObject::new("Pod", namespace, pod);
+    zone.events
+        .newest_first()
+        .find(|e| e.is_warning() && same_object(&object, &e.object))
+}
+
+/// How many Warnings a zone saw in the [`RECENT_WARNINGS`] before `now`.
+pub fn recent_warnings(zone: &ZoneModel, now: Timestamp) -> usize {
+    let span = SignedDuration::try_from(RECENT_WARNINGS).unwrap_or(SignedDuration::ZERO);
+    let since = now.checked_sub(span).unwrap_or(Timestamp::MIN);
+    zone.events
+        .seen_since(since)
+        .filter(|e| e.is_warning())
+        .count()
+}
+
+/// The events of a workload, its ReplicaSets and its pods, newest first.
+///
+/// The ReplicaSets and pods it owns now are matched by ownership. Those already deleted (the
+/// old pods of a finished rollout, whose `Killing` events outlive them) are no longer in the
+/// model: an object the zone does not list is matched by the name its controller gives it
+/// (`NAME-HASH` for a Deployment's ReplicaSet, `NAME-HASH-XXXXX` for its pods, `NAME-N` for a
+/// StatefulSet's, `NAME-XXXXX` for a DaemonSet's).
+pub fn workload_events<'a>(zone: &'a ZoneModel, key: &WorkloadKey) -> Vec<&'a EventInfo> {
+    let replicasets: BTreeSet<&str> = zone
+        .replicasets
+        .values()
+        .filter(|rs| {
+            rs.namespace == key.namespace
+                && rs
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| o.kind == "Deployment" && o.name == key.name)
+        })
+        .map(|rs| rs.name.as_str())
+        .collect();
+    let pods: BTreeSet<&str> = workload_pods(zone, key)
+        .into_iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    zone.events
+        .newest_first()
+        .filter(|e| {
+            let o = &e.object;
+            if o.namespace != key.namespace {
+                return false;
+            }
+            let object_key = ObjectKey::new(&o.namespace, &o.name);
+            match o.kind.as_str() {
+                kind if kind.eq_ignore_ascii_case(key.kind.as_str()) => o.name == key.name,
+                "ReplicaSet" if key.kind == WorkloadKind::Deployment => {
+                    replicasets.contains(o.name.as_str())
+                        || !zone.replicasets.contains_key(&object_key)
+                            && generated_name(&o.name, &key.name, &[Part::Alnum])
+                }
+                "Pod" => {
+                    pods.contains(o.name.as_str())
+                        || !zone.pods.contains_key(&object_key)
+                            && generated_name(&o.name, &key.name, pod_name_shape(key.kind))
+                }
+                _ => false,
+            }
+        })
+        .collect()
+}
+
+/// A piece of a generated name after the controller's `NAME-`.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    /// Lower-case letters and digits (a template hash, a random suffix).
+    Alnum,
+    /// Digits (a StatefulSet ordinal).
+    Digits,
+}
+
+fn pod_name_shape(kind: WorkloadKind) -> &'static [Part] {
+    match kind {
+        WorkloadKind::Deployment => &[Part::Alnum, Part::Alnum],
+        WorkloadKind::StatefulSet => &[Part::Digits],
+        WorkloadKind::DaemonSet => &[Part::Alnum],
+    }
+}
+
+/// Is `name` `owner-` followed by exactly these dash-separated parts?
+fn generated_name(name: &str, owner: &str, shape: &[Part]) -> bool {
+    let Some(rest) = name
+        .strip_prefix(owner)
+        .and_then(|rest| rest.strip_prefix('-'))
+    else {
+        return false;
+    };
+    let pieces: Vec<&str> = rest.split('-').collect();
+    pieces.len() == shape.len()
+        && pieces.iter().zip(shape).all(|(piece, part)| {
+            !piece.is_empty()
+                && match part {
+                    Part::Alnum => piece
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                    Part::Digits => piece.chars().all(|c| c.is_ascii_digit()),
+                }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_fit_their_controller_only() {
+        let deploy = pod_name_shape(WorkloadKind::Deployment);
+        assert!(generated_name(
+            "ge-executor-7f9c6b5d48-abcde",
+            "ge-executor",
+            deploy
+        ));
+        assert!(!generated_name(
+            "ge-executor-7f9c6b5d48",
+            "ge-executor",
+            deploy
+        ));
+        assert!(!generated_name(
+            "ge-executor-x-7f9c6b5d48-abcde",
+            "ge-executor",
+            deploy
+        ));
+        assert!(!generated_name(
+            "ge-executorx-7f9c-abcde",
+            "ge-executor",
+            deploy
+        ));
+        assert!(generated_name(
+            "ge-executor-7f9c6b5d48",
+            "ge-executor",
+            &[Part::Alnum]
+        ));
+        let sts = pod_name_shape(WorkloadKind::StatefulSet);
+        assert!(generated_name("postgresql-0", "postgresql", sts));
+        assert!(!generated_name("postgresql-a", "postgresql", sts));
+        let ds = pod_name_shape(WorkloadKind::DaemonSet);
+        assert!(generated_name("node-exporter-x7k2p", "node-exporter", ds));
+        assert!(!generated_name("node-exporter-", "node-exporter", ds));
+    }
+}
