@@ -22,7 +22,7 @@ use super::classify::{ErrorClass, classify_client_error};
 use super::event_project;
 use super::project;
 use super::watch::{KindWatch, run_kind_watch};
-use crate::config::{SYSTEM_NAMESPACE, ZoneConfig, ZoneId};
+use crate::config::{SYSTEM_NAMESPACE, ZoneId};
 use crate::fleet::{FleetEvent, KindStatus, ObjectChange, ResourceKind, ZoneEvent};
 
 /// The API group a zone's events are read from.
@@ -32,23 +32,6 @@ pub enum EventsGroup {
     EventsV1,
     /// `core/v1`, where events.k8s.io is not served.
     Core,
-}
-
-/// The namespaces whose events a zone watches: its configured namespaces and kube-system, each
-/// once, in configured order.
-pub fn event_namespaces(zone: &ZoneConfig) -> Vec<String> {
-    let mut namespaces: Vec<String> = Vec::with_capacity(zone.namespaces.len() + 1);
-    for ns in zone
-        .namespaces
-        .iter()
-        .map(String::as_str)
-        .chain([SYSTEM_NAMESPACE])
-    {
-        if !namespaces.iter().any(|n| n == ns) {
-            namespaces.push(ns.to_string());
-        }
-    }
-    namespaces
 }
 
 /// Which group serves events: discovery first; when discovery cannot say, a one-item list of
@@ -193,27 +176,6 @@ pub async fn run_events_watch(
 mod tests {
     use super::*;
     use crate::fleet::FailureCause;
-
-    #[test]
-    fn kube_system_is_always_watched_once() {
-        let fleet = crate::config::parse_zones(
-            "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\nnamespaces = [\"ge-agents\"]\n",
-            std::path::Path::new("z"),
-        )
-        .unwrap();
-        assert_eq!(
-            event_namespaces(&fleet.zones[0]),
-            ["ge-agents", "kube-system"]
-        );
-        let defaults = crate::config::parse_zones(
-            crate::config::DEFAULT_ZONES_TOML,
-            std::path::Path::new("z"),
-        )
-        .unwrap();
-        let namespaces = event_namespaces(&defaults.zones[0]);
-        assert_eq!(namespaces.len(), 5);
-        assert_eq!(namespaces.iter().filter(|n| *n == "kube-system").count(), 1);
-    }
 
     #[test]
     fn namespace_states_combine_into_one() {

@@ -302,7 +302,7 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
         zone: id,
         tx: tx.clone(),
         recovered: recovered.clone(),
-        event_namespaces: Arc::new(events::event_namespaces(&zone)),
+        event_namespaces: Arc::new(zone.event_namespaces()),
     };
     let mut watchers = JoinSet::new();
     let mut kinds_by_task = std::collections::HashMap::new();

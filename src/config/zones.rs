@@ -73,6 +73,23 @@ impl ZoneConfig {
     pub fn is_production(&self) -> bool {
         self.environment.eq_ignore_ascii_case("production")
     }
+
+    /// The namespaces whose events the zone watches: its namespaces and kube-system (where an
+    /// upgrade's failures show), each once, in configured order.
+    pub fn event_namespaces(&self) -> Vec<String> {
+        let mut namespaces: Vec<String> = Vec::with_capacity(self.namespaces.len() + 1);
+        for ns in self
+            .namespaces
+            .iter()
+            .map(String::as_str)
+            .chain([SYSTEM_NAMESPACE])
+        {
+            if !namespaces.iter().any(|n| n == ns) {
+                namespaces.push(ns.to_string());
+            }
+        }
+        namespaces
+    }
 }
 
 /// All configured zones, in display order, and what the console's actions run.
@@ -347,6 +364,22 @@ mod tests {
         assert_eq!(fleet.redeploy.zone.as_deref(), Some("dev"));
         assert_eq!(fleet.redeploy.target, "ge-agents/deployment/ge-executor");
         assert!(!fleet.zones[0].protected);
+    }
+
+    #[test]
+    fn kube_system_events_are_always_watched_once() {
+        let fleet = parse(
+            "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\nnamespaces = [\"ge-agents\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            fleet.zones[0].event_namespaces(),
+            ["ge-agents", "kube-system"]
+        );
+        let defaults = parse(DEFAULT_ZONES_TOML).unwrap();
+        let namespaces = defaults.zones[0].event_namespaces();
+        assert_eq!(namespaces, defaults.zones[0].namespaces);
+        assert_eq!(namespaces.iter().filter(|n| *n == "kube-system").count(), 1);
     }
 
     #[test]

@@ -64,11 +64,19 @@ pub enum Action {
     Cancel,
     /// Copy the selected object's `NAMESPACE/KIND/NAME` to the clipboard (OSC 52).
     Copy,
+    /// Open the fleet's event timeline (every zone's events, newest first).
+    OpenEvents,
+    /// In the event timeline: show only Warnings, or every event again.
+    ToggleWarnings,
+    /// In the event timeline: show the next zone's events only (after the last: all zones).
+    CycleZoneFilter,
+    /// In the event timeline: show the next namespace's events only (after the last: all).
+    CycleNamespaceFilter,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 33] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -98,6 +106,10 @@ impl Action {
         Action::ToggleActions,
         Action::Confirm,
         Action::Cancel,
+        Action::OpenEvents,
+        Action::ToggleWarnings,
+        Action::CycleZoneFilter,
+        Action::CycleNamespaceFilter,
     ];
 
     /// The snake_case name used in keymap files.
@@ -132,6 +144,10 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Copy => "copy",
+            Action::OpenEvents => "open_events",
+            Action::ToggleWarnings => "toggle_warnings",
+            Action::CycleZoneFilter => "cycle_zone_filter",
+            Action::CycleNamespaceFilter => "cycle_namespace_filter",
         }
     }
 
@@ -172,6 +188,10 @@ impl Action {
             Action::Confirm => "Confirm",
             Action::Cancel => "Cancel",
             Action::Copy => "Copy the selected object's NAMESPACE/KIND/NAME",
+            Action::OpenEvents => "Open the fleet event timeline",
+            Action::ToggleWarnings => "Show only Warning events, or all",
+            Action::CycleZoneFilter => "Show the next zone's events, or all zones",
+            Action::CycleNamespaceFilter => "Show the next namespace's events, or all",
         }
     }
 }

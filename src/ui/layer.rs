@@ -110,6 +110,8 @@ pub enum Effect {
     GoToWorkload(usize, WorkloadKey),
     /// Put this text on the clipboard (the console writes it as OSC 52) and say so.
     Copy(String),
+    /// Open the fleet event timeline over the current view.
+    OpenTimeline,
 }
 
 /// A layer's answer to an action.

@@ -1,5 +1,6 @@
 //! Selectable lists: row keys, and a selection that follows its object across model changes.
 
+use crate::config::ZoneId;
 use crate::fleet::{ObjectKey, WorkloadKey};
 
 use super::filter::Filter;
@@ -15,6 +16,8 @@ pub enum RowKey {
     Node(String),
     /// A pod.
     Pod(ObjectKey),
+    /// An event (its zone, and the Event object's key) in the event timeline.
+    Event(ZoneId, ObjectKey),
 }
 
 impl RowKey {
@@ -27,6 +30,7 @@ impl RowKey {
             RowKey::Workload(key) => key.to_string(),
             RowKey::Node(name) => format!("node/{name}"),
             RowKey::Pod(key) => format!("{}/pod/{}", key.namespace, key.name),
+            RowKey::Event(_, key) => format!("{}/event/{}", key.namespace, key.name),
         }
     }
 }

@@ -22,11 +22,13 @@ pub enum Mode {
     Filter,
     /// The help overlay, which takes the keys while it is open.
     Help,
+    /// The fleet event timeline (its filters), before the zone, list and global modes.
+    Timeline,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -35,6 +37,7 @@ impl Mode {
         Mode::Dialog,
         Mode::Log,
         Mode::Help,
+        Mode::Timeline,
     ];
 
     /// The table name used in keymap files.
@@ -48,6 +51,7 @@ impl Mode {
             Mode::Log => "log",
             Mode::Filter => "filter",
             Mode::Help => "help",
+            Mode::Timeline => "timeline",
         }
     }
 
@@ -62,6 +66,7 @@ impl Mode {
             Mode::Log => "Build log pane",
             Mode::Filter => "Typing a filter or a command",
             Mode::Help => "This help",
+            Mode::Timeline => "Event timeline",
         }
     }
 
