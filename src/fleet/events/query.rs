@@ -244,6 +244,276 @@ fn generated_name(name: &str, owner: &str, shape: &[Part]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{DEFAULT_ZONES_TOML, parse_zones};
+    use crate::fleet::events::EventType;
+    use crate::fleet::{ObjectChange, OwnerRef, PodInfo, ReplicaSetInfo, StoreChange, ZoneEvent};
+
+    fn noon() -> Timestamp {
+        "2026-03-26T12:00:00Z".parse().unwrap()
+    }
+
+    fn ago(minutes: i64) -> Timestamp {
+        noon() - SignedDuration::from_mins(minutes)
+    }
+
+    fn event(ns: &str, name: &str, kind: &str, object: &str, minutes_ago: i64) -> EventInfo {
+        EventInfo {
+            namespace: ns.into(),
+            name: name.into(),
+            event_type: EventType::Normal,
+            reason: "Scheduled".into(),
+            object: EventObject::new(kind, ns, object),
+            message: format!("about {object}"),
+            count: 1,
+            first_seen: Some(ago(minutes_ago)),
+            last_seen: Some(ago(minutes_ago)),
+            reporter: "kubelet".into(),
+        }
+    }
+
+    fn warning(mut e: EventInfo, reason: &str) -> EventInfo {
+        e.event_type = EventType::Warning;
+        e.reason = reason.into();
+        e
+    }
+
+    fn fleet() -> Fleet {
+        let config = parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap();
+        Fleet::new(&config)
+    }
+
+    fn put(zone: &mut ZoneModel, events: Vec<EventInfo>) {
+        for e in events {
+            let ns = e.namespace.clone();
+            zone.apply(ZoneEvent::Objects(ObjectChange::Events(
+                ns,
+                StoreChange::Upsert(e),
+            )));
+        }
+    }
+
+    fn names(rows: &[TimelineRow<'_>]) -> Vec<String> {
+        rows.iter()
+            .map(|r| format!("{}:{}", r.zone.config.name, r.event.name))
+            .collect()
+    }
+
+    #[test]
+    fn the_timeline_merges_zones_newest_first_with_stable_ties() {
+        let mut fleet = fleet();
+        put(
+            &mut fleet.zones[0],
+            vec![
+                event("ge-agents", "a-old", "Pod", "p", 40),
+                event("ge-agents", "a-new", "Pod", "p", 1),
+                event("kube-system", "a-tie", "Pod", "p", 10),
+            ],
+        );
+        put(
+            &mut fleet.zones[1],
+            vec![
+                event("ge-agents", "b-mid", "Pod", "p", 5),
+                event("ge-agents", "b-tie", "Pod", "p", 10),
+            ],
+        );
+        put(
+            &mut fleet.zones[2],
+            vec![event("ge-data", "c-newest", "Pod", "p", 0)],
+        );
+        let rows = timeline(&fleet, &EventFilter::default());
+        assert_eq!(
+            names(&rows),
+            [
+                "production:c-newest",
+                "dev:a-new",
+                "staging:b-mid",
+                "dev:a-tie",
+                "staging:b-tie",
+                "dev:a-old"
+            ]
+        );
+        let only_dev = EventFilter {
+            zone: Some(fleet.zones[0].config.id),
+            ..EventFilter::default()
+        };
+        assert_eq!(
+            names(&timeline(&fleet, &only_dev)),
+            ["dev:a-new", "dev:a-tie", "dev:a-old"]
+        );
+        let kube_system = EventFilter {
+            namespace: Some("kube-system".into()),
+            ..EventFilter::default()
+        };
+        assert_eq!(names(&timeline(&fleet, &kube_system)), ["dev:a-tie"]);
+        let since = EventFilter {
+            since: Some(ago(5)),
+            ..EventFilter::default()
+        };
+        assert_eq!(
+            names(&timeline(&fleet, &since)),
+            ["production:c-newest", "dev:a-new", "staging:b-mid"]
+        );
+    }
+
+    #[test]
+    fn warnings_text_and_object_filters() {
+        let mut fleet = fleet();
+        put(
+            &mut fleet.zones[1],
+            vec![
+                warning(
+                    event("kube-system", "w1", "Pod", "metrics-server-1", 2),
+                    "BackOff",
+                ),
+                event("kube-system", "n1", "Pod", "metrics-server-1", 3),
+                warning(
+                    event("ge-agents", "w2", "Pod", "ge-sandbox-1", 4),
+                    "FailedMount",
+                ),
+            ],
+        );
+        let warnings = EventFilter {
+            warnings_only: true,
+            ..EventFilter::default()
+        };
+        assert_eq!(
+            names(&timeline(&fleet, &warnings)),
+            ["staging:w1", "staging:w2"]
+        );
+        let text = EventFilter::default().with_text("  MOUNT ");
+        assert_eq!(names(&timeline(&fleet, &text)), ["staging:w2"]);
+        let zone_name = EventFilter::default().with_text("staging");
+        assert_eq!(timeline(&fleet, &zone_name).len(), 3);
+        let object = EventFilter {
+            object: Some(EventObject::new("pod", "kube-system", "metrics-server-1")),
+            ..EventFilter::default()
+        };
+        assert_eq!(
+            names(&timeline(&fleet, &object)),
+            ["staging:w1", "staging:n1"]
+        );
+        let zone = &fleet.zones[1];
+        assert_eq!(
+            latest_warning_of(zone, "kube-system", "metrics-server-1").map(|e| e.name.as_str()),
+            Some("w1")
+        );
+        assert!(latest_warning_of(zone, "kube-system", "coredns-1").is_none());
+    }
+
+    #[test]
+    fn recent_warnings_count_the_last_fifteen_minutes() {
+        let mut fleet = fleet();
+        put(
+            &mut fleet.zones[0],
+            vec![
+                warning(event("kube-system", "now", "Pod", "p", 0), "BackOff"),
+                warning(event("kube-system", "edge", "Pod", "p", 15), "BackOff"),
+                warning(event("kube-system", "older", "Pod", "p", 16), "BackOff"),
+                event("kube-system", "normal", "Pod", "p", 1),
+            ],
+        );
+        assert_eq!(recent_warnings(&fleet.zones[0], noon()), 2);
+        assert_eq!(recent_warnings(&fleet.zones[1], noon()), 0);
+        assert_eq!(
+            recent_warnings(&fleet.zones[0], noon() + SignedDuration::from_mins(10)),
+            1
+        );
+    }
+
+    #[test]
+    fn a_workloads_events_are_its_own_its_replicasets_and_its_pods() {
+        let mut fleet = fleet();
+        let zone = &mut fleet.zones[0];
+        let owner = |kind: &str, name: &str| {
+            Some(OwnerRef {
+                kind: kind.into(),
+                name: name.into(),
+            })
+        };
+        zone.apply(ZoneEvent::Objects(ObjectChange::ReplicaSets(
+            StoreChange::Replace(vec![ReplicaSetInfo {
+                namespace: "ge-agents".into(),
+                name: "ge-executor-7f9c".into(),
+                owner: owner("Deployment", "ge-executor"),
+                desired: 1,
+                current: 1,
+                ready: 1,
+                available: 1,
+                revision: Some(2),
+                template_hash: Some("7f9c".into()),
+                images: vec![],
+                created: None,
+            }]),
+        )));
+        let pod = |name: &str, rs: &str| PodInfo {
+            namespace: "ge-agents".into(),
+            name: name.into(),
+            phase: "Running".into(),
+            status: "Running".into(),
+            message: None,
+            ready_containers: 1,
+            total_containers: 1,
+            restarts: 0,
+            node: None,
+            images: vec![],
+            owner: owner("ReplicaSet", rs),
+            template_hash: None,
+            created: None,
+            started: None,
+            deleting: false,
+        };
+        zone.apply(ZoneEvent::Objects(ObjectChange::Pods(
+            StoreChange::Replace(vec![
+                pod("ge-executor-7f9c-abcde", "ge-executor-7f9c"),
+                // Another deployment's pod whose name starts the same way: listed, not owned.
+                pod("ge-executor-api-5d4c-qwert", "ge-executor-api-5d4c"),
+            ]),
+        )));
+        put(
+            zone,
+            vec![
+                event("ge-agents", "deploy", "Deployment", "ge-executor", 1),
+                event("ge-agents", "rs", "ReplicaSet", "ge-executor-7f9c", 2),
+                event("ge-agents", "pod", "Pod", "ge-executor-7f9c-abcde", 3),
+                // The previous revision's ReplicaSet and pod, deleted since: matched by name.
+                event("ge-agents", "old-rs", "ReplicaSet", "ge-executor-5b6a", 4),
+                event("ge-agents", "old-pod", "Pod", "ge-executor-5b6a-zzzzz", 5),
+                event(
+                    "ge-agents",
+                    "other-pod",
+                    "Pod",
+                    "ge-executor-api-5d4c-qwert",
+                    6,
+                ),
+                event(
+                    "ge-agents",
+                    "other-deploy",
+                    "Deployment",
+                    "ge-executor-api",
+                    7,
+                ),
+                event("ge-data", "elsewhere", "Pod", "ge-executor-7f9c-abcde", 8),
+            ],
+        );
+        let key = WorkloadKey {
+            kind: WorkloadKind::Deployment,
+            namespace: "ge-agents".into(),
+            name: "ge-executor".into(),
+        };
+        let found: Vec<&str> = workload_events(zone, &key)
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(found, ["deploy", "rs", "pod", "old-rs", "old-pod"]);
+        let pod_events: Vec<&str> = object_events(
+            zone,
+            &EventObject::new("Pod", "ge-agents", "ge-executor-7f9c-abcde"),
+        )
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+        assert_eq!(pod_events, ["pod"]);
+    }
 
     #[test]
     fn generated_names_fit_their_controller_only() {
