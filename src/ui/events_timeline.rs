@@ -32,8 +32,9 @@ const HEADERS: [&str; 7] = [
     "MESSAGE",
     "COUNT",
 ];
-/// The narrowest each column gets before the message gives way.
-const MINIMUM: [usize; 7] = [9, 4, 7, 8, 12, 12, 5];
+/// The narrowest each column gets; the message's is what the others leave (see
+/// [`minimum_widths`]).
+const MINIMUM: [usize; 7] = [9, 4, 7, 9, 12, 12, 5];
 const GAP: usize = 2;
 
 /// Draws the timeline into `area`; returns how many rows a page holds.
@@ -98,7 +99,8 @@ pub(crate) fn draw(
         draw_lines(buf, head, [Line::styled(why, muted)]);
         return 1;
     }
-    let widths = column_widths(&natural_widths(&rows), &MINIMUM, total, GAP);
+    let natural = natural_widths(&rows);
+    let widths = column_widths(&natural, &minimum_widths(&natural, total), total, GAP);
     let bold = muted.add_modifier(Modifier::BOLD);
     draw_lines(
         buf,
@@ -237,6 +239,20 @@ fn zone_events_line<'a>(zone: &ZoneModel, theme: &Theme) -> Option<Line<'a>> {
         }
     };
     Some(Line::styled(text, theme.style(role)))
+}
+
+/// The columns' minimums for a table `total` cells wide: the message, which says the most,
+/// keeps what the fixed columns and the reason's and object's minimums leave (at least 12
+/// cells, at most 40), so on a narrow terminal the reason and the object give way first.
+fn minimum_widths(natural: &[usize], total: usize) -> Vec<usize> {
+    let mut minimum = MINIMUM.to_vec();
+    let fixed: usize = [0, 1, 2, 6]
+        .iter()
+        .map(|&i| natural[i].max(MINIMUM[i]))
+        .sum();
+    let left = total.saturating_sub(fixed + GAP * (HEADERS.len() - 1) + MINIMUM[3] + MINIMUM[4]);
+    minimum[5] = left.clamp(MINIMUM[5], 40);
+    minimum
 }
 
 /// Each column's widest content (the header's at least), without laying out every row.
