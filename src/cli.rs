@@ -50,7 +50,7 @@ Files:
 Exit status:
   0  done; snapshot: every zone live and healthy
   1  snapshot: a zone live but a check failed; restart, rebuild: failed or timed out
-  2  snapshot: a zone unreachable, unauthorised, not configured or lost
+  2  snapshot, events: a zone unreachable, unauthorised, not configured or lost
   3  bad input (command line, zones file, kubeconfig, keymap, theme), before anything started
   4  restart, rebuild: refused by a guard (read-only, protected zone, paused deployment)
 ";
@@ -160,6 +160,11 @@ pub enum Command {
     Rebuild(RebuildArgs),
     /// Print the active keymap's keys (see --keymap), as the help overlay lists them.
     Keys(KeysArgs),
+    /// Print the zones' recent Kubernetes events, merged newest first, and exit.
+    ///
+    /// Exit status: 0 printed, 2 a zone unreachable, unauthorised, not configured, lost or not
+    /// synced in time (its events are missing), 3 bad input.
+    Events(EventsArgs),
     /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
     /// target of the zones file at the time it is made).
     ///
@@ -245,6 +250,33 @@ pub struct SnapshotArgs {
     pub timeout: u64,
 }
 
+/// `events` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// Zones (names or ids) whose events to print; all zones when none is named.
+    #[arg(value_name = "ZONE")]
+    pub zone_names: Vec<String>,
+    /// Only events in this namespace.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only Warning events.
+    #[arg(long)]
+    pub warnings: bool,
+    /// Only events last seen this recently: 90s, 30m, 1h (default: the [events] window).
+    #[arg(long, value_name = "DURATION", value_parser = parse_since)]
+    pub since: Option<std::time::Duration>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
+    pub format: SnapshotFormat,
+    /// Seconds to wait for zones to sync.
+    #[arg(long, value_name = "SECS", default_value_t = 20)]
+    pub timeout: u64,
+}
+
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(text)
+}
+
 /// `snapshot --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SnapshotFormat {
@@ -285,6 +317,9 @@ pub fn completion_command(fleet: &FleetConfig) -> clap::Command {
             c.mut_arg("zone", |a| a.value_parser(zones_parser.clone()))
                 .mut_arg("target", |a| a.value_parser(targets))
                 .mut_arg("confirm", |a| a.value_parser(zones_parser.clone()))
+        })
+        .mut_subcommand("events", |c| {
+            c.mut_arg("zone_names", |a| a.value_parser(zones_parser.clone()))
         })
         .mut_subcommand("rebuild", |c| {
             c.mut_arg("confirm", |a| {

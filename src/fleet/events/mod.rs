@@ -7,6 +7,7 @@
 //! repeats is one Event object on the server with a count, so one row here.
 
 pub mod query;
+pub mod report;
 mod store;
 
 use jiff::Timestamp;

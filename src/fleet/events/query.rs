@@ -28,24 +28,29 @@ pub struct EventFilter {
     pub object: Option<EventObject>,
     /// Only events last seen at or after this time.
     pub since: Option<Timestamp>,
-    /// Lower-cased text every match contains (zone, type, reason, object, message, reporter).
-    needle: String,
+    /// Text every match contains, case-insensitively, in its zone's name, type, reason,
+    /// object, message or reporter; empty matches all.
+    pub text: String,
 }
 
 impl EventFilter {
-    /// This filter with `text` as its text (matched case-insensitively; empty matches all).
+    /// This filter with `text` as its text.
     pub fn with_text(mut self, text: &str) -> EventFilter {
-        self.set_text(text);
+        self.text = text.to_string();
         self
-    }
-
-    /// Sets the text filter.
-    pub fn set_text(&mut self, text: &str) {
-        self.needle = text.trim().to_lowercase();
     }
 
     /// Does `event` of `zone` pass?
     pub fn matches(&self, zone: &ZoneModel, event: &EventInfo) -> bool {
+        self.matches_needle(zone, event, &self.needle())
+    }
+
+    /// The text as it is looked for.
+    fn needle(&self) -> String {
+        self.text.trim().to_lowercase()
+    }
+
+    fn matches_needle(&self, zone: &ZoneModel, event: &EventInfo, needle: &str) -> bool {
         if self.zone.is_some_and(|id| id != zone.config.id)
             || self.warnings_only && !event.is_warning()
             || self
@@ -62,7 +67,7 @@ impl EventFilter {
         {
             return false;
         }
-        self.needle.is_empty() || {
+        needle.is_empty() || {
             let haystack = [
                 zone.config.name.as_str(),
                 event.event_type.as_str(),
@@ -75,7 +80,7 @@ impl EventFilter {
             ]
             .join(" ")
             .to_lowercase();
-            haystack.contains(&self.needle)
+            haystack.contains(needle)
         }
     }
 }
@@ -107,6 +112,8 @@ impl TimelineRow<'_> {
 /// Every zone's events that pass `filter`, merged newest first by last-seen time; ties in zone
 /// order, then by namespace and name, so the order never flickers between frames.
 pub fn timeline<'a>(fleet: &'a Fleet, filter: &EventFilter) -> Vec<TimelineRow<'a>> {
+    let needle = filter.needle();
+    let needle = needle.as_str();
     let mut rows: Vec<TimelineRow<'a>> = fleet
         .zones
         .iter()
@@ -114,7 +121,7 @@ pub fn timeline<'a>(fleet: &'a Fleet, filter: &EventFilter) -> Vec<TimelineRow<'
         .flat_map(|zone| {
             zone.events
                 .newest_first()
-                .filter(move |e| filter.matches(zone, e))
+                .filter(move |e| filter.matches_needle(zone, e, needle))
                 .map(move |event| TimelineRow { zone, event })
         })
         .collect();

@@ -84,16 +84,18 @@ impl TimelineView {
 
     /// The fleet model's filter for what this view shows now.
     pub fn event_filter(&self, fleet: &Fleet) -> EventFilter {
-        let mut filter = EventFilter::default().with_text(self.list.filter.text());
-        filter.zone = self
-            .filter
-            .zone
-            .and_then(|i| fleet.zones.get(i))
-            .map(|z| z.config.id);
-        filter.namespace = self.filter.namespace.clone();
-        filter.warnings_only = self.filter.warnings_only;
-        filter.object = self.filter.object.clone();
-        filter
+        EventFilter {
+            zone: self
+                .filter
+                .zone
+                .and_then(|i| fleet.zones.get(i))
+                .map(|z| z.config.id),
+            namespace: self.filter.namespace.clone(),
+            warnings_only: self.filter.warnings_only,
+            object: self.filter.object.clone(),
+            since: None,
+            text: self.list.filter.text().to_string(),
+        }
     }
 
     /// `z`: all zones → the first → … → the last → all zones.
