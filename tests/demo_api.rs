@@ -29,6 +29,7 @@ async fn fleet_with(pods_per_zone: usize, churn_per_sec: f64) -> (DemoFleet, tem
         kubeconfig_out: None,
         state_dir: state.path().to_path_buf(),
         time_scale: 0.1,
+        ..DemoOptions::default()
     })
     .await
     .unwrap();

@@ -363,3 +363,121 @@ async fn kubectl_reaches_all_three_contexts() {
     assert!(crash.contains("CrashLoopBackOff"), "{crash}");
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_events_lists_both_zones_troubles() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let staging = kubectl.run("ge-staging", &["get", "events", "-A"]).await;
+    let header = staging.lines().next().unwrap();
+    for column in [
+        "NAMESPACE",
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ] {
+        assert!(header.contains(column), "missing {column}: {staging}");
+    }
+    assert!(
+        staging.lines().any(|l| l.starts_with("kube-system")
+            && l.contains("Warning")
+            && l.contains("BackOff")
+            && l.contains("pod/metrics-server-")
+            && l.contains("Back-off restarting failed container metrics-server")),
+        "{staging}"
+    );
+    let dev = kubectl
+        .run("ge-dev", &["get", "events", "-A", "-o", "wide"])
+        .await;
+    let wide_header = dev.lines().next().unwrap();
+    for column in ["SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME"] {
+        assert!(wide_header.contains(column), "missing {column}: {dev}");
+    }
+    let pull = dev
+        .lines()
+        .find(|l| l.contains("Error: ErrImagePull"))
+        .unwrap_or_else(|| panic!("{dev}"));
+    assert!(
+        pull.contains("pod/ge-sandbox-") && pull.contains("kubelet, ge-dev-1"),
+        "{pull}"
+    );
+    // The same objects through events.k8s.io.
+    let v1 = kubectl
+        .run(
+            "ge-dev",
+            &["get", "events.v1.events.k8s.io", "-A", "-o", "name"],
+        )
+        .await;
+    assert!(
+        v1.lines()
+            .any(|l| l.starts_with("event.events.k8s.io/ge-sandbox-")),
+        "{v1}"
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_events_by_involved_object_shows_only_that_objects_events() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let pods = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "pods",
+                "-l",
+                "k8s-app=metrics-server",
+                "-o",
+                "name",
+            ],
+        )
+        .await;
+    let pod = pods.trim().trim_start_matches("pod/").to_string();
+    let events = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "events",
+                "--field-selector",
+                &format!("involvedObject.name={pod}"),
+            ],
+        )
+        .await;
+    let rows: Vec<&str> = events.lines().skip(1).collect();
+    assert!(rows.len() >= 3, "{events}");
+    assert!(
+        rows.iter().all(|r| r.contains(&format!("pod/{pod}"))),
+        "{events}"
+    );
+    for reason in ["BackOff", "Started", "Created"] {
+        assert!(
+            rows.iter().any(|r| r.contains(reason)),
+            "{reason}: {events}"
+        );
+    }
+    let none = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=nothing-here",
+            ],
+        )
+        .await;
+    assert!(!none.contains("pod/"), "{none}");
+    fleet.shutdown().await;
+}

@@ -4,9 +4,11 @@
 //! task), seeded from `assets/demo-fleet.toml`, good enough for `kubectl` and kube-rs watchers.
 
 mod controller;
+mod event;
 mod factory;
 mod http;
 mod kubeconfig;
+mod lease;
 mod patch;
 mod resources;
 mod seed;
@@ -20,7 +22,7 @@ use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpSocket};
@@ -44,7 +46,12 @@ pub struct DemoOptions {
     pub state_dir: PathBuf,
     /// 1.0 = realistic delays; smaller is faster.
     pub time_scale: f64,
+    /// How long an Event lives after its last write (the API server's `--event-ttl`).
+    pub event_ttl: Duration,
 }
+
+/// The API server's default `--event-ttl`.
+pub const DEFAULT_EVENT_TTL: Duration = Duration::from_secs(3600);
 
 impl Default for DemoOptions {
     fn default() -> Self {
@@ -54,6 +61,7 @@ impl Default for DemoOptions {
             kubeconfig_out: None,
             state_dir: std::env::temp_dir().join("ge-console-demo"),
             time_scale: 1.0,
+            event_ttl: DEFAULT_EVENT_TTL,
         }
     }
 }
@@ -127,6 +135,8 @@ pub(crate) struct Zone {
     pub time_scale: f64,
     /// The port the zone listens on (kept across stop/start).
     pub port: u16,
+    /// How long an Event lives after its last write.
+    pub event_ttl: Duration,
 }
 
 /// A running server: its stop signal and task.
@@ -178,9 +188,11 @@ fn prepare_zone(
     pods_per_zone: usize,
     time_scale: f64,
     churn_per_zone: f64,
+    event_ttl: Duration,
 ) -> Result<(Arc<Zone>, controller::Controller), DemoError> {
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
+    store.expire_after_write(resources::ServedKind::Event, event_ttl);
     let build = seed::build_zone(seed, zone_seed, pods_per_zone, &store)?;
     let zone = Arc::new(Zone {
         context: zone_seed.context.clone(),
@@ -190,6 +202,7 @@ fn prepare_zone(
         profile: build.profile,
         time_scale,
         port,
+        event_ttl,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -211,6 +224,11 @@ impl DemoFleet {
                 "time_scale must be > 0, got {}",
                 opts.time_scale
             )));
+        }
+        if opts.event_ttl.is_zero() {
+            return Err(DemoError::InvalidOption(
+                "event_ttl must be longer than zero".into(),
+            ));
         }
         if !(opts.churn_per_sec.is_finite() && opts.churn_per_sec >= 0.0) {
             return Err(DemoError::InvalidOption(format!(
@@ -238,10 +256,23 @@ impl DemoFleet {
         }
         let mut builds = Vec::new();
         for (index, (_, port)) in listeners.iter().enumerate() {
-            let (seed, port, pods, time_scale) =
-                (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let (seed, port, pods, time_scale, event_ttl) = (
+                seed.clone(),
+                *port,
+                opts.pods_per_zone,
+                opts.time_scale,
+                opts.event_ttl,
+            );
             builds.push(tokio::task::spawn_blocking(move || {
-                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone)
+                prepare_zone(
+                    &seed,
+                    index,
+                    port,
+                    pods,
+                    time_scale,
+                    churn_per_zone,
+                    event_ttl,
+                )
             }));
         }
         let mut prepared = Vec::new();

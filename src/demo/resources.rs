@@ -1,6 +1,9 @@
 //! The resource types the demo API server knows: names, discovery data and validation.
 
+use bytes::Bytes;
 use serde_json::{Value, json};
+
+use super::event;
 
 /// One served resource type (e.g. `pods`, `deployments.apps`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,6 +26,10 @@ pub enum ServedKind {
     DaemonSet,
     /// batch/v1 Job.
     Job,
+    /// core/v1 Event: the storage of every Event, whichever group it is written through.
+    Event,
+    /// events.k8s.io/v1 Event: another view of the objects stored as [`ServedKind::Event`].
+    EventV1,
 }
 
 /// Static description of a resource type, used for routing and discovery.
@@ -62,7 +69,7 @@ const POD_FIELDS: &[&str] = &[
 
 impl ServedKind {
     /// Every served resource, in discovery order.
-    pub const ALL: [ServedKind; 9] = [
+    pub const ALL: [ServedKind; 11] = [
         ServedKind::Namespace,
         ServedKind::Node,
         ServedKind::Pod,
@@ -72,6 +79,8 @@ impl ServedKind {
         ServedKind::StatefulSet,
         ServedKind::DaemonSet,
         ServedKind::Job,
+        ServedKind::Event,
+        ServedKind::EventV1,
     ];
 
     /// Static description of this resource.
@@ -185,6 +194,79 @@ impl ServedKind {
                 extra_fields: &["status.successful"],
                 has_scale: false,
             },
+            ServedKind::Event => &ResourceInfo {
+                plural: "events",
+                singular: "event",
+                kind: "Event",
+                group: "",
+                version: "v1",
+                namespaced: true,
+                short_names: &["ev"],
+                categories: &[],
+                extra_fields: event::CORE_FIELDS,
+                has_scale: false,
+            },
+            ServedKind::EventV1 => &ResourceInfo {
+                plural: "events",
+                singular: "event",
+                kind: "Event",
+                group: "events.k8s.io",
+                version: "v1",
+                namespaced: true,
+                short_names: &["ev"],
+                categories: &[],
+                extra_fields: event::EVENTS_V1_FIELDS,
+                has_scale: false,
+            },
+        }
+    }
+
+    /// The kind whose objects hold this one's: an events.k8s.io Event is stored as a core
+    /// Event (one store, two API shapes, as in the real API server).
+    pub fn storage(self) -> ServedKind {
+        match self {
+            ServedKind::EventV1 => ServedKind::Event,
+            other => other,
+        }
+    }
+
+    /// Whether objects of this kind are stored under it (not a view of another kind).
+    pub fn is_stored(self) -> bool {
+        self.storage() == self
+    }
+
+    /// Whether the resource has a `/status` subresource (Events have none).
+    pub fn has_status(self) -> bool {
+        !matches!(self, ServedKind::Event | ServedKind::EventV1)
+    }
+
+    /// A stored object as this kind shows it (an events.k8s.io view of a stored Event).
+    pub fn present(self, stored: &Bytes) -> Bytes {
+        match self {
+            ServedKind::EventV1 => serde_json::from_slice(stored).map_or_else(
+                |_| stored.clone(),
+                |value| {
+                    Bytes::from(serde_json::to_vec(&self.present_value(value)).unwrap_or_default())
+                },
+            ),
+            _ => stored.clone(),
+        }
+    }
+
+    /// A stored object's JSON as this kind shows it.
+    pub fn present_value(self, stored: Value) -> Value {
+        match self {
+            ServedKind::EventV1 => event::to_events_v1(stored),
+            _ => stored,
+        }
+    }
+
+    /// An object written through this kind, in the shape it is stored in.
+    pub fn to_storage(self, object: Value) -> Value {
+        match self {
+            ServedKind::EventV1 => event::to_core(object),
+            ServedKind::Event => event::canonical_core(object),
+            _ => object,
         }
     }
 
@@ -233,8 +315,20 @@ impl ServedKind {
             || self.info().extra_fields.contains(&field)
     }
 
+    /// The stored field a supported field-selector label selects (events.k8s.io's
+    /// `regarding.name` selects the stored Event's `involvedObject.name`).
+    pub fn stored_field(self, field: &str) -> String {
+        match self {
+            ServedKind::EventV1 => event::stored_field_label(field).to_string(),
+            _ => field.to_string(),
+        }
+    }
+
     /// Values of the extra selectable fields, read from the object.
     pub fn field_values(self, object: &Value) -> Vec<(&'static str, String)> {
+        if self == ServedKind::Event {
+            return event::field_values(object);
+        }
         self.info()
             .extra_fields
             .iter()
@@ -282,6 +376,10 @@ impl ServedKind {
             ServedKind::StatefulSet => round_trip::<apps::StatefulSet>(object),
             ServedKind::DaemonSet => round_trip::<apps::DaemonSet>(object),
             ServedKind::Job => round_trip::<batch::Job>(object),
+            ServedKind::Event => round_trip::<core::Event>(object).map(event::canonical_core),
+            ServedKind::EventV1 => {
+                round_trip::<k8s_openapi::api::events::v1::Event>(object).map(event::canonical_v1)
+            }
         }
     }
 
@@ -331,13 +429,15 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
             entry["categories"] = json!(info.categories);
         }
         resources.push(entry);
-        resources.push(json!({
-            "name": format!("{}/status", info.plural),
-            "singularName": "",
-            "namespaced": info.namespaced,
-            "kind": info.kind,
-            "verbs": ["get", "patch", "update"],
-        }));
+        if kind.has_status() {
+            resources.push(json!({
+                "name": format!("{}/status", info.plural),
+                "singularName": "",
+                "namespaced": info.namespaced,
+                "kind": info.kind,
+                "verbs": ["get", "patch", "update"],
+            }));
+        }
         if info.has_scale {
             resources.push(json!({
                 "name": format!("{}/scale", info.plural),

@@ -210,7 +210,7 @@ impl FieldSelector {
                 return Err(format!("field label not supported: {field}"));
             }
             requirements.push(FieldRequirement {
-                field: field.to_string(),
+                field: kind.stored_field(field),
                 value: value.trim().to_string(),
                 equals,
             });
@@ -284,5 +284,27 @@ mod tests {
         );
         assert!(FieldSelector::parse("spec.nodeName=n1", ServedKind::Deployment).is_err());
         assert!(FieldSelector::parse("metadata.namespace=x", ServedKind::Node).is_err());
+    }
+
+    #[test]
+    fn events_k8s_io_labels_select_the_stored_core_fields() {
+        assert!(
+            FieldSelector::parse("involvedObject.name=x,source=kubelet", ServedKind::Event).is_ok()
+        );
+        assert_eq!(
+            FieldSelector::parse("source=kubelet", ServedKind::EventV1).unwrap_err(),
+            "field label not supported: source"
+        );
+        assert!(FieldSelector::parse("involvedObject.name=x", ServedKind::EventV1).is_err());
+        assert_eq!(
+            FieldSelector::parse(
+                "regarding.name=x,reportingController=kubelet",
+                ServedKind::EventV1
+            ),
+            FieldSelector::parse(
+                "involvedObject.name=x,reportingComponent=kubelet",
+                ServedKind::Event
+            )
+        );
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use super::lease::Leases;
 use super::resources::ServedKind;
 
 /// How many past events a zone keeps for watches that resume from a resourceVersion.
@@ -174,6 +176,8 @@ struct Inner {
     history: VecDeque<Arc<WatchEvent>>,
     /// Watches may resume from any resourceVersion >= this one.
     history_floor: u64,
+    /// Expiry of the kinds whose objects live for a limited time (Events).
+    leases: Leases,
 }
 
 /// The object store of one zone.
@@ -229,10 +233,13 @@ impl Store {
         inner.resource_version += 1;
         let stored = Arc::new(StoredObject::build(kind, object, inner.resource_version));
         let objects = inner.objects.entry(kind).or_default();
+        let key = stored.key();
         if event_type == EventType::Deleted {
-            objects.remove(&stored.key());
+            objects.remove(&key);
+            inner.leases.release(kind, &key);
         } else {
-            objects.insert(stored.key(), stored.clone());
+            objects.insert(key.clone(), stored.clone());
+            inner.leases.renew(kind, &key, Instant::now());
         }
         let event = Arc::new(WatchEvent {
             resource_version: inner.resource_version,
@@ -460,14 +467,55 @@ impl Store {
 
     /// Insert an object while seeding: no event, no history.
     pub fn seed(&self, kind: ServedKind, object: Value) {
+        self.seed_written(kind, object, Duration::ZERO);
+    }
+
+    /// Insert an object while seeding as if last written `ago`: its lease (if its kind has
+    /// one) runs from then. Returns false, storing nothing, when that lease has already run out.
+    pub fn seed_written(&self, kind: ServedKind, object: Value, ago: Duration) -> bool {
         let mut inner = self.lock();
+        let now = Instant::now();
+        let written = now.checked_sub(ago).unwrap_or(now);
+        if inner
+            .leases
+            .ttl(kind)
+            .is_some_and(|ttl| written.checked_add(ttl).is_none_or(|end| end <= now))
+        {
+            return false;
+        }
         inner.resource_version += 1;
         let stored = Arc::new(StoredObject::build(kind, object, inner.resource_version));
-        inner
-            .objects
-            .entry(kind)
-            .or_default()
-            .insert(stored.key(), stored);
+        let key = stored.key();
+        inner.leases.renew(kind, &key, written);
+        inner.objects.entry(kind).or_default().insert(key, stored);
+        true
+    }
+
+    /// Objects of `kind` expire `ttl` after their last write, as Events do in etcd.
+    pub fn expire_after_write(&self, kind: ServedKind, ttl: Duration) {
+        self.lock().leases.set_ttl(kind, ttl);
+    }
+
+    /// Delete every object whose lease has run out (watchers see DELETED, as when etcd
+    /// revokes a lease). Returns how many went.
+    pub fn expire_due(&self) -> usize {
+        let mut inner = self.lock();
+        let due = inner.leases.take_due(Instant::now());
+        let mut expired = 0;
+        for (kind, key) in due {
+            let Some(previous) = inner
+                .objects
+                .get(&kind)
+                .and_then(|objects| objects.get(&key))
+                .cloned()
+            else {
+                continue;
+            };
+            let object = previous.to_value();
+            self.commit(&mut inner, kind, EventType::Deleted, object, Some(previous));
+            expired += 1;
+        }
+        expired
     }
 }
 

@@ -63,16 +63,17 @@ impl WatchRequest {
             line.extend_from_slice(b"{\"type\":\"");
             line.extend_from_slice(event_type.as_bytes());
             line.extend_from_slice(b"\",\"object\":");
-            line.extend_from_slice(&object.json);
+            line.extend_from_slice(&self.kind.present(&object.json));
             line.extend_from_slice(b"}\n");
             return Bytes::from(line);
         }
         self.encode_value(event_type, &object.to_value())
     }
 
+    /// Encode one event line for an object in its stored shape.
     fn encode_value(&self, event_type: &str, object: &Value) -> Bytes {
         let converted = match self.representation {
-            Representation::Plain => object.clone(),
+            Representation::Plain => self.kind.present_value(object.clone()),
             Representation::Table(api_version) => {
                 let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
                 table::table(
@@ -109,7 +110,7 @@ impl WatchRequest {
 
     /// The line(s) a store event turns into for this watcher, if any.
     fn translate(&self, event: &WatchEvent) -> Option<Bytes> {
-        if event.kind != self.kind {
+        if event.kind != self.kind.storage() {
             return None;
         }
         let now_matches = self.matches(&event.object);
@@ -130,11 +131,7 @@ impl WatchRequest {
                     let mut object = previous.to_value();
                     object["metadata"]["resourceVersion"] =
                         json!(event.resource_version.to_string());
-                    if self.representation == Representation::Plain {
-                        Some(line("DELETED", &object))
-                    } else {
-                        Some(self.encode_value("DELETED", &object))
-                    }
+                    Some(self.encode_value("DELETED", &object))
                 }
                 (false, false) => None,
             },
@@ -186,7 +183,8 @@ pub fn start(zone: Arc<Zone>, request: WatchRequest) -> Result<Response<Body>, A
             ),
         },
         _ => {
-            let (objects, rv, receiver) = zone.store.snapshot_and_subscribe(&[request.kind]);
+            let (objects, rv, receiver) =
+                zone.store.snapshot_and_subscribe(&[request.kind.storage()]);
             let objects = objects
                 .into_iter()
                 .map(|(_, object)| object)

@@ -49,7 +49,7 @@ impl Controller {
             .map(|(name, _)| name.clone())
             .collect();
         for name in broken {
-            self.delete_pod_gracefully(&(key.0.clone(), name));
+            self.delete_owned_pod(daemonset, &name);
         }
         let unavailable_nodes = desired - ready;
         if unavailable_nodes < max_unavailable {
@@ -60,7 +60,7 @@ impl Controller {
                 .map(|(name, _)| name.clone())
                 .collect();
             for name in outdated {
-                self.delete_pod_gracefully(&(key.0.clone(), name));
+                self.delete_owned_pod(daemonset, &name);
             }
         }
         let scheduled = nodes

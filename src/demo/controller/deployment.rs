@@ -47,7 +47,7 @@ impl Controller {
         let now = Instant::now();
         let rollout = self.read_rollout(key, deployment);
         let created_new = if rollout.paused {
-            self.follow_replicas_while_paused(&rollout);
+            self.follow_replicas_while_paused(deployment, &rollout);
             None
         } else {
             self.step_rollout(key, deployment, &rollout)
@@ -154,6 +154,9 @@ impl Controller {
         {
             return None;
         }
+        if initial > 0 {
+            self.record_scaling(deployment, &name, 0, initial);
+        }
         let _ = self
             .zone
             .store
@@ -180,7 +183,7 @@ impl Controller {
 
     /// Paused: no rollout, but the current ReplicaSet still follows `spec.replicas` when it is
     /// the only one with replicas.
-    fn follow_replicas_while_paused(&self, rollout: &Rollout) {
+    fn follow_replicas_while_paused(&mut self, deployment: &Value, rollout: &Rollout) {
         let Some(index) = rollout
             .new_index
             .or_else(|| rollout.replica_sets.len().checked_sub(1))
@@ -194,6 +197,7 @@ impl Controller {
             .all(|(i, rs)| i == index || int(&rs["spec"]["replicas"]) == 0);
         if others_empty {
             self.set_replica_set_replicas(
+                deployment,
                 &rollout.replica_sets[index],
                 rollout.replicas,
                 rollout.replicas,
@@ -223,7 +227,7 @@ impl Controller {
         if deployment["spec"]["strategy"]["type"] == "Recreate" {
             for old in &olds {
                 if spec(old) > 0 {
-                    self.set_replica_set_replicas(old, 0, replicas, surge);
+                    self.set_replica_set_replicas(deployment, old, 0, replicas, surge);
                 }
             }
             let old_pods_left = olds.iter().any(|rs| {
@@ -231,7 +235,7 @@ impl Controller {
                 !self.owned_pods(ServedKind::ReplicaSet, &key).is_empty()
             });
             if !old_pods_left {
-                self.set_replica_set_replicas(new_rs, replicas, replicas, surge);
+                self.set_replica_set_replicas(deployment, new_rs, replicas, replicas, surge);
             }
             return;
         }
@@ -243,7 +247,7 @@ impl Controller {
             new_spec += (replicas + surge - total).min(replicas - new_spec);
         }
         total = old_total + new_spec;
-        self.set_replica_set_replicas(new_rs, new_spec, replicas, surge);
+        self.set_replica_set_replicas(deployment, new_rs, new_spec, replicas, surge);
         if old_total == 0 {
             return;
         }
@@ -274,22 +278,25 @@ impl Controller {
         }
         for (index, old) in olds.iter().enumerate() {
             if old_specs[index] != spec(old) {
-                self.set_replica_set_replicas(old, old_specs[index], replicas, surge);
+                self.set_replica_set_replicas(deployment, old, old_specs[index], replicas, surge);
             }
         }
     }
 
-    /// Scale a ReplicaSet to `replicas` (bumping its generation) and record the Deployment's
-    /// desired and maximum replicas on it.
+    /// Scale a ReplicaSet to `replicas` (bumping its generation), record the Deployment's
+    /// desired and maximum replicas on it, and report the scaling as the Deployment's event.
     fn set_replica_set_replicas(
-        &self,
+        &mut self,
+        deployment: &Value,
         replica_set: &Value,
         replicas: i64,
         deployment_replicas: i64,
         surge: i64,
     ) {
         let key = key_of(replica_set);
-        let _ = self.zone.store.update(ServedKind::ReplicaSet, &key.0, &key.1, |mut rs| {
+        let mut scaled_from = None;
+        let updated = self.zone.store.update(ServedKind::ReplicaSet, &key.0, &key.1, |mut rs| {
+            scaled_from = None;
             let annotations = json!({
                 "deployment.kubernetes.io/desired-replicas": deployment_replicas.to_string(),
                 "deployment.kubernetes.io/max-replicas": (deployment_replicas + surge).to_string(),
@@ -303,6 +310,7 @@ impl Controller {
                 return None;
             }
             if rs["spec"]["replicas"].as_i64() != Some(replicas) {
+                scaled_from = Some(int(&rs["spec"]["replicas"]));
                 rs["spec"]["replicas"] = json!(replicas);
                 let generation = rs["metadata"]["generation"].as_i64().unwrap_or(1);
                 rs["metadata"]["generation"] = json!(generation + 1);
@@ -312,5 +320,8 @@ impl Controller {
             }
             Some(rs)
         });
+        if let (Ok(Some(_)), Some(from)) = (updated, scaled_from) {
+            self.record_scaling(deployment, &key.1, from, replicas);
+        }
     }
 }

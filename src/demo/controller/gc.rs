@@ -44,7 +44,7 @@ impl Controller {
     /// Delete every namespaced object of a deleted namespace.
     pub(super) fn collect_namespace(&mut self, namespace: &str) {
         for kind in ServedKind::ALL {
-            if !kind.info().namespaced {
+            if !kind.info().namespaced || !kind.is_stored() {
                 continue;
             }
             let page = self

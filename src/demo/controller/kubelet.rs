@@ -22,6 +22,8 @@ const STEP: Duration = Duration::from_millis(1_000);
 const TERMINATION: Duration = Duration::from_millis(1_500);
 /// Time between restarts of a crash-looping container.
 const CRASH_INTERVAL: Duration = Duration::from_secs(20);
+/// Time between the kubelet's reports on an image it cannot pull.
+pub(super) const PULL_BACKOFF: Duration = Duration::from_secs(15);
 
 impl Controller {
     /// Schedule what happens next to a pod, given its stage and behaviour (at most one pending
@@ -35,8 +37,13 @@ impl Controller {
             );
         } else {
             match (info.stage, info.behaviour) {
-                (PodStage::ContainerCreating, Behaviour::StuckCreating)
-                | (PodStage::Ready | PodStage::Succeeded, _) => {}
+                (PodStage::ContainerCreating, Behaviour::StuckCreating) => {
+                    self.schedule_once(
+                        scaled(PULL_BACKOFF, time_scale),
+                        Timer::PullBackOff(key.clone()),
+                    );
+                }
+                (PodStage::Ready | PodStage::Succeeded, _) => {}
                 (PodStage::CrashLoop, _) => {
                     self.schedule_once(
                         scaled(CRASH_INTERVAL, time_scale),
@@ -90,7 +97,7 @@ impl Controller {
         let mut rng = self.rng.clone();
         self.rng.next_u64();
         let zone = self.zone.clone();
-        let _ = self.zone.store.update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
+        let updated = self.zone.store.update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
             if factory::is_terminating(&pod) {
                 return None;
             }
@@ -107,14 +114,7 @@ impl Controller {
                     return Some(pod);
                 }
             }?;
-            let next = match (info.stage, info.behaviour) {
-                (PodStage::Pending, _) => PodStage::ContainerCreating,
-                (PodStage::ContainerCreating, Behaviour::StuckCreating) => return None,
-                (PodStage::ContainerCreating, _) => PodStage::Starting,
-                (PodStage::Starting, Behaviour::CrashLoop) => PodStage::CrashLoop,
-                (PodStage::Starting, _) => PodStage::Ready,
-                _ => return None,
-            };
+            let next = next_stage(info.stage, info.behaviour)?;
             let restarts = factory::restart_count(&pod) + i64::from(next == PodStage::CrashLoop);
             let pod_ip = match pod["status"]["podIP"].as_str() {
                 Some(ip) => ip.to_string(),
@@ -126,6 +126,21 @@ impl Controller {
             );
             Some(pod)
         });
+        let Ok(Some(stored)) = updated else {
+            return;
+        };
+        let pod = stored.to_value();
+        match (&info.node, next_stage(info.stage, info.behaviour)) {
+            (None, _) => {
+                let node = pod["spec"]["nodeName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                self.record_scheduled(&pod, &node);
+            }
+            (Some(_), Some(next)) => self.record_stage_change(&pod, info.stage, next),
+            (Some(_), None) => {}
+        }
     }
 
     /// Restart a crash-looping pod's container once more (one more restart counted).
@@ -139,7 +154,7 @@ impl Controller {
         let node = info.node.as_deref().and_then(|n| self.node(n));
         let mut rng = self.rng.clone();
         self.rng.next_u64();
-        let _ = self
+        let updated = self
             .zone
             .store
             .update(ServedKind::Pod, &key.0, &key.1, |mut pod| {
@@ -162,5 +177,20 @@ impl Controller {
                 );
                 Some(pod)
             });
+        if let Ok(Some(stored)) = updated {
+            self.record_restart(&stored.to_value());
+        }
+    }
+}
+
+/// The stage a pod steps to from `stage`, given how its images behave (None: it stays).
+fn next_stage(stage: PodStage, behaviour: Behaviour) -> Option<PodStage> {
+    match (stage, behaviour) {
+        (PodStage::Pending, _) => Some(PodStage::ContainerCreating),
+        (PodStage::ContainerCreating, Behaviour::StuckCreating) => None,
+        (PodStage::ContainerCreating, _) => Some(PodStage::Starting),
+        (PodStage::Starting, Behaviour::CrashLoop) => Some(PodStage::CrashLoop),
+        (PodStage::Starting, _) => Some(PodStage::Ready),
+        _ => None,
     }
 }

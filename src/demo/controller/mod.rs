@@ -10,6 +10,8 @@ mod deployment_status;
 mod gc;
 mod kubelet;
 mod pods;
+mod pulls;
+mod recorder;
 mod replica_set;
 mod stateful_set;
 mod timers;
@@ -54,6 +56,10 @@ pub struct Controller {
     churn_last: Instant,
     churn_counter: u64,
     receiver: broadcast::Receiver<Arc<WatchEvent>>,
+    /// The event recorder's aggregation cache.
+    recorder: recorder::Recorder,
+    /// Images each node has pulled (the kubelet's image cache), by node.
+    node_images: HashMap<String, HashSet<String>>,
 }
 
 /// `duration` stretched by the zone's time scale, never quite zero.
@@ -110,13 +116,19 @@ impl Controller {
             churn_last: Instant::now(),
             churn_counter: 0,
             receiver,
+            recorder: recorder::Recorder::default(),
+            node_images: HashMap::new(),
         };
         for (kind, object) in objects {
+            if kind == ServedKind::Event {
+                controller.recorder.remember_stored(&object.to_value());
+            }
             controller.observe(kind, EventType::Added, &object);
         }
         if churn_rate > 0.0 {
             controller.schedule(controller.churn_period(), Timer::Churn);
         }
+        controller.schedule(controller.lease_check_period(), Timer::ExpireLeases);
         controller
     }
 
@@ -180,7 +192,11 @@ impl Controller {
             ServedKind::Namespace if event_type == EventType::Deleted => {
                 self.collect_namespace(&object.name)
             }
-            ServedKind::Node | ServedKind::Namespace | ServedKind::Service => {}
+            ServedKind::Node
+            | ServedKind::Namespace
+            | ServedKind::Service
+            | ServedKind::Event
+            | ServedKind::EventV1 => {}
             _ => {
                 let value = object.to_value();
                 if kind == ServedKind::ReplicaSet

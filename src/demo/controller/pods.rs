@@ -110,8 +110,13 @@ pub(super) struct ControlledPod {
 }
 
 impl ControlledPod {
-    /// Read a stored pod of `namespace`; None when its JSON is not a pod.
-    fn read(zone: &Zone, namespace: &str, object: &StoredObject) -> Option<ControlledPod> {
+    /// Read a stored pod of `namespace`, with its container images; None when its JSON is
+    /// not a pod.
+    fn read(
+        zone: &Zone,
+        namespace: &str,
+        object: &StoredObject,
+    ) -> Option<(ControlledPod, Vec<String>)> {
         let view: PodView = serde_json::from_slice(&object.json).ok()?;
         let owner = view
             .metadata
@@ -165,20 +170,23 @@ impl ControlledPod {
             }
         }
         let terminating = view.metadata.deletion_timestamp.is_some();
-        Some(ControlledPod {
+        let ready = !terminating
+            && view
+                .status
+                .conditions
+                .iter()
+                .any(|c| c.kind == "Ready" && c.status == "True");
+        let images = view.spec.containers.into_iter().map(|c| c.image).collect();
+        let pod = ControlledPod {
             owner,
             revision,
             node: view.spec.node_name,
-            ready: !terminating
-                && view
-                    .status
-                    .conditions
-                    .iter()
-                    .any(|c| c.kind == "Ready" && c.status == "True"),
+            ready,
             terminating,
             stage,
             behaviour,
-        })
+        };
+        Some((pod, images))
     }
 }
 
@@ -204,9 +212,24 @@ impl Controller {
             self.pods.remove(&key);
             return;
         }
-        let Some(info) = ControlledPod::read(&self.zone, &key.0, object) else {
+        let Some((info, images)) = ControlledPod::read(&self.zone, &key.0, object) else {
             return;
         };
+        if let Some(node) = &info.node
+            && previous.is_none()
+            && matches!(
+                info.stage,
+                PodStage::Ready | PodStage::CrashLoop | PodStage::Starting
+            )
+        {
+            self.node_images
+                .entry(node.clone())
+                .or_default()
+                .extend(images);
+        }
+        if info.terminating && previous.as_ref().is_some_and(|p| !p.terminating) {
+            self.record_killing(object);
+        }
         let changed = previous.as_ref().is_none_or(|p| {
             p.ready != info.ready
                 || p.terminating != info.terminating
@@ -268,9 +291,23 @@ impl Controller {
             &uid,
         );
         match self.zone.store.create(ServedKind::Pod, pod) {
-            Ok(_) | Err(StoreError::AlreadyExists) => {}
+            Ok(created) => {
+                self.record_pod_change(owner, name, true);
+                self.record_scheduled(&created.to_value(), &node.name);
+            }
+            Err(StoreError::AlreadyExists) => {}
             Err(error) => tracing::debug!(?error, "pod create failed"),
         }
+    }
+
+    /// A workload deletes one of its pods: its controller's event, then the graceful deletion.
+    pub(super) fn delete_owned_pod(&mut self, owner: &Value, name: &str) {
+        let namespace = owner["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.record_pod_change(owner, name, false);
+        self.delete_pod_gracefully(&(namespace, name.to_string()));
     }
 
     /// `prefix-xxxxx`, not yet taken in `namespace`.

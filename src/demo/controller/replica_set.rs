@@ -38,7 +38,7 @@ impl Controller {
                 .map(|(n, _)| n.clone())
                 .collect();
             for name in victims {
-                self.delete_pod_gracefully(&(key.0.clone(), name));
+                self.delete_owned_pod(replica_set, &name);
             }
         }
         let active: Vec<&ControlledPod> = pods

@@ -59,13 +59,13 @@ impl Controller {
         if !acted && all_settled {
             // Scale down from the highest ordinal, then roll from the highest ordinal.
             if let Some((ordinal, _)) = by_ordinal.iter().rev().find(|(o, _)| **o >= replicas) {
-                self.delete_pod_gracefully(&(key.0.clone(), format!("{}-{ordinal}", key.1)));
+                self.delete_owned_pod(statefulset, &format!("{}-{ordinal}", key.1));
             } else if let Some((ordinal, _)) = by_ordinal
                 .iter()
                 .rev()
                 .find(|(_, p)| p.revision != update_revision)
             {
-                self.delete_pod_gracefully(&(key.0.clone(), format!("{}-{ordinal}", key.1)));
+                self.delete_owned_pod(statefulset, &format!("{}-{ordinal}", key.1));
             }
         }
         let active: Vec<&ControlledPod> = pods

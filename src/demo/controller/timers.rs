@@ -23,9 +23,19 @@ pub(super) enum Timer {
     Recheck(ServedKind, StoreKey),
     /// Apply churn updates.
     Churn,
+    /// Delete the objects whose lease ran out (aged-out Events).
+    ExpireLeases,
+    /// Report once more on a pod whose image cannot be pulled.
+    PullBackOff(StoreKey),
 }
 
 impl Controller {
+    /// How often expired leases are looked for: a twentieth of the event TTL, between 20 ms
+    /// and a second (etcd revokes an expired lease within about as long).
+    pub(super) fn lease_check_period(&self) -> Duration {
+        (self.zone.event_ttl / 20).clamp(Duration::from_millis(20), Duration::from_secs(1))
+    }
+
     /// Run `timer` once `after` has passed.
     pub(super) fn schedule(&mut self, after: Duration, timer: Timer) {
         self.timer_sequence += 1;
@@ -42,6 +52,8 @@ impl Controller {
             Timer::CrashRestart(key) => (2, key.clone()),
             Timer::Recheck(_, key) => (3, key.clone()),
             Timer::Churn => (4, (String::new(), String::new())),
+            Timer::ExpireLeases => (5, (String::new(), String::new())),
+            Timer::PullBackOff(key) => (6, key.clone()),
         };
         if self.scheduled.insert(tag) {
             self.schedule(after, timer);
@@ -85,6 +97,15 @@ impl Controller {
                     self.churn();
                     let period = self.churn_period();
                     self.schedule(period, Timer::Churn);
+                }
+                Timer::PullBackOff(key) => {
+                    self.scheduled.remove(&(6, key.clone()));
+                    self.pull_backoff(&key);
+                }
+                Timer::ExpireLeases => {
+                    self.zone.store.expire_due();
+                    let period = self.lease_check_period();
+                    self.schedule(period, Timer::ExpireLeases);
                 }
             }
         }

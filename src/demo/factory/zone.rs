@@ -36,6 +36,8 @@ pub struct ZoneProfile {
     pub faults: BTreeMap<String, Behaviour>,
     /// Next pod IP to hand out.
     pub next_pod_ip: AtomicU64,
+    /// Host the scheduler runs on (its events' `reportingInstance` is `default-scheduler-<host>`).
+    pub scheduler_host: String,
 }
 
 impl ZoneProfile {

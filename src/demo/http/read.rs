@@ -80,7 +80,7 @@ pub(super) fn list(
         None => (None, None),
     };
     let page = zone.store.list(
-        kind,
+        kind.storage(),
         target.namespace.as_deref(),
         start_after.as_ref(),
         limit,
@@ -113,7 +113,7 @@ pub(super) fn list(
                 if index > 0 {
                     body.push(b',');
                 }
-                body.extend_from_slice(&item.json);
+                body.extend_from_slice(&kind.present(&item.json));
             }
             body.extend_from_slice(b"]}");
             Ok(json_response(200, body))
@@ -182,7 +182,7 @@ pub(super) fn get(
 ) -> Result<Response<Body>, ApiError> {
     let stored = zone
         .store
-        .get(target.kind, namespace_of(target), name)
+        .get(target.kind.storage(), namespace_of(target), name)
         .ok_or_else(|| not_found(target, name))?;
     Ok(object_response(request, target, &stored, 200))
 }

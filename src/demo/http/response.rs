@@ -73,7 +73,7 @@ pub(super) fn object_response(
         return value_response(code, &scale_of(&stored.to_value()));
     }
     match request.representation {
-        Representation::Plain => json_response(code, stored.json.clone()),
+        Representation::Plain => json_response(code, target.kind.present(&stored.json)),
         Representation::Table(api_version) => {
             let metadata = json!({"resourceVersion": stored.resource_version.to_string()});
             let include = IncludeObject::parse(request.query.get("includeObject"));

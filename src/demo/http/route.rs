@@ -84,6 +84,9 @@ pub(super) fn parse_target(group: &str, version: &str, rest: &[&str]) -> Result<
     {
         return Err(ApiError::NoRoute);
     }
+    if subresource.as_deref() == Some("status") && !kind.has_status() {
+        return Err(ApiError::NoRoute);
+    }
     Ok(Target {
         kind,
         namespace,

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::request::{ApiRequest, Target, namespace_of, parse_body};
 use super::response::{invalid, not_found, object_response, scale_of};
 use crate::demo::Zone;
+use crate::demo::event;
 use crate::demo::factory::{self, Rng, timestamp};
 use crate::demo::patch::{self, PatchError, PatchKind};
 use crate::demo::resources::ServedKind;
@@ -65,9 +66,9 @@ fn write_existing(
     for _ in 0..WRITE_RETRIES {
         let current_stored = zone
             .store
-            .get(kind, namespace, name)
+            .get(kind.storage(), namespace, name)
             .ok_or_else(|| not_found(target, name))?;
-        let current = current_stored.to_value();
+        let current = kind.present_value(current_stored.to_value());
         let mut updated = change(&current)?;
         if !updated.is_object() {
             return Err(invalid(
@@ -153,10 +154,11 @@ fn write_existing(
             let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
             updated["metadata"]["generation"] = json!(generation + 1);
         }
-        match zone
-            .store
-            .replace(kind, updated, Some(current_stored.resource_version))
-        {
+        match zone.store.replace(
+            kind.storage(),
+            kind.to_storage(updated),
+            Some(current_stored.resource_version),
+        ) {
             Ok(stored) => return Ok(stored),
             Err(StoreError::Conflict) if !pinned => continue,
             Err(StoreError::Conflict) => {
@@ -352,9 +354,12 @@ pub(super) fn create(
         object["status"] = json!({"phase": "Active"});
     }
     let object = validate(kind, &name, object)?;
+    if let Err((field, message)) = event::validate_create(kind == ServedKind::EventV1, &object) {
+        return Err(invalid(kind, &name, &field, message));
+    }
     let stored = zone
         .store
-        .create(kind, object)
+        .create(kind.storage(), kind.to_storage(object))
         .map_err(|_| ApiError::AlreadyExists {
             kind,
             name: name.clone(),
@@ -388,7 +393,7 @@ pub(super) fn delete(
     for _ in 0..WRITE_RETRIES {
         let current = zone
             .store
-            .get(kind, namespace, name)
+            .get(kind.storage(), namespace, name)
             .ok_or_else(|| not_found(target, name))?;
         let value = current.to_value();
         let preconditions = &options["preconditions"];
@@ -428,10 +433,12 @@ pub(super) fn delete(
                 Err(_) => return Err(not_found(target, name)),
             }
         }
-        return match zone
-            .store
-            .delete(kind, namespace, name, Some(current.resource_version))
-        {
+        return match zone.store.delete(
+            kind.storage(),
+            namespace,
+            name,
+            Some(current.resource_version),
+        ) {
             Ok(stored) => Ok(object_response(request, target, &stored, 200)),
             Err(StoreError::Conflict) => continue,
             Err(_) => Err(not_found(target, name)),

@@ -69,6 +69,7 @@ pub fn build_zone(
         pod_network: zone.pod_network.clone(),
         faults,
         next_pod_ip: AtomicU64::new(0),
+        scheduler_host: scheduler_host(zone),
     };
     let mut builder = ZoneBuilder {
         zone,
@@ -88,11 +89,24 @@ pub fn build_zone(
         builder.workload(workload)?;
     }
     builder.load(load_pods)?;
+    builder.events();
     builder.namespace_objects()?;
     Ok(ZoneBuild {
         profile: builder.profile,
         rng: builder.rng,
     })
+}
+
+/// Where a zone's scheduler runs: on its control-plane node (k3s), else on the provider's
+/// managed control plane, which no node of the zone names.
+fn scheduler_host(zone: &ZoneSeed) -> String {
+    zone.nodes
+        .iter()
+        .find(|node| node.roles.iter().any(|role| role == "control-plane"))
+        .map_or_else(
+            || format!("{}-control-plane-0", zone.name),
+            |node| node.name.clone(),
+        )
 }
 
 impl ZoneBuilder<'_> {

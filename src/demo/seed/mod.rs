@@ -2,6 +2,7 @@
 //! engine that stamps out many pods cheaply, and the builder that expands a zone into objects.
 
 mod build;
+mod events;
 mod schema;
 mod stamp;
 mod workloads;

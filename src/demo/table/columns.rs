@@ -5,7 +5,13 @@ use serde_json::{Value, json};
 use crate::demo::resources::ServedKind;
 
 /// One column definition.
-fn column(name: &str, kind: &str, format: &str, priority: i32, description: &str) -> Value {
+pub(super) fn column(
+    name: &str,
+    kind: &str,
+    format: &str,
+    priority: i32,
+    description: &str,
+) -> Value {
     json!({"name": name, "type": kind, "format": format, "description": description, "priority": priority})
 }
 
@@ -41,6 +47,7 @@ pub(super) fn columns(kind: ServedKind) -> Vec<Value> {
     );
     let selector = column("Selector", "string", "", 1, "Label selector for pods.");
     match kind {
+        ServedKind::Event | ServedKind::EventV1 => super::events::columns(),
         ServedKind::Pod => vec![
             name,
             column(

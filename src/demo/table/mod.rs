@@ -3,6 +3,7 @@
 
 mod cells;
 mod columns;
+mod events;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -45,6 +46,7 @@ pub fn partial_metadata(object: &Value) -> Value {
 /// The cells of one row.
 pub fn cells(kind: ServedKind, object: &Value, now: Timestamp) -> Vec<Value> {
     match kind {
+        ServedKind::Event | ServedKind::EventV1 => events::cells(object, now),
         ServedKind::Pod => pod_cells(object, now),
         ServedKind::Node => node_cells(object, now),
         ServedKind::Service => service_cells(object, now),
@@ -63,12 +65,13 @@ pub fn row(kind: ServedKind, object: &Value, include: IncludeObject, now: Timest
     match include {
         IncludeObject::None => {}
         IncludeObject::Metadata => row["object"] = partial_metadata(object),
-        IncludeObject::Object => row["object"] = object.clone(),
+        IncludeObject::Object => row["object"] = kind.present_value(object.clone()),
     }
     row
 }
 
-/// A whole Table for a list of objects.
+/// A whole Table for a list of objects in their stored shape (Event rows print the same
+/// whichever group they are read through, as the real server's printer works on one type).
 pub fn table(
     kind: ServedKind,
     api_version: &str,
