@@ -138,16 +138,33 @@ pub fn object_events<'a>(zone: &'a ZoneModel, object: &EventObject) -> Vec<&'a E
         .collect()
 }
 
-/// The newest Warning about a pod, if any.
+/// The newest Warning about a pod that says why, if any. The kubelet echoes a waiting
+/// container's reason as a Warning of its own (`Error: ImagePullBackOff`), newer than the
+/// failure that says what went wrong (`Failed to pull image "…": … not found`): such an echo is
+/// passed over while a Warning with a cause exists.
 pub fn latest_warning_of<'a>(
     zone: &'a ZoneModel,
     namespace: &str,
     pod: &str,
 ) -> Option<&'a EventInfo> {
     let object = EventObject::new("Pod", namespace, pod);
-    zone.events
+    let mut warnings = zone
+        .events
         .newest_first()
-        .find(|e| e.is_warning() && same_object(&object, &e.object))
+        .filter(|e| e.is_warning() && same_object(&object, &e.object));
+    let newest = warnings.next()?;
+    if !is_echo(newest) {
+        return Some(newest);
+    }
+    Some(warnings.find(|e| !is_echo(e)).unwrap_or(newest))
+}
+
+/// `Error: ErrImagePull`: a message that is only a reason word after `Error: `.
+fn is_echo(event: &EventInfo) -> bool {
+    event
+        .message
+        .strip_prefix("Error: ")
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// How many Warnings a zone saw in the [`RECENT_WARNINGS`] before `now`.
@@ -403,6 +420,30 @@ mod tests {
         assert_eq!(
             latest_warning_of(zone, "kube-system", "metrics-server-1").map(|e| e.name.as_str()),
             Some("w1")
+        );
+        // The kubelet's "Error: ImagePullBackOff" echo is newer than the pull failure that
+        // says why; the failure is what a stuck pod shows.
+        let mut echo = warning(
+            event("ge-agents", "echo", "Pod", "ge-sandbox-1", 1),
+            "Failed",
+        );
+        echo.message = "Error: ImagePullBackOff".into();
+        let mut cause = warning(
+            event("ge-agents", "cause", "Pod", "ge-sandbox-1", 3),
+            "Failed",
+        );
+        cause.message = "Failed to pull image \"x:broken\": not found".into();
+        put(&mut fleet.zones[1], vec![echo.clone(), cause]);
+        let zone = &fleet.zones[1];
+        assert_eq!(
+            latest_warning_of(zone, "ge-agents", "ge-sandbox-1").map(|e| e.name.as_str()),
+            Some("cause")
+        );
+        let mut only_echo = fleet.zones[0].clone();
+        put(&mut only_echo, vec![echo]);
+        assert_eq!(
+            latest_warning_of(&only_echo, "ge-agents", "ge-sandbox-1").map(|e| e.name.as_str()),
+            Some("echo")
         );
         assert!(latest_warning_of(zone, "kube-system", "coredns-1").is_none());
     }
