@@ -85,7 +85,9 @@ pub fn combined_status<'a>(statuses: impl IntoIterator<Item = &'a KindStatus>) -
 }
 
 /// Watches the events of `namespaces` until the event loop goes away; reports one combined
-/// state for [`ResourceKind::Events`].
+/// state for [`ResourceKind::Events`]. When `events.k8s.io` was chosen without discovery's word
+/// and turns out not to be served (every namespace's list answers 404), `core/v1` is watched
+/// instead.
 pub async fn run_events_watch(
     zone: ZoneId,
     client: Client,
@@ -94,80 +96,142 @@ pub async fn run_events_watch(
     recovered: Arc<Notify>,
 ) {
     let kind = ResourceKind::Events;
-    let send = |event: ZoneEvent| {
-        let tx = tx.clone();
-        async move { tx.send(FleetEvent { zone, event }).await.is_ok() }
-    };
-    if !send(ZoneEvent::Kind(kind, KindStatus::Syncing)).await {
+    if tx
+        .send(FleetEvent {
+            zone,
+            event: ZoneEvent::Kind(kind, KindStatus::Syncing),
+        })
+        .await
+        .is_err()
+    {
         return;
     }
     let probe = namespaces.first().map_or(SYSTEM_NAMESPACE, String::as_str);
-    let Some(group) = choose_group(&client, probe).await else {
-        tracing::info!(%zone, "events are not served");
-        let _ = send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await;
-        return;
-    };
-    tracing::debug!(%zone, ?group, "watching events");
-    // Each namespace's watch reports on its own channel, so its state is known by name.
-    let mut watchers = JoinSet::new();
-    let mut reports = StreamMap::new();
-    let mut statuses: BTreeMap<String, KindStatus> = BTreeMap::new();
-    for ns in namespaces.iter() {
-        let (ns_tx, ns_rx) = mpsc::channel(256);
-        reports.insert(ns.clone(), ReceiverStream::new(ns_rx));
-        statuses.insert(ns.clone(), KindStatus::Syncing);
-        let scope = ns.clone();
-        let wrap = Box::new(move |change| ObjectChange::Events(scope.clone(), change));
-        let recovered = recovered.clone();
-        match group {
-            EventsGroup::EventsV1 => watchers.spawn(run_kind_watch(
-                zone,
-                KindWatch {
-                    kind,
-                    api: Api::<EventV1>::namespaced(client.clone(), ns),
-                    project: event_project::event_v1,
-                    key: project::key_of,
-                    wrap,
-                },
-                ns_tx,
-                recovered,
-            )),
-            EventsGroup::Core => watchers.spawn(run_kind_watch(
-                zone,
-                KindWatch {
-                    kind,
-                    api: Api::<CoreEvent>::namespaced(client.clone(), ns),
-                    project: event_project::core_event,
-                    key: project::key_of,
-                    wrap,
-                },
-                ns_tx,
-                recovered,
-            )),
-        };
-    }
-    let mut shown = KindStatus::Syncing;
+    let mut group = choose_group(&client, probe).await;
     loop {
-        let report = tokio::select! {
-            report = futures::StreamExt::next(&mut reports) => report,
-            _ = tx.closed() => return,
-        };
-        // Every namespace's watch ended (none is served): the last state stands.
-        let Some((ns, report)) = report else { return };
-        let forward = match report.event {
-            ZoneEvent::Kind(_, status) => {
-                statuses.insert(ns, status);
-                let combined = combined_status(statuses.values());
-                if combined == shown {
-                    continue;
-                }
-                shown = combined.clone();
-                ZoneEvent::Kind(kind, combined)
-            }
-            other => other,
-        };
-        if !send(forward).await {
+        let Some(chosen) = group else {
+            tracing::info!(%zone, "events are not served");
+            let _ = tx
+                .send(FleetEvent {
+                    zone,
+                    event: ZoneEvent::Kind(kind, KindStatus::NotServed),
+                })
+                .await;
             return;
+        };
+        tracing::debug!(%zone, group = ?chosen, "watching events");
+        let watch = GroupWatch {
+            zone,
+            client: &client,
+            namespaces: &namespaces,
+            tx: &tx,
+            recovered: &recovered,
+        };
+        match watch.run(chosen).await {
+            Ended::NotServed if chosen == EventsGroup::EventsV1 => group = Some(EventsGroup::Core),
+            Ended::NotServed => group = None,
+            Ended::Closed => return,
+        }
+    }
+}
+
+/// How a group's watches ended.
+enum Ended {
+    /// The event loop went away.
+    Closed,
+    /// No namespace's events are served through this group.
+    NotServed,
+}
+
+/// One group's watches of a zone's namespaces.
+struct GroupWatch<'a> {
+    zone: ZoneId,
+    client: &'a Client,
+    namespaces: &'a [String],
+    tx: &'a mpsc::Sender<FleetEvent>,
+    recovered: &'a Arc<Notify>,
+}
+
+impl GroupWatch<'_> {
+    /// Runs one watch per namespace through `group`, forwarding their changes and their
+    /// combined state, until the event loop goes away or every watch ended as not served.
+    async fn run(&self, group: EventsGroup) -> Ended {
+        let (zone, kind) = (self.zone, ResourceKind::Events);
+        // Each namespace's watch reports on its own channel, so its state is known by name.
+        let mut watchers = JoinSet::new();
+        let mut reports = StreamMap::new();
+        let mut statuses: BTreeMap<String, KindStatus> = BTreeMap::new();
+        for ns in self.namespaces {
+            let (ns_tx, ns_rx) = mpsc::channel(256);
+            reports.insert(ns.clone(), ReceiverStream::new(ns_rx));
+            statuses.insert(ns.clone(), KindStatus::Syncing);
+            let scope = ns.clone();
+            let wrap = Box::new(move |change| ObjectChange::Events(scope.clone(), change));
+            let recovered = self.recovered.clone();
+            let client = self.client.clone();
+            match group {
+                EventsGroup::EventsV1 => watchers.spawn(run_kind_watch(
+                    zone,
+                    KindWatch {
+                        kind,
+                        api: Api::<EventV1>::namespaced(client, ns),
+                        project: event_project::event_v1,
+                        key: project::key_of,
+                        wrap,
+                    },
+                    ns_tx,
+                    recovered,
+                )),
+                EventsGroup::Core => watchers.spawn(run_kind_watch(
+                    zone,
+                    KindWatch {
+                        kind,
+                        api: Api::<CoreEvent>::namespaced(client, ns),
+                        project: event_project::core_event,
+                        key: project::key_of,
+                        wrap,
+                    },
+                    ns_tx,
+                    recovered,
+                )),
+            };
+        }
+        let mut shown = KindStatus::Syncing;
+        loop {
+            let report = tokio::select! {
+                report = futures::StreamExt::next(&mut reports) => report,
+                _ = self.tx.closed() => return Ended::Closed,
+            };
+            // Every namespace's watch ended: only "not served" ends one for good.
+            let Some((ns, report)) = report else {
+                return Ended::NotServed;
+            };
+            let forward = match report.event {
+                ZoneEvent::Kind(_, status) => {
+                    statuses.insert(ns, status);
+                    let combined = combined_status(statuses.values());
+                    // Not served through events.k8s.io: core/v1 is tried before saying so.
+                    if combined == shown
+                        || combined == KindStatus::NotServed && group == EventsGroup::EventsV1
+                    {
+                        continue;
+                    }
+                    shown = combined.clone();
+                    ZoneEvent::Kind(kind, combined)
+                }
+                other => other,
+            };
+            if self
+                .tx
+                .send(FleetEvent {
+                    zone,
+                    event: forward,
+                })
+                .await
+                .is_err()
+            {
+                return Ended::Closed;
+            }
         }
     }
 }

@@ -126,7 +126,7 @@ pub fn timeline<'a>(fleet: &'a Fleet, filter: &EventFilter) -> Vec<TimelineRow<'
         })
         .collect();
     // Stable: equal times keep zone order, then each zone's key order.
-    rows.sort_by(|a, b| b.event.last_seen.cmp(&a.event.last_seen));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.event.last_seen));
     rows
 }
 
