@@ -56,7 +56,7 @@ Exit status:
   0  done; snapshot: every zone live and healthy
   1  snapshot: a zone live but a check failed; restart, rebuild, undo: failed or timed out;
      history: failed; logs: the server could not serve the log
-  2  snapshot: a zone unreachable, unauthorised, not configured or lost
+  2  snapshot, events: a zone unreachable, unauthorised, not configured or lost
   3  bad input (command line, zones file, kubeconfig, keymap, theme), before anything started
   4  restart, rebuild, undo: refused by a guard (read-only, protected zone, paused deployment)
 ";
@@ -188,6 +188,11 @@ pub enum Command {
     /// the log (no container runtime, forbidden, pod gone, unknown container) or the zone
     /// could not be reached, 3 bad input.
     Logs(LogsArgs),
+    /// Print the zones' recent Kubernetes events, merged newest first, and exit.
+    ///
+    /// Exit status: 0 printed, 2 a zone unreachable, unauthorised, not configured, lost or not
+    /// synced in time (its events are missing), 3 bad input.
+    Events(EventsArgs),
     /// Print a shell completion script (subcommands, flags, and the zone names and redeploy
     /// target of the zones file at the time it is made).
     ///
@@ -288,7 +293,7 @@ pub struct LogsArgs {
     pub tail: Option<i64>,
     /// Only lines written in this last stretch of time (10m, 1h30m, 45s).
     #[arg(long, value_name = "DURATION", value_parser = parse_since)]
-    pub since: Option<i64>,
+    pub since: Option<std::time::Duration>,
     /// The previous, terminated instance of the container.
     #[arg(short = 'p', long)]
     pub previous: bool,
@@ -298,20 +303,6 @@ pub struct LogsArgs {
     /// Start each line with the time it was written.
     #[arg(long)]
     pub timestamps: bool,
-}
-
-/// `--since`: a duration as kubectl writes it (`10m`, `1h30m`, `45s`), in whole seconds.
-fn parse_since(text: &str) -> Result<i64, String> {
-    let duration: jiff::SignedDuration = text
-        .parse()
-        .map_err(|e| format!("{text:?} is not a duration like 10m, 1h30m or 45s ({e})"))?;
-    let seconds = duration.as_secs();
-    if seconds <= 0 {
-        return Err(format!(
-            "{text:?}: the duration must be at least one second"
-        ));
-    }
-    Ok(seconds)
 }
 
 /// `rebuild` arguments.
@@ -382,6 +373,34 @@ pub struct SnapshotArgs {
     pub timeout: u64,
 }
 
+/// `events` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// Zones (names or ids) whose events to print; all zones when none is named.
+    #[arg(value_name = "ZONE")]
+    pub zone_names: Vec<String>,
+    /// Only events in this namespace.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only Warning events.
+    #[arg(long)]
+    pub warnings: bool,
+    /// Only events last seen this recently: 90s, 30m, 1h (default: the [events] window).
+    #[arg(long, value_name = "DURATION", value_parser = parse_since)]
+    pub since: Option<std::time::Duration>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
+    pub format: SnapshotFormat,
+    /// Seconds to wait for zones to sync.
+    #[arg(long, value_name = "SECS", default_value_t = 20)]
+    pub timeout: u64,
+}
+
+/// `--since` of `logs` and `events`: a duration as people write it (`45s`, `10m`, `1h30m`).
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(text)
+}
+
 /// `snapshot --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SnapshotFormat {
@@ -425,6 +444,9 @@ pub fn completion_command(fleet: &FleetConfig) -> clap::Command {
         })
         .mut_subcommand("logs", |c| {
             c.mut_arg("zone", |a| a.value_parser(zones_parser.clone()))
+        })
+        .mut_subcommand("events", |c| {
+            c.mut_arg("zone_names", |a| a.value_parser(zones_parser.clone()))
         })
         .mut_subcommand("rebuild", |c| {
             c.mut_arg("confirm", |a| {

@@ -11,8 +11,8 @@ use ge_console::actions::ActionContext;
 use ge_console::actions::guard::Guards;
 use ge_console::app::{ConsoleSetup, run_console};
 use ge_console::cli::{
-    self, Cli, Command, CompletionsArgs, DemoArgs, GlobalArgs, KeysArgs, LogsArgs, SnapshotArgs,
-    SnapshotFormat,
+    self, Cli, Command, CompletionsArgs, DemoArgs, EventsArgs, GlobalArgs, KeysArgs, LogsArgs,
+    SnapshotArgs, SnapshotFormat,
 };
 use ge_console::clock::TimeSource;
 use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
@@ -20,6 +20,7 @@ use ge_console::commands::{self, RebuildRequest, RestartRequest, UndoRequest};
 use ge_console::config::{self, DEFAULT_ZONES_TOML, Dirs, FleetConfig, RebuildConfig};
 use ge_console::demo::{DemoFleet, DemoOptions};
 use ge_console::fleet::WorkloadKey;
+use ge_console::fleet::events::EventFilter;
 use ge_console::ui::color_depth::ColorDepth;
 use ge_console::ui::key_table;
 use ge_console::ui::user_files::{Chosen, load_keymap, load_theme};
@@ -82,6 +83,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cluster::check_contexts(&fleet, &kubeconfig)?;
             let _log = logging::init(&dirs.state, &global.log_level)?;
             run_snapshot(&fleet, &kubeconfig, &args).await
+        }
+        Some(Command::Events(args)) => {
+            let fleet = events_fleet(load_fleet(&global, &dirs)?, &args)?;
+            let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
+            check_overrides_exist(&global, &kubeconfig)?;
+            cluster::check_contexts(&fleet, &kubeconfig)?;
+            let _log = logging::init(&dirs.state, &global.log_level)?;
+            run_events(&fleet, &kubeconfig, &args).await
         }
         Some(Command::Demo(args)) => run_demo(&global, &dirs, args).await,
         Some(Command::DemoBuild(args)) => {
@@ -241,7 +250,9 @@ async fn run_logs(global: &GlobalArgs, dirs: &Dirs, args: LogsArgs) -> anyhow::R
             follow: args.follow,
             previous: args.previous,
             tail: args.tail,
-            since_seconds: args.since,
+            since_seconds: args
+                .since
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)),
             timestamps: args.timestamps,
         },
     };
@@ -367,6 +378,52 @@ async fn run_snapshot(
         SnapshotFormat::Text => print!("{}", report.to_text()),
     }
     Ok(ExitCode::from(report.outcome().exit_code()))
+}
+
+/// The zones `events` names (all when none), with a window long enough for `--since`.
+fn events_fleet(mut fleet: FleetConfig, args: &EventsArgs) -> anyhow::Result<FleetConfig> {
+    if !args.zone_names.is_empty() {
+        let mut chosen = Vec::new();
+        for name in &args.zone_names {
+            let zone = fleet.find(name).ok_or_else(|| {
+                let names: Vec<_> = fleet.zones.iter().map(|z| z.name.as_str()).collect();
+                anyhow::anyhow!(
+                    "there is no zone {name:?}; the zones are {}",
+                    names.join(", ")
+                )
+            })?;
+            if !chosen.contains(zone) {
+                chosen.push(zone.clone());
+            }
+        }
+        fleet.zones = chosen;
+    }
+    if let Some(since) = args.since {
+        fleet.events.window = fleet.events.window.max(since);
+    }
+    Ok(fleet)
+}
+
+async fn run_events(
+    fleet: &FleetConfig,
+    kubeconfig: &LoadedKubeconfig,
+    args: &EventsArgs,
+) -> anyhow::Result<ExitCode> {
+    let filter = EventFilter {
+        namespace: args.namespace.clone(),
+        warnings_only: args.warnings,
+        ..EventFilter::default()
+    };
+    let timeout = Duration::from_secs(args.timeout);
+    let report = snapshot::events(fleet, kubeconfig, timeout, filter, args.since).await;
+    for note in report.notes() {
+        eprintln!("ge-console: {note}");
+    }
+    match args.format {
+        SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        SnapshotFormat::Text => print!("{}", report.to_text()),
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::Result<ExitCode> {

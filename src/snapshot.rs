@@ -1,4 +1,5 @@
-//! `ge-console snapshot`: connect, wait until every reachable zone has synced, report once.
+//! `ge-console snapshot` and `ge-console events`: connect, wait until every reachable zone has
+//! synced, report once.
 
 use std::time::Duration;
 
@@ -7,6 +8,8 @@ use tokio::sync::mpsc;
 use crate::cluster::{self, LoadedKubeconfig};
 use crate::config::FleetConfig;
 use crate::fleet::Fleet;
+use crate::fleet::events::EventFilter;
+use crate::fleet::events::report::EventsReport;
 use crate::fleet::report::FleetReport;
 
 /// Watches the fleet until every zone has settled (live, or definitely down) or `timeout`
@@ -48,4 +51,23 @@ pub async fn collect(
 /// Builds the report of a collected fleet.
 pub fn report(fleet: &Fleet) -> FleetReport {
     FleetReport::of(fleet)
+}
+
+/// `ge-console events`: collects the zones as [`collect`] does, drops the events that aged out
+/// of the window (as the console's ticks do), and reports those that pass `filter` and, with
+/// `since`, were last seen that recently, newest first.
+pub async fn events(
+    config: &FleetConfig,
+    kubeconfig: &LoadedKubeconfig,
+    timeout: Duration,
+    mut filter: EventFilter,
+    since: Option<Duration>,
+) -> EventsReport {
+    let mut fleet = collect(config, kubeconfig, timeout).await;
+    let now = jiff::Timestamp::now();
+    fleet.prune_events(now);
+    filter.since = since
+        .and_then(|s| jiff::SignedDuration::try_from(s).ok())
+        .and_then(|s| now.checked_sub(s).ok());
+    EventsReport::of(&fleet, &filter, now)
 }

@@ -6,6 +6,7 @@
 //! `provision.sh start 2` and then `cargo test --test real_apiserver -- --ignored` with
 //! `GE_CONSOLE_REAL_APISERVER` set. With `--ignored` but no reachable server, the tests fail.
 
+mod common;
 #[path = "real_apiserver/harness.rs"]
 mod harness;
 #[path = "real_apiserver/node_agent.rs"]
@@ -19,6 +20,7 @@ use ge_console::actions::undo::UndoOrder;
 use ge_console::cluster::mutate::restart_workload;
 use ge_console::cluster::rollback::templates_match;
 use ge_console::cluster::{self, LoadedKubeconfig, ZoneClients};
+use ge_console::fleet::events::workload_events;
 use ge_console::fleet::health::{RolloutState, check_pins, rollout_state, workload_pods};
 use ge_console::fleet::history::deployment_history;
 use ge_console::fleet::report::FleetReport;
@@ -576,6 +578,7 @@ fn a_namespace_only_token_shows_forbidden_kinds_and_the_rest_live() {
                 ResourceKind::StatefulSets,
                 ResourceKind::DaemonSets,
                 ResourceKind::ReplicaSets,
+                ResourceKind::Events,
             ]),
             "the namespaced kinds are forbidden cluster-wide: {:?}",
             z.kinds
@@ -602,8 +605,18 @@ fn a_namespace_only_token_shows_forbidden_kinds_and_the_rest_live() {
                 "deployments",
                 "statefulsets",
                 "daemonsets",
-                "replicasets"
+                "replicasets",
+                "events"
             ]
+        );
+        // Events are optional: that they may not be listed fails no check of its own.
+        assert!(
+            !report.zones[0]
+                .failed_checks
+                .iter()
+                .any(|c| c.starts_with("events")),
+            "{:?}",
+            report.zones[0].failed_checks
         );
     });
 }
@@ -1110,6 +1123,126 @@ fn logs_without_a_container_runtime_fail_fast_with_the_servers_message() {
             started.elapsed() < Duration::from_secs(15),
             "{:?}",
             started.elapsed()
+        );
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn a_restart_shows_the_controller_managers_events_in_the_console_and_headless() {
+    run(|h| async move {
+        let run = &h.run;
+        let config = fleet_for(run, &[(0, "ge-real-0")]);
+        let mut w = WatchedFleet::start(&config, &h.kubeconfig);
+        w.until("the zone live with the seeded fleet", |f| {
+            zone_seeded(&f.zones[0])
+        })
+        .await;
+        assert_eq!(
+            w.fleet.zones[0].kinds[&ResourceKind::Events],
+            KindStatus::Synced,
+            "events.k8s.io/v1 is served by 1.20"
+        );
+        let target = key(WorkloadKind::Deployment, "ge-agents", "ge-executor");
+        // The controller-manager's recorder writes whole seconds (lastTimestamp).
+        let before = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(2);
+        let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        restart_workload(&client, &target, jiff::Timestamp::now())
+            .await
+            .expect("restart accepted");
+        // Scaling the new ReplicaSet up and the old one down: two ScalingReplicaSet events of
+        // the deployment controller, about the Deployment, seen after the restart.
+        let scaled = |f: &Fleet| {
+            workload_events(&f.zones[0], &target)
+                .into_iter()
+                .filter(|e| {
+                    e.reason == "ScalingReplicaSet"
+                        && e.reporter == "deployment-controller"
+                        && e.object.kind == "Deployment"
+                        && e.last_seen.is_some_and(|t| t >= before)
+                })
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+        };
+        w.until("the restart's ScalingReplicaSet events", |f| {
+            let messages = scaled(f);
+            messages.iter().any(|m| m.starts_with("Scaled up"))
+                && messages.iter().any(|m| m.starts_with("Scaled down"))
+        })
+        .await;
+        let messages = scaled(&w.fleet);
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.contains("replica set ge-executor-")),
+            "{messages:?}"
+        );
+
+        // The console's timeline shows them, newest first, in the zone's row.
+        let mut options = common::ConsoleOptions::offline(tempfile::tempdir().unwrap().path());
+        options.time = ge_console::clock::TimeSource::System;
+        let mut ui = common::Console::with(&config, w.fleet.clone(), options);
+        ui.key(common::ch('E'));
+        ui.key(common::ch('/'));
+        ui.type_text("ScalingReplicaSet");
+        ui.key(common::key(ratatui::crossterm::event::KeyCode::Enter));
+        let screen = ui.render(200, 50);
+        assert!(
+            screen.contains("deployment/ge-executor") && screen.contains("Scaled up replica set"),
+            "{screen}"
+        );
+
+        // `ge-console events` prints them too.
+        let dir = tempfile::tempdir().unwrap();
+        let zones_file = dir.path().join("zones.toml");
+        std::fs::write(
+            &zones_file,
+            harness::zones_toml(&[("ge-real-0".into(), run.planes[0].version.clone())]),
+        )
+        .unwrap();
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_ge-console"))
+            .arg("--kubeconfig")
+            .arg(&run.kubeconfig)
+            .arg("--config")
+            .arg(&zones_file)
+            .args([
+                "events",
+                "dev",
+                "--namespace",
+                "ge-agents",
+                "--since",
+                "10m",
+                "--format",
+                "json",
+                "--timeout",
+                "60",
+            ])
+            .env("GE_CONSOLE_CONFIG", dir.path().join("config"))
+            .env("GE_CONSOLE_STATE", dir.path().join("state"))
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let events = report["events"].as_array().unwrap();
+        assert!(
+            events.iter().any(|e| e["reason"] == "ScalingReplicaSet"
+                && e["object"]["name"] == "ge-executor"
+                && e["reporter"] == "deployment-controller"
+                && e["zone"] == "dev"),
+            "{stdout}"
+        );
+        assert!(
+            events.iter().all(|e| e["namespace"] == "ge-agents"),
+            "{stdout}"
         );
     });
 }

@@ -153,6 +153,7 @@ impl ConsoleCore {
         self.summaries_stale = true;
         self.screen_dirty = true;
         let clock = self.time.now();
+        self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
     }
@@ -164,10 +165,12 @@ impl ConsoleCore {
         self.screen_dirty |= self.runner.on_event(event, &self.fleet, &clock);
     }
 
-    /// Time passed: ages move, and rollouts that stopped sending events are judged (their
-    /// timeout).
+    /// Time passed: ages move, events older than their window are dropped, and rollouts that
+    /// stopped sending events are judged (their timeout).
     pub fn on_tick(&mut self) {
         let clock = self.time.now();
+        // Events age out of their window as time passes, not only when new ones arrive.
+        self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
         self.screen_dirty = true;

@@ -4,6 +4,8 @@
 
 mod classify;
 mod clients;
+pub mod event_project;
+mod events;
 pub mod logs;
 pub mod mutate;
 pub mod object_yaml;
@@ -303,11 +305,13 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
         zone: id,
         tx: tx.clone(),
         recovered: recovered.clone(),
+        event_namespaces: Arc::new(zone.event_namespaces()),
     };
     let mut watchers = JoinSet::new();
     let mut kinds_by_task = std::collections::HashMap::new();
     for kind in ResourceKind::ALL {
-        if !served.as_ref().is_none_or(|s| s.contains(&kind)) {
+        // Events find their own group (events.k8s.io, else core) when their watch starts.
+        if kind != ResourceKind::Events && !served.as_ref().is_none_or(|s| s.contains(&kind)) {
             if !send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await {
                 return;
             }
@@ -434,6 +438,8 @@ struct WatchContext {
     zone: crate::config::ZoneId,
     tx: mpsc::Sender<FleetEvent>,
     recovered: Arc<Notify>,
+    /// The namespaces whose events are watched.
+    event_namespaces: Arc<Vec<String>>,
 }
 
 impl WatchContext {
@@ -460,7 +466,7 @@ impl WatchContext {
             api,
             project,
             key: project::key_of,
-            wrap,
+            wrap: Box::new(wrap),
         };
         set.spawn(run_kind_watch(
             self.zone,
@@ -529,5 +535,14 @@ fn spawn_kind(
             project::replicaset,
             ObjectChange::ReplicaSets,
         ),
+        ResourceKind::Events => set
+            .spawn(events::run_events_watch(
+                ctx.zone,
+                c,
+                ctx.event_namespaces.clone(),
+                ctx.tx.clone(),
+                ctx.recovered.clone(),
+            ))
+            .id(),
     }
 }

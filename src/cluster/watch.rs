@@ -18,13 +18,17 @@ use crate::fleet::{
     FleetEvent, KindStatus, ObjectChange, ObjectKey, ResourceKind, StoreChange, ZoneEvent,
 };
 
+/// How changes of one watch become model changes (a closure: a namespace's watch names its
+/// namespace in them).
+pub type Wrap<P> = Box<dyn Fn(StoreChange<P>) -> ObjectChange + Send + Sync>;
+
 /// How one kind is watched: which API, how objects are projected, how changes are wrapped.
 pub struct KindWatch<K, P> {
     pub kind: ResourceKind,
     pub api: Api<K>,
     pub project: fn(&K) -> P,
     pub key: fn(&K) -> ObjectKey,
-    pub wrap: fn(StoreChange<P>) -> ObjectChange,
+    pub wrap: Wrap<P>,
 }
 
 /// Runs one kind's watch until the receiver goes away or the kind turns out not to be served.

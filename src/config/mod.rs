@@ -4,10 +4,12 @@
 //! on stderr instead of a half-drawn screen.
 
 mod actions;
+mod events;
 mod workload_ref;
 mod zones;
 
 pub use actions::{LogsConfig, RebuildConfig, RedeployConfig};
+pub use events::{DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

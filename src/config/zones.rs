@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::events::{self, EventsConfig, RawEvents};
 use super::{ConfigError, LogsConfig, RebuildConfig, RedeployConfig, WorkloadRef};
 use crate::file_error::FileError;
 
@@ -72,6 +73,23 @@ impl ZoneConfig {
     pub fn is_production(&self) -> bool {
         self.environment.eq_ignore_ascii_case("production")
     }
+
+    /// The namespaces whose events the zone watches: its namespaces and kube-system (where an
+    /// upgrade's failures show), each once, in configured order.
+    pub fn event_namespaces(&self) -> Vec<String> {
+        let mut namespaces: Vec<String> = Vec::with_capacity(self.namespaces.len() + 1);
+        for ns in self
+            .namespaces
+            .iter()
+            .map(String::as_str)
+            .chain([SYSTEM_NAMESPACE])
+        {
+            if !namespaces.iter().any(|n| n == ns) {
+                namespaces.push(ns.to_string());
+            }
+        }
+        namespaces
+    }
 }
 
 /// All configured zones, in display order, and what the console's actions run.
@@ -85,6 +103,8 @@ pub struct FleetConfig {
     pub redeploy: RedeployConfig,
     /// How much of a log the log pane keeps.
     pub logs: LogsConfig,
+    /// How much of each zone's events is kept (`[events]`).
+    pub events: EventsConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -157,6 +177,7 @@ struct RawFleet {
     redeploy: Option<Spanned<RedeployConfig>>,
     #[serde(default)]
     logs: LogsConfig,
+    events: Option<RawEvents>,
 }
 
 #[derive(Deserialize)]
@@ -279,6 +300,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
             ),
         ));
     }
+    let events = events::check(raw.events).map_err(|(offset, message)| at(offset, message))?;
     let mut redeploy = redeploy;
     match &redeploy.zone {
         Some(wanted) => {
@@ -306,6 +328,7 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
         rebuild: raw.rebuild,
         redeploy,
         logs: raw.logs,
+        events,
     })
 }
 
@@ -345,6 +368,22 @@ mod tests {
         assert_eq!(fleet.redeploy.zone.as_deref(), Some("dev"));
         assert_eq!(fleet.redeploy.target, "ge-agents/deployment/ge-executor");
         assert!(!fleet.zones[0].protected);
+    }
+
+    #[test]
+    fn kube_system_events_are_always_watched_once() {
+        let fleet = parse(
+            "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\nnamespaces = [\"ge-agents\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            fleet.zones[0].event_namespaces(),
+            ["ge-agents", "kube-system"]
+        );
+        let defaults = parse(DEFAULT_ZONES_TOML).unwrap();
+        let namespaces = defaults.zones[0].event_namespaces();
+        assert_eq!(namespaces, defaults.zones[0].namespaces);
+        assert_eq!(namespaces.iter().filter(|n| *n == "kube-system").count(), 1);
     }
 
     #[test]
@@ -415,6 +454,46 @@ mod tests {
         let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[redeploy]\nzone = \"qa\"\n";
         let err = parse(text).unwrap_err().to_string();
         assert!(err.contains("redeploy zone \"qa\""), "{err}");
+    }
+
+    #[test]
+    fn the_events_section_sets_window_and_cap_and_names_a_bad_value() {
+        let zone = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n";
+        let fleet = parse(zone).unwrap();
+        assert_eq!(fleet.events, EventsConfig::default());
+        assert_eq!(fleet.events.window, std::time::Duration::from_secs(3600));
+        assert_eq!(fleet.events.max_per_zone, 3000);
+        let fleet = parse(&format!(
+            "{zone}[events]\nwindow = \"10m\"\nmax_per_zone = 50\n"
+        ))
+        .unwrap();
+        assert_eq!(fleet.events.window, std::time::Duration::from_secs(600));
+        assert_eq!(fleet.events.max_per_zone, 50);
+        let err = parse(&format!("{zone}[events]\nwindow = \"an hour\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:10:") && err.contains("not a duration"),
+            "{err}"
+        );
+        let err = parse(&format!("{zone}[events]\nmax_per_zone = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:16:") && err.contains("between 1 and"),
+            "{err}"
+        );
+        let err = parse(&format!("{zone}[events]\nwindow = \"48h\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longest accepted"), "{err}");
+        let err = parse(&format!("{zone}[events]\nkeep = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:1:") && err.contains("keep"),
+            "{err}"
+        );
     }
 
     #[test]

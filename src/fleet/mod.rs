@@ -4,6 +4,7 @@
 //! The model is plain data owned by the event loop. The cluster layer sends [`ZoneEvent`]s; the
 //! UI and the snapshot report read the model and its derived [`health`] summaries.
 
+pub mod events;
 pub mod health;
 pub mod history;
 pub mod objects;
@@ -36,11 +37,14 @@ pub enum ResourceKind {
     DaemonSets,
     /// ReplicaSets, to tell a deployment's new pods from its old ones during a rollout.
     ReplicaSets,
+    /// Events (`events.k8s.io/v1`, else `core/v1`), watched in the zone's namespaces: optional,
+    /// so a credential that may not list them still sees a live zone.
+    Events,
 }
 
 impl ResourceKind {
     /// Every watched kind, in display order.
-    pub const ALL: [ResourceKind; 7] = [
+    pub const ALL: [ResourceKind; 8] = [
         ResourceKind::Nodes,
         ResourceKind::Namespaces,
         ResourceKind::Pods,
@@ -48,6 +52,7 @@ impl ResourceKind {
         ResourceKind::StatefulSets,
         ResourceKind::DaemonSets,
         ResourceKind::ReplicaSets,
+        ResourceKind::Events,
     ];
 
     /// The plural resource name used in the API path.
@@ -60,7 +65,14 @@ impl ResourceKind {
             ResourceKind::StatefulSets => "statefulsets",
             ResourceKind::DaemonSets => "daemonsets",
             ResourceKind::ReplicaSets => "replicasets",
+            ResourceKind::Events => "events",
         }
+    }
+
+    /// True for a kind the console can do without (events): that it may not be listed is
+    /// shown, but is not a failed check.
+    pub fn is_optional(self) -> bool {
+        self == ResourceKind::Events
     }
 }
 
@@ -161,6 +173,9 @@ pub enum ObjectChange {
     Workloads(WorkloadKind, StoreChange<WorkloadInfo>),
     /// ReplicaSet objects changed.
     ReplicaSets(StoreChange<ReplicaSetInfo>),
+    /// Events of one namespace changed (each namespace is watched on its own, so a relist
+    /// replaces only that namespace's events).
+    Events(String, StoreChange<events::EventInfo>),
 }
 
 /// Something the cluster layer learned about a zone.
@@ -242,6 +257,8 @@ pub struct ZoneModel {
     pub workloads: BTreeMap<WorkloadKey, WorkloadInfo>,
     /// The zone's replicasets by key, for rollout progress.
     pub replicasets: ObjectMap<ReplicaSetInfo>,
+    /// The zone's recent events, bounded by the `[events]` window and cap.
+    pub events: events::EventStore,
     /// The zone has been live at least once (so a later failure is "reconnecting").
     pub ever_live: bool,
     /// Failed attempts since the zone was last live: one failure may be a blip, several make
@@ -264,6 +281,7 @@ impl ZoneModel {
             pods: BTreeMap::new(),
             workloads: BTreeMap::new(),
             replicasets: BTreeMap::new(),
+            events: events::EventStore::new(crate::config::EventsConfig::default()),
             ever_live: false,
             failed_attempts: 0,
             state: ZoneState::Connecting,
@@ -351,6 +369,7 @@ impl ZoneModel {
             ObjectChange::Namespaces(c) => apply_change(&mut self.namespaces, c),
             ObjectChange::Pods(c) => apply_change(&mut self.pods, c),
             ObjectChange::ReplicaSets(c) => apply_change(&mut self.replicasets, c),
+            ObjectChange::Events(namespace, c) => self.events.apply(&namespace, c),
             ObjectChange::Workloads(kind, c) => match c {
                 StoreChange::Replace(items) => {
                     self.workloads.retain(|k, _| k.kind != kind);
@@ -458,9 +477,23 @@ impl Fleet {
             zones: config
                 .zones
                 .iter()
-                .map(|z| ZoneModel::new(Arc::new(z.clone())))
+                .map(|z| {
+                    let mut zone = ZoneModel::new(Arc::new(z.clone()));
+                    zone.events = events::EventStore::new(config.events);
+                    zone
+                })
                 .collect(),
         }
+    }
+
+    /// Drops every zone's events that aged out of the window ending at `now`; true when any
+    /// went (the screen changed).
+    pub fn prune_events(&mut self, now: jiff::Timestamp) -> bool {
+        let mut removed = 0;
+        for zone in &mut self.zones {
+            removed += zone.events.prune(now);
+        }
+        removed > 0
     }
 
     /// Applies an event to its zone; events for unknown zones are ignored.

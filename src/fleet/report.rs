@@ -244,10 +244,12 @@ fn zone_report(zone: &ZoneModel) -> ZoneReport {
             .collect(),
         failed_checks: {
             let mut failed = summary.failed_checks();
-            // What may not be listed cannot be checked: not healthy without evidence.
+            // What may not be listed cannot be checked: not healthy without evidence. Events
+            // are checked by nothing, so a credential without them is still healthy.
             failed.extend(
                 zone.forbidden_kinds()
                     .into_iter()
+                    .filter(|(k, _)| !k.is_optional())
                     .map(|(k, _)| format!("{} cannot be checked: forbidden", k.plural())),
             );
             if summary.state == ZoneState::Syncing {
@@ -357,5 +359,27 @@ mod tests {
         );
         assert_eq!(report.zones[0].forbidden[0].kind, "pods");
         assert_eq!(report.outcome(), SnapshotOutcome::ChecksFailed);
+    }
+
+    #[test]
+    fn events_that_may_not_be_listed_are_shown_but_fail_no_check() {
+        let mut fleet = all_live();
+        let before = FleetReport::of(&fleet);
+        // Staging (pinned to v1.33.x, which its server runs) is healthy to begin with.
+        assert!(before.zones[1].failed_checks.is_empty());
+        fleet.zones[1].apply(ZoneEvent::Kind(
+            ResourceKind::Events,
+            KindStatus::Forbidden {
+                message: "events is forbidden".into(),
+            },
+        ));
+        fleet.zones[0].apply(ZoneEvent::Kind(ResourceKind::Events, KindStatus::NotServed));
+        let report = FleetReport::of(&fleet);
+        for (zone, was) in report.zones.iter().zip(&before.zones) {
+            assert_eq!(zone.state, ZoneState::Live, "{}", zone.name);
+            assert_eq!(zone.failed_checks, was.failed_checks, "{}", zone.name);
+        }
+        assert_eq!(report.zones[1].forbidden[0].kind, "events");
+        assert_eq!(report.outcome(), before.outcome());
     }
 }

@@ -96,11 +96,19 @@ pub enum Action {
     CycleSince,
     /// Save the log pane's lines to a file in the state dir.
     SaveLog,
+    /// Open the fleet's event timeline (every zone's events, newest first).
+    OpenEvents,
+    /// In the event timeline: show only Warnings, or every event again.
+    ToggleWarnings,
+    /// In the event timeline: show the next zone's events only (after the last: all zones).
+    CycleZoneFilter,
+    /// In the event timeline: show the next namespace's events only (after the last: all).
+    CycleNamespaceFilter,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 49] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -146,6 +154,10 @@ impl Action {
         Action::CycleTail,
         Action::CycleSince,
         Action::SaveLog,
+        Action::OpenEvents,
+        Action::ToggleWarnings,
+        Action::CycleZoneFilter,
+        Action::CycleNamespaceFilter,
     ];
 
     /// The snake_case name used in keymap files.
@@ -196,6 +208,10 @@ impl Action {
             Action::CycleTail => "cycle_tail",
             Action::CycleSince => "cycle_since",
             Action::SaveLog => "save_log",
+            Action::OpenEvents => "open_events",
+            Action::ToggleWarnings => "toggle_warnings",
+            Action::CycleZoneFilter => "cycle_zone_filter",
+            Action::CycleNamespaceFilter => "cycle_namespace_filter",
         }
     }
 
@@ -252,6 +268,10 @@ impl Action {
             Action::CycleTail => "Start with fewer or more lines",
             Action::CycleSince => "Start from further back",
             Action::SaveLog => "Save the lines to a file",
+            Action::OpenEvents => "Open the fleet event timeline",
+            Action::ToggleWarnings => "Show only Warning events, or all",
+            Action::CycleZoneFilter => "Show the next zone's events, or all zones",
+            Action::CycleNamespaceFilter => "Show the next namespace's events, or all",
         }
     }
 }

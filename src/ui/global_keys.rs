@@ -70,6 +70,7 @@ impl Layer for GlobalKeys {
             Action::GoToRedeployTarget => Self::go_to_redeploy_target(cx),
             Action::ToggleBuildLog => Effect::TogglePane(Pane::BuildLog),
             Action::ToggleActions => Effect::TogglePane(Pane::Actions),
+            Action::OpenEvents => Effect::OpenTimeline,
             _ => return Reply::NOTHING,
         })
     }

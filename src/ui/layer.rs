@@ -117,6 +117,8 @@ pub enum Effect {
     OpenLogs(LogOrder),
     /// Open the YAML pane on this object of this zone, and fetch it.
     OpenYaml(ZoneId, ObjectRef),
+    /// Open the fleet event timeline over the current view.
+    OpenTimeline,
 }
 
 /// A layer's answer to an action.

@@ -1,5 +1,6 @@
 //! Selectable lists: row keys, and a selection that follows its object across model changes.
 
+use crate::config::ZoneId;
 use crate::fleet::{ObjectKey, WorkloadKey};
 
 use super::filter::Filter;
@@ -18,6 +19,8 @@ pub enum RowKey {
     /// A Deployment's revision: the ReplicaSet that holds it (revision numbers change when
     /// an undo promotes an old one).
     Revision(ObjectKey),
+    /// An event (its zone, and the Event object's key) in the event timeline.
+    Event(ZoneId, ObjectKey),
 }
 
 impl RowKey {
@@ -31,6 +34,7 @@ impl RowKey {
             RowKey::Node(name) => format!("node/{name}"),
             RowKey::Pod(key) => format!("{}/pod/{}", key.namespace, key.name),
             RowKey::Revision(key) => format!("{}/replicaset/{}", key.namespace, key.name),
+            RowKey::Event(_, key) => format!("{}/event/{}", key.namespace, key.name),
         }
     }
 }

@@ -16,6 +16,8 @@ mod bars;
 pub mod color_depth;
 pub mod command_line;
 pub mod dialog;
+pub mod events_section;
+pub mod events_timeline;
 pub mod filter;
 mod global_keys;
 pub mod help;
@@ -220,6 +222,11 @@ impl Ui {
         self.layers.views.top().workload()
     }
 
+    /// The event timeline's filters, while the timeline is the view on screen.
+    pub fn timeline_filter(&self) -> Option<&views::TimelineFilter> {
+        self.layers.views.top().timeline()
+    }
+
     /// The keymap in use.
     pub fn keymap(&self) -> &Keymap {
         &self.keymap
@@ -370,6 +377,12 @@ impl Ui {
             Effect::Tell(severity, text) => self.own_message = Some((severity, text)),
             Effect::Hint(text) => self.hint = Some(text),
             Effect::FocusZone(zone) => self.layers.views.focus_zone(zone),
+            Effect::OpenTimeline => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
+                }
+                self.layers.views.open_timeline();
+            }
             Effect::GoToWorkload(zone, workload) => {
                 if self.pane() == Some(Pane::BuildLog) {
                     self.layers.pane = None;

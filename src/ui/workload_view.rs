@@ -14,7 +14,7 @@ use super::status::{draw_zone_header, state_lines};
 use super::theme::Role;
 use super::widgets::{ListLine, draw_header_above_list, draw_lines, draw_list, table, wrap};
 use super::zone_view::{age, pod_matches, pod_status};
-use super::{Clock, Theme};
+use super::{Clock, Theme, events_section};
 use crate::fleet::health::{RolloutState, rollout_state, workload_pods};
 use crate::fleet::{ObjectKey, PodInfo, WorkloadKey, ZoneModel, ZoneState};
 
@@ -253,17 +253,18 @@ pub(crate) fn draw(
             )
         };
         lines.push((head, None));
-        lines.extend(body.into_iter().enumerate().map(|(i, l)| (l, Some(i))));
-        for p in pods.iter().filter(|p| p.message.is_some()) {
-            if let Some(m) = &p.message {
-                lines.push((
-                    Line::styled(format!("  {}: {m}", p.name), theme.style(Role::Error)),
-                    None,
-                ));
+        // A stuck pod's reason goes right under its row.
+        for (i, (line, pod)) in body.into_iter().zip(&pods).enumerate() {
+            lines.push((line, Some(i)));
+            if let Some(reason) = events_section::pod_reason_line(zone, pod, theme) {
+                lines.push((reason, None));
             }
         }
     }
     history_section::push_lines(&mut lines, &revisions, pods.len(), width, theme, clock);
+    lines.extend(events_section::workload_event_lines(
+        zone, key, width, theme, clock,
+    ));
     draw_list(
         buf,
         list_area,

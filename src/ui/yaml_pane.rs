@@ -97,8 +97,8 @@ impl YamlPane {
     }
 }
 
-/// The object `Y` shows: the selected row's (a workload, a pod, a node, a namespace), else the
-/// workload the view shows.
+/// The object `Y` shows: the selected row's (a workload, a pod, a node, a namespace, a
+/// revision's ReplicaSet, the object an event is about), else the workload the view shows.
 pub fn yaml_for(
     fleet: &Fleet,
     zone: usize,
@@ -115,6 +115,26 @@ pub fn yaml_for(
         name: key.name.clone(),
     };
     let object = match (selected, shown) {
+        (Some(RowKey::Event(event_zone, key)), _) => {
+            let regarding = fleet
+                .zones
+                .iter()
+                .find(|z| z.config.id == event_zone)
+                .and_then(|z| z.events.get(&key))
+                .map(|event| event.object.clone());
+            let Some(regarding) = regarding else {
+                return Effect::Tell(Severity::Info, "YAML: that event is gone".into());
+            };
+            return Effect::OpenYaml(
+                event_zone,
+                ObjectRef {
+                    kind: regarding.kind,
+                    api_version: None,
+                    namespace: (!regarding.namespace.is_empty()).then_some(regarding.namespace),
+                    name: regarding.name,
+                },
+            );
+        }
         (Some(RowKey::Workload(key)), _) => workload(&key),
         (Some(RowKey::Pod(key)), _) => ObjectRef {
             kind: "Pod".into(),

@@ -26,11 +26,13 @@ pub enum Mode {
     Text,
     /// The log pane of a pod or a workload: its stream's choices, pause and save.
     Logs,
+    /// The fleet event timeline (its filters), before the zone, list and global modes.
+    Timeline,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -41,6 +43,7 @@ impl Mode {
         Mode::Logs,
         Mode::Text,
         Mode::Help,
+        Mode::Timeline,
     ];
 
     /// The table name used in keymap files.
@@ -56,6 +59,7 @@ impl Mode {
             Mode::Help => "help",
             Mode::Text => "text",
             Mode::Logs => "logs",
+            Mode::Timeline => "timeline",
         }
     }
 
@@ -72,6 +76,7 @@ impl Mode {
             Mode::Help => "This help",
             Mode::Text => "Log and YAML panes",
             Mode::Logs => "Log pane",
+            Mode::Timeline => "Event timeline",
         }
     }
 

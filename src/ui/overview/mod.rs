@@ -248,7 +248,7 @@ fn draw_column(
         draw_lines(buf, blocks, lines);
         return usize::from(blocks.height);
     }
-    let sections = build_sections(zone, summary, width, input.filter, theme);
+    let sections = build_sections(zone, summary, width, input.filter, theme, input.clock);
     // The selection, by key, located in the sections.
     let keys: Vec<(RowKey, usize, Option<usize>)> = sections
         .iter()

@@ -6,16 +6,18 @@ use std::borrow::Cow;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
+use crate::fleet::events::{RECENT_WARNINGS, recent_warnings};
 use crate::fleet::health::{
     NamespaceSummary, PinCheck, PinStatus, PodProblem, RolloutState, WorkloadSummary, ZoneSummary,
 };
 use crate::fleet::{KindStatus, ResourceKind, WorkloadKey, WorkloadKind, ZoneModel};
-use crate::ui::Theme;
+use crate::ui::events_section::span_text;
 use crate::ui::filter::Filter;
 use crate::ui::list::RowKey;
 use crate::ui::status::is_forbidden;
 use crate::ui::theme::Role;
 use crate::ui::widgets::{Part, squeeze};
+use crate::ui::{Clock, Theme};
 
 pub(super) fn workload_matches(
     filter: &Filter,
@@ -88,11 +90,13 @@ pub(super) fn build_sections<'a>(
     width: usize,
     filter: &Filter,
     theme: &Theme,
+    clock: &Clock,
 ) -> Vec<Section<'a>> {
     let mut sections = vec![
         versions_section(zone, summary, width, theme),
         system_pods_section(zone, summary, width, theme),
     ];
+    sections.extend(warnings_section(zone, theme, clock));
     let namespaces_known = matches!(
         zone.kinds.get(&ResourceKind::Namespaces),
         Some(KindStatus::Synced)
@@ -227,6 +231,27 @@ fn system_pods_section<'a>(
         title_key: None,
         items,
     }
+}
+
+/// One line, when the zone saw Warning events in the last 15 minutes: `EVENTS ⚠ 3 Warning in
+/// 15m`. Like "pods not ready", nothing is said when there is nothing to say, so a quiet zone's
+/// column keeps its rows; events that may not be listed are named in the state lines.
+fn warnings_section<'a>(zone: &ZoneModel, theme: &Theme, clock: &Clock) -> Option<Section<'a>> {
+    let warnings = recent_warnings(zone, clock.wall);
+    if warnings == 0 {
+        return None;
+    }
+    Some(Section {
+        title: Line::from(vec![
+            Span::styled("EVENTS ", theme.style(Role::Title)),
+            Span::styled(
+                format!("⚠ {warnings} Warning in {}", span_text(RECENT_WARNINGS)),
+                theme.style(Role::Warning),
+            ),
+        ]),
+        title_key: None,
+        items: Vec::new(),
+    })
 }
 
 /// `✗ metrics-server-… CrashLoopBackOff 7 restarts` (`label` goes before the name); the name

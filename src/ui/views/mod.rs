@@ -4,10 +4,12 @@
 //! selection, the filter, `enter`, `esc`, `r`, `y`).
 
 mod overview;
+mod timeline;
 mod workload;
 mod zone;
 
 pub use overview::OverviewView;
+pub use timeline::{TimelineFilter, TimelineView};
 pub use workload::WorkloadView;
 pub use zone::ZoneView;
 
@@ -39,6 +41,8 @@ pub enum ViewKind {
     Zone,
     /// One workload's pods.
     Workload,
+    /// The fleet's events, newest first (maybe filtered to a zone, namespace or object).
+    Timeline,
 }
 
 /// A full-body view with a selectable list: one entry of the [`ViewStack`].
@@ -65,6 +69,10 @@ pub trait View: Layer {
     fn open(&mut self, selected: Option<RowKey>, fleet: &Fleet) -> Option<Box<dyn View>>;
     /// The one workload this view shows, if it shows one.
     fn workload(&self) -> Option<&WorkloadKey> {
+        None
+    }
+    /// The event timeline's filters, when this view is the timeline.
+    fn timeline(&self) -> Option<&TimelineFilter> {
         None
     }
     /// The workload `r` restarts: the one shown, else the selected one.
@@ -159,6 +167,18 @@ impl ViewStack {
         } else {
             self.opened = vec![Box::new(ZoneView::new(zone, ListState::default()))];
         }
+    }
+
+    /// Opens the fleet event timeline over the current view (`esc` leads back to it).
+    pub fn open_timeline(&mut self) {
+        if self.top().kind() == ViewKind::Timeline
+            && self.top().timeline() == Some(&TimelineFilter::default())
+        {
+            return;
+        }
+        let focus = self.top().zone();
+        self.editing_filter = false;
+        self.opened.push(Box::new(TimelineView::fleet(focus)));
     }
 
     /// Opens `workload`'s view in zone `zone` over that zone's view, from anywhere (`esc` then

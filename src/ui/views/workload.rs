@@ -57,8 +57,9 @@ impl View for WorkloadView {
             .unwrap_or_default()
     }
 
-    fn open(&mut self, _selected: Option<RowKey>, _fleet: &Fleet) -> Option<Box<dyn View>> {
-        None
+    /// `enter` on a pod: that pod's events.
+    fn open(&mut self, selected: Option<RowKey>, _fleet: &Fleet) -> Option<Box<dyn View>> {
+        super::TimelineView::of_pod(self.zone, selected?)
     }
 
     fn workload(&self) -> Option<&WorkloadKey> {
@@ -84,6 +85,7 @@ impl View for WorkloadView {
             (Action::Help, "help"),
             (Action::Back, "back"),
             (Action::Undo, "undo"),
+            (Action::Open, "pod events"),
             (Action::Filter, "filter"),
             (Action::Quit, "quit"),
         ]

@@ -59,6 +59,8 @@ impl View for ZoneView {
             Some(RowKey::Workload(workload)) => {
                 Some(Box::new(WorkloadView::new(self.zone, workload)))
             }
+            // A system pod's events.
+            Some(pod @ RowKey::Pod(_)) => super::TimelineView::of_pod(self.zone, pod),
             _ => None,
         }
     }
