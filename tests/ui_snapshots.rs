@@ -65,6 +65,8 @@ fn pod(ns: &str, name: &str, status: &str, owner: Option<(&str, &str)>, image: &
         created: ago(3 * 3600 + 120),
         started: ago(3 * 3600),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 
