@@ -64,11 +64,15 @@ pub enum Action {
     Cancel,
     /// Copy the selected object's `NAMESPACE/KIND/NAME` to the clipboard (OSC 52).
     Copy,
+    /// Explain why the selected item is red (in the explain pane: the selected finding's object).
+    Explain,
+    /// Explain why what the view shows is red: the zone, or the workload of a workload view.
+    ExplainView,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -98,6 +102,8 @@ impl Action {
         Action::ToggleActions,
         Action::Confirm,
         Action::Cancel,
+        Action::Explain,
+        Action::ExplainView,
     ];
 
     /// The snake_case name used in keymap files.
@@ -132,6 +138,8 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Copy => "copy",
+            Action::Explain => "explain",
+            Action::ExplainView => "explain_view",
         }
     }
 
@@ -172,6 +180,8 @@ impl Action {
             Action::Confirm => "Confirm",
             Action::Cancel => "Cancel",
             Action::Copy => "Copy the selected object's NAMESPACE/KIND/NAME",
+            Action::Explain => "Explain why the selected item is red",
+            Action::ExplainView => "Explain why the zone (or the shown workload) is red",
         }
     }
 }

@@ -14,6 +14,7 @@ use super::theme::Theme;
 use super::{Action, Pane, UiOptions};
 use crate::actions::runner::{ActionRequest, ActionsView, Severity};
 use crate::clock::Clock;
+use crate::fleet::explain::FindingTarget;
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
 
@@ -110,6 +111,10 @@ pub enum Effect {
     GoToWorkload(usize, WorkloadKey),
     /// Put this text on the clipboard (the console writes it as OSC 52) and say so.
     Copy(String),
+    /// Open the explain pane on this object of the zone with this index.
+    Explain(usize, FindingTarget),
+    /// Show this object of the zone with this index in its view, selected.
+    Reveal(usize, FindingTarget),
 }
 
 /// A layer's answer to an action.

@@ -16,6 +16,7 @@ mod bars;
 pub mod color_depth;
 pub mod command_line;
 pub mod dialog;
+pub mod explain_pane;
 pub mod filter;
 mod global_keys;
 pub mod help;
@@ -99,14 +100,17 @@ pub enum Pane {
     BuildLog,
     /// The last actions from the audit log.
     Actions,
+    /// Why an item is red; opened on its subject by [`Effect::Explain`].
+    Explain,
 }
 
 impl Pane {
-    /// A new layer for this pane.
-    fn layer(self) -> Box<dyn Layer> {
+    /// A new layer for this pane, for the panes that open without a subject.
+    fn layer(self) -> Option<Box<dyn Layer>> {
         match self {
-            Pane::BuildLog => Box::new(BuildLogPane::default()),
-            Pane::Actions => Box::new(ActionsPane),
+            Pane::BuildLog => Some(Box::new(BuildLogPane::default())),
+            Pane::Actions => Some(Box::new(ActionsPane)),
+            Pane::Explain => None,
         }
     }
 }
@@ -341,7 +345,7 @@ impl Ui {
             Effect::TogglePane(pane) => {
                 self.layers.pane = match self.pane() {
                     Some(open) if open == pane => None,
-                    _ => Some((pane, pane.layer())),
+                    _ => pane.layer().map(|layer| (pane, layer)),
                 };
             }
             Effect::Tell(severity, text) => self.own_message = Some((severity, text)),
@@ -352,6 +356,16 @@ impl Ui {
                     self.layers.pane = None;
                 }
                 self.layers.views.go_to_workload(zone, workload);
+            }
+            Effect::Explain(zone, subject) => {
+                let pane = explain_pane::ExplainPane::new(zone, subject);
+                self.layers.pane = Some((Pane::Explain, Box::new(pane)));
+            }
+            Effect::Reveal(zone, target) => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
+                }
+                self.layers.views.reveal(zone, &target, cx.fleet);
             }
             Effect::Copy(text) => {
                 self.own_message = Some((Severity::Info, format!("copied {text}")));
@@ -404,7 +418,7 @@ impl Ui {
                     request,
                     ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
                 ) {
-                    self.layers.pane = Some((Pane::BuildLog, Pane::BuildLog.layer()));
+                    self.layers.pane = Pane::BuildLog.layer().map(|layer| (Pane::BuildLog, layer));
                 }
             }
             RequestAnswer::Refused(_) => self.layers.dialog = None,

@@ -299,3 +299,28 @@ pub(crate) fn ago(then: Timestamp, now: Timestamp) -> String {
         s => format!("{}d", s / 86_400),
     }
 }
+
+/// The workload a pod belongs to, through its ReplicaSet for a Deployment: where leading to
+/// the pod goes.
+pub fn owning_workload(zone: &ZoneModel, pod: &super::PodInfo) -> Option<WorkloadKey> {
+    use super::WorkloadKind;
+    let owner = pod.owner.as_ref()?;
+    let (kind, name) = match owner.kind.as_str() {
+        "ReplicaSet" => {
+            let rs = zone
+                .replicasets
+                .get(&ObjectKey::new(&pod.namespace, &owner.name))?;
+            let deployment = rs.owner.as_ref().filter(|o| o.kind == "Deployment")?;
+            (WorkloadKind::Deployment, deployment.name.clone())
+        }
+        "StatefulSet" => (WorkloadKind::StatefulSet, owner.name.clone()),
+        "DaemonSet" => (WorkloadKind::DaemonSet, owner.name.clone()),
+        _ => return None,
+    };
+    let key = WorkloadKey {
+        kind,
+        namespace: pod.namespace.clone(),
+        name,
+    };
+    zone.workloads.contains_key(&key).then_some(key)
+}

@@ -890,3 +890,21 @@ fn ages_read_in_the_largest_whole_unit() {
     assert_eq!(ago(at(3 * 86_400), now()), "3d");
     assert_eq!(ago(now() + jiff::SignedDuration::from_secs(5), now()), "0s");
 }
+
+#[test]
+fn a_kube_system_workload_is_not_listed_again_for_a_system_pod_already_listed() {
+    let mut metrics = deployment("metrics-server");
+    metrics.namespace = "kube-system".into();
+    metrics.ready = 0;
+    metrics.available = 0;
+    let mut zone = zone_with(metrics, vec![crash_looping(exit("Error", 1, 2))]);
+    let n = node("ge-dev-1", true, "v1.34.2+k3s1");
+    zone.nodes.insert(n.key(), n);
+    let f = explain_zone(&zone, now());
+    let about_metrics: Vec<_> = f
+        .iter()
+        .filter(|f| f.headline.contains("metrics-server"))
+        .map(|f| f.kind)
+        .collect();
+    assert_eq!(about_metrics, [FindingKind::SystemPod], "{}", text(&f));
+}

@@ -216,7 +216,9 @@ pub fn explain_zone(zone: &ZoneModel, now: Timestamp) -> Vec<Finding> {
         .values()
         .filter(|p| p.namespace == SYSTEM_NAMESPACE && pod_is_problem(p))
         .collect();
+    let mut listed_pods = Vec::new();
     for pod in system.iter().take(LISTED_MAX) {
+        listed_pods.push(FindingTarget::pod(pod.key()));
         if let Some(main) = primary(&explain_pod(pod, now)) {
             let mut f = main.clone();
             f.kind = FindingKind::SystemPod;
@@ -230,29 +232,34 @@ pub fn explain_zone(zone: &ZoneModel, now: Timestamp) -> Vec<Finding> {
         "system pods not running",
         FindingTarget::Zone,
     ));
-    let unhealthy: Vec<_> = zone
+    // Workloads the overview does not mark ✓ (a rollout under way, paused or failed, or pods
+    // missing), by their worst finding; a kube-system workload whose worst is a system pod
+    // listed above is not listed again.
+    let unhealthy: Vec<Finding> = zone
         .workloads
         .values()
         .filter(|w| zone.config.namespaces.contains(&w.namespace))
-        // Not what the overview marks ✓: a rollout under way, paused or failed, or pods missing.
         .filter(|w| rollout_state(w) != RolloutState::Complete || w.ready < w.desired)
-        .collect();
-    for w in unhealthy.iter().take(LISTED_MAX) {
-        let key = w.workload_key();
-        if let Some(main) = primary(&explain_workload(zone, &key, now)) {
+        .filter_map(|w| {
+            let key = w.workload_key();
+            let main = primary(&explain_workload(zone, &key, now))?.clone();
+            if let FindingTarget::Pod { pod, .. } = &main.target
+                && listed_pods.contains(&FindingTarget::pod(pod.clone()))
+            {
+                return None;
+            }
             let target = FindingTarget::workload(key);
-            let mut f = main.clone();
-            f.kind = FindingKind::Workload;
-            f.headline = format!("{}: {}", target.describe(), f.headline);
-            f.target = target;
-            out.push(f);
-        }
-    }
-    out.extend(more(
-        unhealthy.len().saturating_sub(LISTED_MAX),
-        "workloads not healthy",
-        FindingTarget::Zone,
-    ));
+            Some(Finding {
+                kind: FindingKind::Workload,
+                headline: format!("{}: {}", target.describe(), main.headline),
+                target,
+                ..main
+            })
+        })
+        .collect();
+    let hidden = unhealthy.len().saturating_sub(LISTED_MAX);
+    out.extend(unhealthy.into_iter().take(LISTED_MAX));
+    out.extend(more(hidden, "workloads not healthy", FindingTarget::Zone));
     if out.iter().all(|f| f.severity < FindingSeverity::Warning) {
         let nodes = zone.nodes.values().filter(|n| n.ready).count();
         out.insert(

@@ -22,11 +22,13 @@ pub enum Mode {
     Filter,
     /// The help overlay, which takes the keys while it is open.
     Help,
+    /// The explain pane, which takes the keys while it is open.
+    Explain,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -34,6 +36,7 @@ impl Mode {
         Mode::Filter,
         Mode::Dialog,
         Mode::Log,
+        Mode::Explain,
         Mode::Help,
     ];
 
@@ -48,6 +51,7 @@ impl Mode {
             Mode::Log => "log",
             Mode::Filter => "filter",
             Mode::Help => "help",
+            Mode::Explain => "explain",
         }
     }
 
@@ -62,6 +66,7 @@ impl Mode {
             Mode::Log => "Build log pane",
             Mode::Filter => "Typing a filter or a command",
             Mode::Help => "This help",
+            Mode::Explain => "Explain pane",
         }
     }
 

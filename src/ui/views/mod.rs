@@ -4,6 +4,7 @@
 //! selection, the filter, `enter`, `esc`, `r`, `y`).
 
 mod overview;
+mod reveal;
 mod workload;
 mod zone;
 
@@ -279,6 +280,8 @@ impl Layer for ViewStack {
             Action::Open => self.open(cx.fleet),
             Action::Restart => return self.restart(cx),
             Action::Copy => return self.copy(cx.fleet),
+            Action::Explain => return self.explain(cx.fleet, false),
+            Action::ExplainView => return self.explain(cx.fleet, true),
             Action::SelectUp => self.move_selection(cx.fleet, Move::Up),
             Action::SelectDown => self.move_selection(cx.fleet, Move::Down),
             Action::PageUp => self.move_selection(cx.fleet, Move::PageUp(page)),
