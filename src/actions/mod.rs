@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod guard;
+pub mod notify;
 pub mod rebuild;
 pub mod restart;
 pub mod rollout;

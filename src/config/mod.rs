@@ -4,10 +4,12 @@
 //! on stderr instead of a half-drawn screen.
 
 mod actions;
+mod notify;
 mod workload_ref;
 mod zones;
 
 pub use actions::{RebuildConfig, RedeployConfig};
+pub use notify::{DesktopNotification, NotifyConfig, NotifyTrigger};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{
