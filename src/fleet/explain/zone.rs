@@ -12,7 +12,7 @@ use crate::fleet::health::{
     PinStatus, RolloutState, check_pins, image_tag, never_reached, pod_is_problem, rollout_state,
     version_matches_line,
 };
-use crate::fleet::{Keyed, KindStatus, LinkStatus, NodeInfo, ZoneModel, ZoneState};
+use crate::fleet::{Keyed, KindStatus, LinkStatus, NodeInfo, ObjectKey, ZoneModel, ZoneState};
 
 /// `retry in 12s` when the zone waits for a retry.
 fn retry_words(zone: &ZoneModel, now: Timestamp) -> Option<String> {
@@ -213,8 +213,10 @@ pub fn explain_zone(zone: &ZoneModel, now: Timestamp) -> Vec<Finding> {
     }
     let system: Vec<_> = zone
         .pods
-        .values()
-        .filter(|p| p.namespace == SYSTEM_NAMESPACE && pod_is_problem(p))
+        .range(ObjectKey::new(SYSTEM_NAMESPACE, "")..)
+        .take_while(|(k, _)| k.namespace == SYSTEM_NAMESPACE)
+        .map(|(_, p)| p)
+        .filter(|p| pod_is_problem(p))
         .collect();
     let mut listed_pods = Vec::new();
     for pod in system.iter().take(LISTED_MAX) {
@@ -281,7 +283,7 @@ pub fn explain_zone(zone: &ZoneModel, now: Timestamp) -> Vec<Finding> {
 
 /// Explains a node: not ready, cordoned, and its kubelet and runtime against the zone's pins.
 pub fn explain_node(zone: &ZoneModel, name: &str) -> Vec<Finding> {
-    let Some(node) = zone.nodes.get(&crate::fleet::ObjectKey::cluster(name)) else {
+    let Some(node) = zone.nodes.get(&ObjectKey::cluster(name)) else {
         return vec![Finding::new(
             FindingKind::Gone,
             FindingSeverity::Info,
