@@ -139,7 +139,7 @@ const KEYMAP_ERRORS: &[(&str, &str)] = &[
     (
         "unknown-mode.toml",
         "2:2: unknown mode \"overveiw\"; the modes are global, overview, zone, list, filter, \
-         dialog, log, logs, text, help, timeline",
+         dialog, log, logs, text, help, timeline, explain",
     ),
     (
         "unknown-base.toml",
@@ -147,7 +147,7 @@ const KEYMAP_ERRORS: &[(&str, &str)] = &[
     ),
     (
         "unbind-unbound.toml",
-        "2:16: cannot unbind \"x\" in mode overview: base keymap default does not bind it there",
+        "2:16: cannot unbind \"z\" in mode overview: base keymap default does not bind it there",
     ),
     ("not-toml.toml", "1:6: unclosed table, expected `]`"),
 ];

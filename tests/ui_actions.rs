@@ -75,6 +75,8 @@ fn pod(ns: &str, name: &str, status: &str, owner: (&str, &str), hash: Option<&st
         created: ago(3 * 3600 + 60),
         started: ago(3 * 3600),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 

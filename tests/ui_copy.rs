@@ -98,6 +98,8 @@ fn executor_pod() -> PodInfo {
         created: ago(3600),
         started: ago(3590),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 

@@ -52,6 +52,8 @@ fn pod(ns: &str, name: &str, rs: &str, status: &str, message: Option<&str>) -> P
         created: ago(600),
         started: ago(590),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 

@@ -46,6 +46,8 @@ fn executor_pod(suffix: &str) -> PodInfo {
         created: ago(3600),
         started: ago(3600),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 

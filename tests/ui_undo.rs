@@ -77,6 +77,8 @@ fn executor_pod(suffix: &str) -> PodInfo {
         created: ago(3600),
         started: ago(3590),
         deleting: false,
+        containers: vec![],
+        conditions: vec![],
     }
 }
 

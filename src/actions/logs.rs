@@ -668,6 +668,8 @@ mod tests {
             created: None,
             started: None,
             deleting: false,
+            containers: vec![],
+            conditions: vec![],
         }
     }
 

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod log_buffer;
 pub mod log_follow;
 pub mod logs;
+pub mod notify;
 pub mod object_yaml;
 pub mod rebuild;
 pub mod restart;

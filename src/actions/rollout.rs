@@ -562,6 +562,8 @@ mod tests {
                 created: Some(at(started)),
                 started: Some(at(started)),
                 deleting: false,
+                containers: vec![],
+                conditions: vec![],
             };
             zone.pods.insert(crate::fleet::Keyed::key(&pod), pod);
         }

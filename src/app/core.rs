@@ -11,8 +11,10 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
+use super::notify::Notifier;
 use crate::actions::ActionContext;
 use crate::actions::logs::LogRequest;
+use crate::actions::notify::CommandNotifier;
 use crate::actions::rebuild::BuildEvent;
 use crate::actions::runner::{
     ActionEvent, ActionRequest, ActionRunner, ActionsView, RequestAnswer, Severity,
@@ -62,6 +64,12 @@ pub struct ConsoleCore {
     first_complete_frame_logged: bool,
     /// OSC 52 sequences to write with the next frame (what `copy` put on the clipboard).
     clipboard: Vec<Vec<u8>>,
+    /// What deserves a notification, and how it is written.
+    notifier: Notifier,
+    /// Runs the `[notify]` command.
+    notify_command: CommandNotifier,
+    /// Bells and desktop notifications to write with the next frame.
+    notifications: Vec<Vec<u8>>,
 }
 
 impl ConsoleCore {
@@ -69,11 +77,12 @@ impl ConsoleCore {
     /// to be handed to [`ConsoleCore::on_action_event`].
     pub fn new(parts: CoreParts) -> (ConsoleCore, mpsc::Receiver<ActionEvent>) {
         let settings = ActionSettings::from_config(&parts.actions.config);
+        let notifier = Notifier::new(parts.actions.config.notify.clone());
         let (runner, action_events) = ActionRunner::new(parts.actions);
         let ui = Ui::new(parts.keymap, parts.theme, parts.options);
         let summaries = parts.fleet.zones.iter().map(ZoneSummary::of).collect();
         let started = parts.time.now().instant;
-        let core = ConsoleCore {
+        let mut core = ConsoleCore {
             fleet: parts.fleet,
             summaries,
             summaries_stale: false,
@@ -86,7 +95,12 @@ impl ConsoleCore {
             ended_unseen: Vec::new(),
             first_complete_frame_logged: false,
             clipboard: Vec::new(),
+            notifier,
+            notify_command: CommandNotifier::default(),
+            notifications: Vec::new(),
         };
+        // The model to start from is what the watch first sees: a zone live in it was live.
+        core.notify();
         (core, action_events)
     }
 
@@ -125,6 +139,50 @@ impl ConsoleCore {
         std::mem::take(&mut self.clipboard)
     }
 
+    /// Says whether the console runs inside tmux: notifications' escape sequences are then
+    /// wrapped for its passthrough.
+    pub fn set_in_tmux(&mut self, in_tmux: bool) {
+        self.notifier.set_in_tmux(in_tmux);
+    }
+
+    /// The bells and desktop notifications waiting for the next frame, oldest first.
+    pub fn pending_notifications(&self) -> &[Vec<u8>] {
+        &self.notifications
+    }
+
+    /// Takes the bells and desktop notifications waiting for the next frame, for the terminal
+    /// writer (they go out between frames, through the one writer).
+    pub fn take_notifications(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.notifications)
+    }
+
+    /// Notify commands still running.
+    pub fn notify_commands_running(&self) -> usize {
+        self.notify_command.running()
+    }
+
+    /// Tells what deserves telling now: our rollouts that ended, zones that went down or came
+    /// back. Bytes wait for the next frame; a configured command starts at once.
+    fn notify(&mut self) {
+        let now = self.time.now().instant;
+        let due = self
+            .notifier
+            .due(&self.fleet, self.runner.view().rollouts(), now);
+        for notice in due {
+            tracing::info!(title = %notice.title, body = %notice.body, "notification");
+            let bytes = self.notifier.bytes(&notice);
+            if !bytes.is_empty() {
+                self.notifications.push(bytes);
+                self.screen_dirty = true;
+            }
+            self.notify_command.notify(
+                &self.notifier.config().command,
+                &notice.title,
+                &notice.body,
+            );
+        }
+    }
+
     /// True when something changed since the last frame.
     pub fn needs_draw(&self) -> bool {
         self.screen_dirty
@@ -156,6 +214,7 @@ impl ConsoleCore {
         self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
+        self.notify();
     }
 
     /// Applies one report of the action runner's tasks.
@@ -163,6 +222,7 @@ impl ConsoleCore {
         log_action_event(&event);
         let clock = self.time.now();
         self.screen_dirty |= self.runner.on_event(event, &self.fleet, &clock);
+        self.notify();
     }
 
     /// Time passed: ages move, events older than their window are dropped, and rollouts that
@@ -174,6 +234,7 @@ impl ConsoleCore {
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
         self.screen_dirty = true;
+        self.notify();
     }
 
     /// The terminal changed size.

@@ -5,6 +5,7 @@
 //! build or one of our rollouts runs.
 
 pub mod core;
+pub mod notify;
 mod terminal;
 
 use std::io;
@@ -73,6 +74,9 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
         time: TimeSource::System,
     });
 
+    // Inside tmux, escape sequences meant for the outer terminal (notifications) are wrapped.
+    core.set_in_tmux(std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()));
+
     let mut guard = TerminalGuard::enter(setup.color_depth, setup.mouse)?;
     let mut input = EventStream::new();
     let mut last_tick = Instant::now();
@@ -83,8 +87,9 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
         let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
         let next_tick_at = last_tick + core.tick_period();
         if core.needs_draw() && (core.frame_is_urgent() || Instant::now() >= next_frame_at) {
-            let clipboard = core.take_clipboard();
-            guard.draw(&clipboard, |frame| {
+            let mut escapes = core.take_clipboard();
+            escapes.extend(core.take_notifications());
+            guard.draw(&escapes, |frame| {
                 let area = frame.area();
                 core.draw(frame.buffer_mut(), area);
             })?;

@@ -3,6 +3,8 @@
 //! Every string taken from the cluster is sanitised here, once, so nothing downstream has to
 //! worry about escape sequences in names, reasons or messages.
 
+mod containers;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -308,6 +310,8 @@ pub fn pod(p: &Pod) -> PodInfo {
         created: created(&p.metadata),
         started: status.and_then(|s| s.start_time.as_ref()).map(|t| t.0),
         deleting: p.metadata.deletion_timestamp.is_some(),
+        containers: containers::container_summaries(p, |name| is_sidecar(p, name)),
+        conditions: containers::failing_conditions(p),
     }
 }
 
@@ -559,6 +563,93 @@ mod tests {
         assert_eq!((p.ready_containers, p.total_containers), (1, 2));
         assert_eq!(p.restarts, 5);
         assert_eq!(p.images, ["app:1"]);
+    }
+
+    #[test]
+    fn containers_keep_waiting_reasons_last_exits_and_failing_conditions() {
+        use crate::fleet::{ContainerRole, ContainerState};
+        let p = pod_from(json!({
+            "metadata": {"name": "app-1", "namespace": "ge-agents"},
+            "spec": {"containers": [{"name": "app"}, {"name": "proxy"}],
+                     "initContainers": [{"name": "migrate"}, {"name": "mesh", "restartPolicy": "Always"}]},
+            "status": {"phase": "Running",
+                "conditions": [
+                    {"type": "PodScheduled", "status": "True"},
+                    {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
+                     "message": "containers with unready status: [app]"},
+                    {"type": "PodReadyToStartContainers", "status": "False"}],
+                "initContainerStatuses": [
+                    {"name": "migrate", "image": "m", "imageID": "", "ready": false, "restartCount": 0,
+                     "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                    {"name": "mesh", "image": "s", "imageID": "", "ready": true, "restartCount": 0,
+                     "started": true, "state": {"running": {}}}],
+                "containerStatuses": [
+                    {"name": "app", "image": "a", "imageID": "", "ready": false, "restartCount": 6,
+                     "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 2m40s\x1b[2J"}},
+                     "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled",
+                        "finishedAt": "2026-03-26T11:58:00Z", "message": "x".repeat(2000)}}},
+                    {"name": "proxy", "image": "p", "imageID": "", "ready": true, "restartCount": 0,
+                     "state": {"running": {}}}]}
+        }));
+        let roles: Vec<_> = p
+            .containers
+            .iter()
+            .map(|c| (c.name.as_str(), c.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("migrate", ContainerRole::Init),
+                ("mesh", ContainerRole::Sidecar),
+                ("app", ContainerRole::Main),
+                ("proxy", ContainerRole::Main)
+            ]
+        );
+        assert_eq!(p.containers[0].state, ContainerState::Completed);
+        assert_eq!(p.containers[1].state, ContainerState::Running);
+        let app = &p.containers[2];
+        assert_eq!(
+            app.state,
+            ContainerState::waiting("CrashLoopBackOff", Some("back-off 2m40s".into())),
+            "messages are sanitised"
+        );
+        assert_eq!(app.restarts, 6);
+        let last = app.last_termination.as_deref().unwrap();
+        assert_eq!((last.reason.as_str(), last.exit_code), ("OOMKilled", 137));
+        assert_eq!(last.finished, Some("2026-03-26T11:58:00Z".parse().unwrap()));
+        let kept = last.message.as_deref().unwrap();
+        assert_eq!(
+            kept.chars().count(),
+            crate::fleet::CONTAINER_MESSAGE_MAX + 1,
+            "a long termination message is cut, with an ellipsis"
+        );
+        let conditions: Vec<_> = p
+            .conditions
+            .iter()
+            .map(|c| (c.kind.as_str(), c.reason.as_str()))
+            .collect();
+        assert_eq!(
+            conditions,
+            [("Ready", "ContainersNotReady")],
+            "only the kept kinds, only when not True"
+        );
+    }
+
+    #[test]
+    fn an_unschedulable_pod_keeps_the_schedulers_message() {
+        let p = pod_from(json!({
+            "metadata": {"name": "big", "namespace": "a"},
+            "spec": {"containers": [{"name": "c"}]},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable", "message": "0/3 nodes are available: 3 Insufficient memory."}]}
+        }));
+        let scheduled = p.failing_condition("PodScheduled").unwrap();
+        assert_eq!(scheduled.reason, "Unschedulable");
+        assert_eq!(
+            scheduled.message,
+            "0/3 nodes are available: 3 Insufficient memory."
+        );
+        assert!(p.containers.is_empty());
     }
 
     #[test]

@@ -5,11 +5,13 @@
 
 mod actions;
 mod events;
+mod notify;
 mod workload_ref;
 mod zones;
 
 pub use actions::{LogsConfig, RebuildConfig, RedeployConfig};
 pub use events::{DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration};
+pub use notify::{DesktopNotification, NotifyConfig, NotifyTrigger};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::events::{self, EventsConfig, RawEvents};
-use super::{ConfigError, LogsConfig, RebuildConfig, RedeployConfig, WorkloadRef};
+use super::notify::RawNotify;
+use super::{ConfigError, LogsConfig, NotifyConfig, RebuildConfig, RedeployConfig, WorkloadRef};
 use crate::file_error::FileError;
 
 /// The built-in zones (the team's three zones), also shipped as the commented example.
@@ -105,6 +106,8 @@ pub struct FleetConfig {
     pub logs: LogsConfig,
     /// How much of each zone's events is kept (`[events]`).
     pub events: EventsConfig,
+    /// How the console tells you that a rollout ended or a zone went down (off by default).
+    pub notify: NotifyConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -178,6 +181,7 @@ struct RawFleet {
     #[serde(default)]
     logs: LogsConfig,
     events: Option<RawEvents>,
+    notify: Option<RawNotify>,
 }
 
 #[derive(Deserialize)]
@@ -323,12 +327,19 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
             redeploy.zone = Some(zone.name.clone());
         }
     }
+    let notify = match raw.notify {
+        Some(section) => section
+            .validate()
+            .map_err(|(span, message)| at(span.start, message))?,
+        None => NotifyConfig::default(),
+    };
     Ok(FleetConfig {
         zones,
         rebuild: raw.rebuild,
         redeploy,
         logs: raw.logs,
         events,
+        notify,
     })
 }
 
@@ -454,6 +465,69 @@ mod tests {
         let text = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n[redeploy]\nzone = \"qa\"\n";
         let err = parse(text).unwrap_err().to_string();
         assert!(err.contains("redeploy zone \"qa\""), "{err}");
+    }
+
+    const ONE_ZONE: &str = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n";
+
+    #[test]
+    fn notify_is_off_unless_configured_and_reads_every_field() {
+        use crate::config::{DesktopNotification, NotifyTrigger};
+        let off = parse(ONE_ZONE).unwrap().notify;
+        assert!(off.is_off());
+        assert!(!off.wants(NotifyTrigger::Rollout));
+        let text = format!(
+            "{ONE_ZONE}[notify]\nbell = true\ndesktop = \"osc9\"\ncommand = [\"notify-send\", \"-a\", \"ge-console\"]\non = [\"zone\", \"warning\"]\n"
+        );
+        let notify = parse(&text).unwrap().notify;
+        assert!(notify.bell);
+        assert_eq!(notify.desktop, DesktopNotification::Osc9);
+        assert_eq!(notify.command, ["notify-send", "-a", "ge-console"]);
+        assert_eq!(notify.on, [NotifyTrigger::Zone, NotifyTrigger::Warning]);
+        assert!(notify.wants(NotifyTrigger::Zone) && !notify.wants(NotifyTrigger::Rollout));
+        let bell_only = parse(&format!("{ONE_ZONE}[notify]\nbell = true\n"))
+            .unwrap()
+            .notify;
+        assert_eq!(
+            bell_only.on,
+            NotifyTrigger::ALL,
+            "on defaults to every trigger"
+        );
+    }
+
+    #[test]
+    fn notify_errors_name_the_line_and_column() {
+        let cases = [
+            (
+                "[notify]\ndesktop = \"osc99\"\n",
+                "zones.toml:6:11: unknown variant `osc99`, expected one of `none`, `osc777`, `osc9`",
+            ),
+            (
+                "[notify]\non = [\"rollout\", \"deploy\"]\n",
+                "zones.toml:6:18: unknown variant `deploy`, expected one of `rollout`, `zone`, `warning`",
+            ),
+            (
+                "[notify]\non = [\"zone\", \"zone\"]\n",
+                "zones.toml:6:15: notify on: this trigger is listed twice",
+            ),
+            (
+                "[notify]\ncommand = [\" \", \"x\"]\n",
+                "zones.toml:6:12: notify command: the program (first item) is empty",
+            ),
+            (
+                "[notify]\nbell = \"yes\"\n",
+                "zones.toml:6:8: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "[notify]\nsound = true\n",
+                "zones.toml:6:1: unknown field `sound`, expected one of `bell`, `desktop`, `command`, `on`",
+            ),
+        ];
+        for (section, expected) in cases {
+            let err = parse(&format!("{ONE_ZONE}{section}"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, expected, "{section}");
+        }
     }
 
     #[test]

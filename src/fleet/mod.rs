@@ -5,6 +5,7 @@
 //! UI and the snapshot report read the model and its derived [`health`] summaries.
 
 pub mod events;
+pub mod explain;
 pub mod health;
 pub mod history;
 pub mod objects;

@@ -115,6 +115,12 @@ pub struct PodInfo {
     pub started: Option<Timestamp>,
     /// `metadata.deletionTimestamp` is set: the pod is terminating.
     pub deleting: bool,
+    /// Each container's state, init containers and native sidecars included, in spec order:
+    /// what explains a pod that is not ready.
+    pub containers: Vec<ContainerSummary>,
+    /// The pod's conditions that are not True (PodScheduled, Initialized, ContainersReady,
+    /// Ready), with the scheduler's or kubelet's reason and message; empty for a healthy pod.
+    pub conditions: Vec<ConditionInfo>,
 }
 
 impl PodInfo {
@@ -126,6 +132,97 @@ impl PodInfo {
     /// Finished successfully (a completed job pod), which is not a problem.
     pub fn is_completed(&self) -> bool {
         self.phase == "Succeeded"
+    }
+}
+
+/// What part a container plays in its pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerRole {
+    /// An init container: runs to completion before the others start.
+    Init,
+    /// A native sidecar (an init container with `restartPolicy: Always`): runs beside them.
+    Sidecar,
+    /// One of the pod's containers.
+    Main,
+}
+
+/// How a container ended: its last run's `terminated` state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Termination {
+    /// `reason`: Error, OOMKilled, Completed, ContainerCannotRun, ...
+    pub reason: String,
+    /// `exitCode`.
+    pub exit_code: i32,
+    /// `signal`, when the container was ended by one.
+    pub signal: Option<i32>,
+    /// `finishedAt`.
+    pub finished: Option<Timestamp>,
+    /// `message` (the termination message), cut to [`CONTAINER_MESSAGE_MAX`] characters.
+    pub message: Option<String>,
+}
+
+/// A container that is not running yet or any more: `waiting` with its reason and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    /// `reason`: ContainerCreating, ImagePullBackOff, CrashLoopBackOff, ...
+    pub reason: String,
+    /// `message`, cut to [`CONTAINER_MESSAGE_MAX`] characters.
+    pub message: Option<String>,
+}
+
+/// The longest message kept per container (termination messages may be 4 KiB): the model
+/// holds every pod, so what it keeps per pod stays small.
+pub const CONTAINER_MESSAGE_MAX: usize = 512;
+
+/// A container's current state. The rare states are boxed, so a running container costs no
+/// more than its tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerState {
+    /// Running.
+    Running,
+    /// Waiting to run (again).
+    Waiting(Box<Waiting>),
+    /// Ended with exit code 0 and reason Completed (a finished init container or job).
+    Completed,
+    /// Ended otherwise.
+    Terminated(Box<Termination>),
+    /// No state reported yet.
+    Unknown,
+}
+
+impl ContainerState {
+    /// A waiting state with this reason and message.
+    pub fn waiting(reason: impl Into<String>, message: Option<String>) -> ContainerState {
+        ContainerState::Waiting(Box::new(Waiting {
+            reason: reason.into(),
+            message,
+        }))
+    }
+}
+
+/// One container of a pod, as much as explaining the pod needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContainerSummary {
+    /// The container's name.
+    pub name: String,
+    /// Init container, native sidecar or main container.
+    pub role: ContainerRole,
+    /// Its readiness probe passes (or it has none and runs).
+    pub ready: bool,
+    /// `restartCount`.
+    pub restarts: u32,
+    /// Its state now.
+    pub state: ContainerState,
+    /// How its previous run ended (`lastState.terminated`), when it restarted.
+    pub last_termination: Option<Box<Termination>>,
+}
+
+impl PodInfo {
+    /// The pod's condition of this type, when it is not True.
+    pub fn failing_condition(&self, kind: &str) -> Option<&ConditionInfo> {
+        self.conditions.iter().find(|c| c.kind == kind)
     }
 }
 

@@ -104,11 +104,15 @@ pub enum Action {
     CycleZoneFilter,
     /// In the event timeline: show the next namespace's events only (after the last: all).
     CycleNamespaceFilter,
+    /// Explain why the selected item is red (in the explain pane: the selected finding's object).
+    Explain,
+    /// Explain why what the view shows is red: the zone, or the workload of a workload view.
+    ExplainView,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 51] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -158,6 +162,8 @@ impl Action {
         Action::ToggleWarnings,
         Action::CycleZoneFilter,
         Action::CycleNamespaceFilter,
+        Action::Explain,
+        Action::ExplainView,
     ];
 
     /// The snake_case name used in keymap files.
@@ -212,6 +218,8 @@ impl Action {
             Action::ToggleWarnings => "toggle_warnings",
             Action::CycleZoneFilter => "cycle_zone_filter",
             Action::CycleNamespaceFilter => "cycle_namespace_filter",
+            Action::Explain => "explain",
+            Action::ExplainView => "explain_view",
         }
     }
 
@@ -272,6 +280,8 @@ impl Action {
             Action::ToggleWarnings => "Show only Warning events, or all",
             Action::CycleZoneFilter => "Show the next zone's events, or all zones",
             Action::CycleNamespaceFilter => "Show the next namespace's events, or all",
+            Action::Explain => "Explain why the selected item is red",
+            Action::ExplainView => "Explain why the zone (or the shown workload) is red",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod command_line;
 pub mod dialog;
 pub mod events_section;
 pub mod events_timeline;
+pub mod explain_pane;
 pub mod filter;
 mod global_keys;
 pub mod help;
@@ -110,16 +111,18 @@ pub enum Pane {
     Logs,
     /// An object as YAML; takes the keys (mode `text`) while open.
     Yaml,
+    /// Why an item is red; opened on its subject by [`Effect::Explain`].
+    Explain,
 }
 
 impl Pane {
-    /// A new layer for this pane; `None` for the panes that open on a subject (logs, YAML:
-    /// [`Effect::OpenLogs`], [`Effect::OpenYaml`]).
+    /// A new layer for this pane; `None` for the panes that open on a subject (logs, YAML,
+    /// explain: [`Effect::OpenLogs`], [`Effect::OpenYaml`], [`Effect::Explain`]).
     fn layer(self) -> Option<Box<dyn Layer>> {
         match self {
             Pane::BuildLog => Some(Box::new(BuildLogPane::default())),
             Pane::Actions => Some(Box::new(ActionsPane)),
-            Pane::Logs | Pane::Yaml => None,
+            Pane::Logs | Pane::Yaml | Pane::Explain => None,
         }
     }
 }
@@ -389,6 +392,16 @@ impl Ui {
                 }
                 self.layers.views.go_to_workload(zone, workload);
             }
+            Effect::Explain(zone, subject) => {
+                let pane = explain_pane::ExplainPane::new(zone, subject);
+                self.layers.pane = Some((Pane::Explain, Box::new(pane)));
+            }
+            Effect::Reveal(zone, target) => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
+                }
+                self.layers.views.reveal(zone, &target, cx.fleet);
+            }
             Effect::Copy(text) => {
                 self.own_message = Some((Severity::Info, format!("copied {text}")));
                 return UiOutcome::Copy(text);
@@ -443,7 +456,7 @@ impl Ui {
                     request,
                     ActionRequest::Rebuild | ActionRequest::Redeploy { .. }
                 ) {
-                    self.layers.pane = Some((Pane::BuildLog, Box::new(BuildLogPane::default())));
+                    self.layers.pane = Pane::BuildLog.layer().map(|layer| (Pane::BuildLog, layer));
                 }
             }
             RequestAnswer::Refused(_) => self.layers.dialog = None,

@@ -510,6 +510,8 @@ mod tests {
             created: None,
             started: None,
             deleting: false,
+            containers: vec![],
+            conditions: vec![],
         };
         zone.apply(ZoneEvent::Objects(ObjectChange::Pods(
             StoreChange::Replace(vec![

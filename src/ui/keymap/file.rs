@@ -501,12 +501,12 @@ mod tests {
              (first, in base keymap vim), so one of them could never be used; to take it over, add \
              \"g g\" to unbind in [list]"
         );
-        let err = changes("[overview]\nunbind = [\"x\"]\n")
+        let err = changes("[overview]\nunbind = [\"z\"]\n")
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "user.toml:2:11: cannot unbind \"x\" in mode overview: base keymap default does not bind it there"
+            "user.toml:2:11: cannot unbind \"z\" in mode overview: base keymap default does not bind it there"
         );
         let err = changes("extends = \"emacs\"\n").unwrap_err().to_string();
         assert_eq!(

@@ -92,7 +92,8 @@ mod tests {
         );
         assert_eq!(resolve("enter"), KeyResolution::Action(Action::Open));
         assert_eq!(resolve("/"), KeyResolution::Action(Action::Filter));
-        assert_eq!(resolve("x"), KeyResolution::Unbound);
+        assert_eq!(resolve("x"), KeyResolution::Action(Action::Explain));
+        assert_eq!(resolve("z"), KeyResolution::Unbound);
     }
 
     #[test]

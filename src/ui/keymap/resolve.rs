@@ -28,11 +28,13 @@ pub enum Mode {
     Logs,
     /// The fleet event timeline (its filters), before the zone, list and global modes.
     Timeline,
+    /// The explain pane, which takes the keys while it is open.
+    Explain,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -42,6 +44,7 @@ impl Mode {
         Mode::Log,
         Mode::Logs,
         Mode::Text,
+        Mode::Explain,
         Mode::Help,
         Mode::Timeline,
     ];
@@ -60,6 +63,7 @@ impl Mode {
             Mode::Text => "text",
             Mode::Logs => "logs",
             Mode::Timeline => "timeline",
+            Mode::Explain => "explain",
         }
     }
 
@@ -77,6 +81,7 @@ impl Mode {
             Mode::Text => "Log and YAML panes",
             Mode::Logs => "Log pane",
             Mode::Timeline => "Event timeline",
+            Mode::Explain => "Explain pane",
         }
     }
 

@@ -4,6 +4,7 @@
 //! selection, the filter, `enter`, `esc`, `r`, `y`).
 
 mod overview;
+mod reveal;
 mod timeline;
 mod workload;
 mod zone;
@@ -314,6 +315,8 @@ impl Layer for ViewStack {
                     _ => super::yaml_pane::yaml_for(cx.fleet, zone, selected, shown),
                 });
             }
+            Action::Explain => return self.explain(cx.fleet, false),
+            Action::ExplainView => return self.explain(cx.fleet, true),
             Action::SelectUp => self.move_selection(cx.fleet, Move::Up),
             Action::SelectDown => self.move_selection(cx.fleet, Move::Down),
             Action::PageUp => self.move_selection(cx.fleet, Move::PageUp(page)),

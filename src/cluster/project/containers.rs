@@ -1,0 +1,122 @@
+//! The small per-container summary and the failing conditions kept with each pod, so the
+//! console can say why a pod is not ready (a pull that fails, a crash loop and its last exit,
+//! the scheduler's refusal) without another request to the server.
+
+use k8s_openapi::api::core::v1::{
+    ContainerState as ApiState, ContainerStateTerminated, ContainerStatus, Pod,
+};
+
+use crate::fleet::{
+    CONTAINER_MESSAGE_MAX, ConditionInfo, ContainerRole, ContainerState, ContainerSummary,
+    Termination, Waiting,
+};
+use crate::sanitize::clean;
+
+/// The pod conditions worth keeping when they are not True.
+const KEPT_CONDITIONS: [&str; 4] = ["PodScheduled", "Initialized", "ContainersReady", "Ready"];
+
+/// A cleaned message, cut to [`CONTAINER_MESSAGE_MAX`] characters; `None` when empty.
+fn message(text: Option<&str>) -> Option<String> {
+    let text = text.filter(|m| !m.trim().is_empty())?;
+    let cleaned = clean(text);
+    Some(match cleaned.char_indices().nth(CONTAINER_MESSAGE_MAX) {
+        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
+        None => cleaned.into_owned(),
+    })
+}
+
+fn termination(t: &ContainerStateTerminated) -> Termination {
+    Termination {
+        reason: clean(t.reason.as_deref().unwrap_or_default()).into_owned(),
+        exit_code: t.exit_code,
+        signal: t.signal.filter(|s| *s != 0),
+        finished: t.finished_at.as_ref().map(|f| f.0),
+        message: message(t.message.as_deref()),
+    }
+}
+
+fn state(s: Option<&ApiState>) -> ContainerState {
+    let Some(s) = s else {
+        return ContainerState::Unknown;
+    };
+    if let Some(w) = &s.waiting {
+        return ContainerState::Waiting(Box::new(Waiting {
+            reason: clean(w.reason.as_deref().unwrap_or_default()).into_owned(),
+            message: message(w.message.as_deref()),
+        }));
+    }
+    if let Some(t) = &s.terminated {
+        let completed = t.exit_code == 0
+            && t.signal.unwrap_or(0) == 0
+            && t.reason.as_deref().is_none_or(|r| r == "Completed");
+        return if completed {
+            ContainerState::Completed
+        } else {
+            ContainerState::Terminated(Box::new(termination(t)))
+        };
+    }
+    if s.running.is_some() {
+        ContainerState::Running
+    } else {
+        ContainerState::Unknown
+    }
+}
+
+fn summary(cs: &ContainerStatus, role: ContainerRole) -> ContainerSummary {
+    ContainerSummary {
+        name: clean(&cs.name).into_owned(),
+        role,
+        ready: cs.ready,
+        restarts: u32::try_from(cs.restart_count).unwrap_or(0),
+        state: state(cs.state.as_ref()),
+        last_termination: cs
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .map(|t| Box::new(termination(t))),
+    }
+}
+
+/// Every container's summary: init containers (and native sidecars) first, then the main
+/// containers, each in the order the status lists them.
+pub(super) fn container_summaries(
+    pod: &Pod,
+    is_sidecar: impl Fn(&str) -> bool,
+) -> Vec<ContainerSummary> {
+    let status = pod.status.as_ref();
+    let init = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .map(|cs| {
+            let role = if is_sidecar(&cs.name) {
+                ContainerRole::Sidecar
+            } else {
+                ContainerRole::Init
+            };
+            summary(cs, role)
+        });
+    let main = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .map(|cs| summary(cs, ContainerRole::Main));
+    init.chain(main).collect()
+}
+
+/// The pod's kept conditions whose status is not True.
+pub(super) fn failing_conditions(pod: &Pod) -> Vec<ConditionInfo> {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| KEPT_CONDITIONS.contains(&c.type_.as_str()) && c.status != "True")
+        .map(|c| ConditionInfo {
+            kind: clean(&c.type_).into_owned(),
+            status: clean(&c.status).into_owned(),
+            reason: clean(c.reason.as_deref().unwrap_or_default()).into_owned(),
+            message: message(c.message.as_deref()).unwrap_or_default(),
+        })
+        .collect()
+}
