@@ -262,6 +262,7 @@ pub(crate) fn draw(
         }
     }
     history_section::push_lines(&mut lines, &revisions, pods.len(), width, theme, clock);
+    lines.push((Line::raw(""), None));
     lines.extend(events_section::workload_event_lines(
         zone, key, width, theme, clock,
     ));
