@@ -5,7 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use ge_console::actions::logs::LogRequest;
+use ge_console::actions::runner::ActionRequest;
 use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig};
+use ge_console::fleet::events::{EventInfo, EventObject, EventType};
 use ge_console::fleet::explain::FindingTarget;
 use ge_console::fleet::{
     ConditionInfo, ContainerRole, ContainerState, ContainerSummary, FailureCause, Fleet,
@@ -499,4 +502,146 @@ fn snapshots_of_the_pane_at_both_sizes() {
     console.key(ch('X'));
     insta::assert_snapshot!("explain_zone_80x24", console.render(80, 24));
     insta::assert_snapshot!("explain_zone_200x50", console.render(200, 50));
+}
+
+/// The console above, with the Warnings a stuck sandbox pod gets from the kubelet.
+fn console_with_warnings() -> Console {
+    let config = zones_config();
+    let mut fleet = fleet(&config);
+    let warning = |name: &str, reason: &str, message: &str, seconds: i64| EventInfo {
+        namespace: "ge-agents".into(),
+        name: name.into(),
+        event_type: EventType::Warning,
+        reason: reason.into(),
+        object: EventObject::new("Pod", "ge-agents", "ge-sandbox-5d8f-q7x2p"),
+        message: message.into(),
+        count: 4,
+        first_seen: ago(seconds + 600),
+        last_seen: ago(seconds),
+        reporter: "kubelet".into(),
+    };
+    fleet.zones[0].apply(ZoneEvent::Objects(ObjectChange::Events(
+        "ge-agents".into(),
+        StoreChange::Replace(vec![
+            warning(
+                "ge-sandbox-5d8f-q7x2p.mount",
+                "FailedMount",
+                "MountVolume.SetUp failed for volume \"sandbox-secrets\": secret \"sandbox-secrets\" not found",
+                120,
+            ),
+            EventInfo {
+                event_type: EventType::Normal,
+                reason: "Scheduled".into(),
+                ..warning("ge-sandbox-5d8f-q7x2p.scheduled", "", "assigned", 900)
+            },
+        ]),
+    )));
+    Console::new(&config, fleet, false)
+}
+
+/// Opens the explain pane on the stuck sandbox and selects its Warning's finding (the last:
+/// events follow the state).
+fn explain_the_sandboxs_warning(console: &mut Console) {
+    console.select_in_overview(&RowKey::Workload(sandbox()));
+    console.key(ch('x'));
+    console.key(key(KeyCode::End));
+    let screen = console.render(200, 50);
+    assert!(
+        screen.contains("→ enter goes to pod ge-agents/ge-sandbox-5d8f-q7x2p"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_workloads_warning_events_are_findings_after_its_state() {
+    let mut console = console_with_warnings();
+    console.select_in_overview(&RowKey::Workload(sandbox()));
+    console.key(ch('x'));
+    let screen = console.render(200, 50);
+    let failed = screen
+        .find("✗ the rollout failed")
+        .expect("the state first");
+    let warning = screen
+        .find("⚠ event FailedMount on pod/ge-sandbox-5d8f-q7x2p ×4, 2m ago")
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(failed < warning, "{screen}");
+    assert!(screen.contains("secret \"sandbox-secrets\" not found"));
+    assert!(screen.contains("reported by kubelet"));
+    assert!(
+        !screen.contains("Scheduled"),
+        "Normal events are not findings"
+    );
+}
+
+#[tokio::test]
+async fn from_a_finding_l_opens_its_pods_log_y_its_yaml_and_e_its_events() {
+    let mut console = console_with_warnings();
+    explain_the_sandboxs_warning(&mut console);
+    let outcome = console.key(ch('L'));
+    let UiOutcome::Request(ActionRequest::Logs(LogRequest::Open(order))) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(
+        order.subject.to_string(),
+        "ge-agents/pod/ge-sandbox-5d8f-q7x2p"
+    );
+    assert_eq!(console.pane(), Some(Pane::Logs));
+    console.key(key(KeyCode::Esc));
+
+    explain_the_sandboxs_warning(&mut console);
+    let outcome = console.key(ch('Y'));
+    let UiOutcome::Request(ActionRequest::ObjectYaml { object, .. }) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(object.to_string(), "ge-agents/pod/ge-sandbox-5d8f-q7x2p");
+    assert_eq!(console.pane(), Some(Pane::Yaml));
+    console.key(key(KeyCode::Esc));
+
+    explain_the_sandboxs_warning(&mut console);
+    console.key(ch('E'));
+    assert_eq!(console.pane(), None, "E closes the pane");
+    assert_eq!(console.view(), ViewKind::Timeline);
+    let screen = console.render(200, 50);
+    assert!(screen.contains("FailedMount"), "{screen}");
+    assert!(
+        screen.contains("Scheduled"),
+        "the pod's events, not only its Warnings"
+    );
+    console.key(key(KeyCode::Esc));
+    assert_eq!(
+        console.view(),
+        ViewKind::Overview,
+        "esc leads back to where x was pressed"
+    );
+}
+
+#[tokio::test]
+async fn on_an_event_in_the_timeline_y_shows_its_object_and_x_explains_it() {
+    let mut console = console_with_warnings();
+    console.key(ch('E'));
+    assert_eq!(console.view(), ViewKind::Timeline);
+    let mount = RowKey::Event(
+        console.fleet().zones[0].config.id,
+        ObjectKey::new("ge-agents", "ge-sandbox-5d8f-q7x2p.mount"),
+    );
+    for _ in 0..20 {
+        if console.selected() == Some(&mount) {
+            break;
+        }
+        console.key(key(KeyCode::Down));
+    }
+    assert_eq!(console.selected(), Some(&mount));
+    let outcome = console.key(ch('Y'));
+    let UiOutcome::Request(ActionRequest::ObjectYaml { object, .. }) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(object.to_string(), "ge-agents/pod/ge-sandbox-5d8f-q7x2p");
+    console.key(key(KeyCode::Esc));
+    console.key(ch('x'));
+    assert_eq!(console.pane(), Some(Pane::Explain));
+    let screen = console.render(200, 50);
+    assert!(
+        screen.contains("Why · Z1 dev · pod ge-agents/ge-sandbox-5d8f-q7x2p"),
+        "{screen}"
+    );
 }

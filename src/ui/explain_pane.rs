@@ -1,8 +1,8 @@
 //! The explain pane: why the item the user pressed `x` on is red, as the findings of
 //! [`crate::fleet::explain`], recomputed from the model at every frame. `enter` leads to the
 //! selected finding's object (its view and row); `x` explains that object here in turn (a pin
-//! is always explained here: it has no view of its own), and `esc` goes back one explanation,
-//! then closes the pane.
+//! is always explained here: it has no view of its own), `L` opens its log, `Y` its YAML and
+//! `E` its events, and `esc` goes back one explanation, then closes the pane.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,8 +15,11 @@ use super::status::zone_label;
 use super::theme::{Role, Theme};
 use super::widgets::{ListLine, Part, draw_list, squeeze, wrap};
 use super::{Action, Keymap, Mode};
+use crate::actions::logs::{LogOrder, LogSettings, LogSubject};
+use crate::actions::object_yaml::ObjectRef;
 use crate::actions::runner::Severity;
 use crate::fleet::Fleet;
+use crate::fleet::events::EventObject;
 use crate::fleet::explain::{Finding, FindingSeverity, FindingTarget, explain};
 
 /// Lines a headline may wrap to.
@@ -109,6 +112,78 @@ impl ExplainPane {
             Some(pin @ FindingTarget::Pin { .. }) => self.push(pin),
             Some(target) => Reply::CloseAnd(Effect::Reveal(self.zone, target)),
             None => Reply::NOTHING,
+        }
+    }
+
+    /// `L`: the log of the selected finding's pod (its container, when the finding is about
+    /// one) or workload.
+    fn logs(&self, fleet: &Fleet) -> Reply {
+        let Some(zone) = fleet.zones.get(self.zone) else {
+            return Reply::NOTHING;
+        };
+        let (subject, container) = match self.selected_target(fleet) {
+            Some(FindingTarget::Pod { pod, container }) => (LogSubject::Pod(pod), container),
+            Some(FindingTarget::Workload { workload }) => (LogSubject::Workload(workload), None),
+            Some(other) => {
+                return Reply::Do(Effect::Tell(
+                    Severity::Info,
+                    format!("logs: {} has no log", other.describe()),
+                ));
+            }
+            None => return Reply::NOTHING,
+        };
+        Reply::Do(Effect::OpenLogs(LogOrder {
+            zone: zone.config.id,
+            subject,
+            settings: LogSettings {
+                container,
+                ..LogSettings::default()
+            },
+        }))
+    }
+
+    /// `Y`: the selected finding's object as YAML.
+    fn yaml(&self, fleet: &Fleet) -> Reply {
+        let Some(zone) = fleet.zones.get(self.zone) else {
+            return Reply::NOTHING;
+        };
+        let Some(target) = self.selected_target(fleet) else {
+            return Reply::NOTHING;
+        };
+        let Some(object) = target.object() else {
+            return Reply::Do(Effect::Tell(
+                Severity::Info,
+                format!("YAML: {} is not an object", target.describe()),
+            ));
+        };
+        Reply::Do(Effect::OpenYaml(
+            zone.config.id,
+            ObjectRef {
+                kind: object.kind.to_string(),
+                api_version: None,
+                namespace: (!object.namespace.is_empty()).then(|| object.namespace.to_string()),
+                name: object.name.to_string(),
+            },
+        ))
+    }
+
+    /// `E`: the selected finding's events: a pod's or a node's in the timeline, a workload's
+    /// in its view (with its ReplicaSets' and pods'), the zone's in the timeline.
+    fn events(&self, fleet: &Fleet) -> Reply {
+        match self.selected_target(fleet) {
+            Some(target @ (FindingTarget::Pod { .. } | FindingTarget::Node { .. })) => {
+                let Some(object) = target.object() else {
+                    return Reply::NOTHING;
+                };
+                let object = EventObject::new(object.kind, object.namespace, object.name);
+                Reply::CloseAnd(Effect::ObjectEvents(self.zone, object))
+            }
+            Some(workload @ FindingTarget::Workload { .. }) => {
+                Reply::CloseAnd(Effect::Reveal(self.zone, workload))
+            }
+            Some(FindingTarget::Zone | FindingTarget::Pin { .. }) | None => {
+                Reply::CloseAnd(Effect::OpenTimeline)
+            }
         }
     }
 
@@ -208,6 +283,9 @@ impl Layer for ExplainPane {
                 None => Reply::NOTHING,
             },
             Action::Copy => self.copy(cx.fleet),
+            Action::Logs => self.logs(cx.fleet),
+            Action::ObjectYaml => self.yaml(cx.fleet),
+            Action::OpenEvents => self.events(cx.fleet),
             Action::SelectUp => self.select(cx.fleet, |i, _| i.saturating_sub(1)),
             Action::SelectDown => self.select(cx.fleet, |i, _| i + 1),
             Action::PageUp => self.select(cx.fleet, |i, _| i.saturating_sub(page)),
@@ -226,7 +304,8 @@ impl Layer for ExplainPane {
             (Action::SelectDown, "select"),
             (Action::Open, "go to"),
             (Action::Explain, "explain it"),
-            (Action::Copy, "copy"),
+            (Action::Logs, "logs"),
+            (Action::OpenEvents, "events"),
             (Action::Help, "help"),
         ]))
     }

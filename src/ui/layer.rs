@@ -17,6 +17,7 @@ use crate::actions::object_yaml::ObjectRef;
 use crate::actions::runner::{ActionRequest, ActionsView, Severity};
 use crate::clock::Clock;
 use crate::config::ZoneId;
+use crate::fleet::events::EventObject;
 use crate::fleet::explain::FindingTarget;
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, WorkloadKey};
@@ -120,6 +121,8 @@ pub enum Effect {
     OpenYaml(ZoneId, ObjectRef),
     /// Open the fleet event timeline over the current view.
     OpenTimeline,
+    /// Open one object's events (in the zone with this index) over the current view.
+    ObjectEvents(usize, EventObject),
     /// Open the explain pane on this object of the zone with this index.
     Explain(usize, FindingTarget),
     /// Show this object of the zone with this index in its view, selected.

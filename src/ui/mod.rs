@@ -386,6 +386,9 @@ impl Ui {
                 }
                 self.layers.views.open_timeline();
             }
+            Effect::ObjectEvents(zone, object) => {
+                self.layers.views.open_object_events(zone, object);
+            }
             Effect::GoToWorkload(zone, workload) => {
                 if self.pane() == Some(Pane::BuildLog) {
                     self.layers.pane = None;

@@ -6,10 +6,12 @@
 //! states, pods neither ready nor completed); this module says why, from the same model:
 //! rollout state and conditions, the pods that block a rollout with their containers' reasons
 //! (image pulls, crash loops with the last exit, the scheduler's message, probes), a zone's
-//! connection, forbidden kinds, nodes, pins and system pods. Nothing here does I/O, and the
+//! connection, forbidden kinds, nodes, pins and system pods, and the recent Warning events of
+//! the object and what it owns. Nothing here does I/O, and the
 //! same model and time always give the same findings in the same order.
 
 mod pod;
+mod warnings;
 mod workload;
 mod zone;
 
@@ -22,6 +24,7 @@ use serde::Serialize;
 use super::{ObjectKey, WorkloadKey, ZoneModel};
 
 pub use pod::{exit_meaning, explain_pod};
+pub use warnings::{WARNINGS_LISTED, event_workload, regarding, warning_findings};
 pub use workload::explain_workload;
 pub use zone::{explain_node, explain_pin, explain_zone};
 
@@ -206,6 +209,8 @@ pub enum FindingKind {
     PodNotRunning,
     /// Nothing is wrong.
     Healthy,
+    /// A recent Warning event about the object or what it owns (its reason and message).
+    WarningEvent,
     /// More findings like the ones above, left out to keep the answer short.
     More,
 }
@@ -251,9 +256,17 @@ impl Finding {
 /// How many pods (or workloads) one explanation lists before saying "N more".
 pub const LISTED_MAX: usize = 10;
 
-/// Explains `subject` in `zone` at `now` (for "2m ago"): never empty — when nothing is wrong,
-/// one [`FindingSeverity::Ok`] finding says so.
+/// Explains `subject` in `zone` at `now` (for "2m ago"): what its state says, then its recent
+/// Warning events. Never empty — when nothing is wrong, one [`FindingSeverity::Ok`] finding
+/// says so.
 pub fn explain(zone: &ZoneModel, subject: &FindingTarget, now: Timestamp) -> Vec<Finding> {
+    let mut findings = explain_state(zone, subject, now);
+    findings.extend(warning_findings(zone, subject, now));
+    findings
+}
+
+/// What the model's state says about `subject`, before its events.
+fn explain_state(zone: &ZoneModel, subject: &FindingTarget, now: Timestamp) -> Vec<Finding> {
     match subject {
         FindingTarget::Zone => explain_zone(zone, now),
         FindingTarget::Node { name } => explain_node(zone, name),

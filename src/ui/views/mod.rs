@@ -25,6 +25,7 @@ use super::layer::{DrawContext, Effect, KeyContext, KeyModes, Layer, Reply, Text
 use super::list::{ListState, Move, RowKey};
 use super::widgets::Part;
 use crate::actions::runner::Severity;
+use crate::fleet::events::EventObject;
 use crate::fleet::{Fleet, WorkloadKey};
 
 /// The keymap modes of the views opened from the overview (a zone's, a workload's).
@@ -180,6 +181,13 @@ impl ViewStack {
         let focus = self.top().zone();
         self.editing_filter = false;
         self.opened.push(Box::new(TimelineView::fleet(focus)));
+    }
+
+    /// Opens the events of `object` in zone `zone` over the current view (`esc` leads back).
+    pub fn open_object_events(&mut self, zone: usize, object: EventObject) {
+        self.editing_filter = false;
+        self.opened
+            .push(Box::new(TimelineView::of_object(zone, object)));
     }
 
     /// Opens `workload`'s view in zone `zone` over that zone's view, from anywhere (`esc` then

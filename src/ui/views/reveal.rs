@@ -3,9 +3,8 @@
 
 use super::{ViewStack, WorkloadView, ZoneView};
 use crate::config::SYSTEM_NAMESPACE;
-use crate::fleet::events::EventObject;
-use crate::fleet::explain::{FindingTarget, owning_workload};
-use crate::fleet::{Fleet, ObjectKey, WorkloadKey};
+use crate::fleet::Fleet;
+use crate::fleet::explain::{FindingTarget, owning_workload, regarding};
 use crate::ui::layer::{Effect, Reply};
 use crate::ui::list::{ListState, RowKey};
 
@@ -28,10 +27,11 @@ impl ViewStack {
                         return Reply::NOTHING;
                     };
                     zone = index;
-                    fleet.zones[index]
+                    let model = &fleet.zones[index];
+                    model
                         .events
                         .get(&key)
-                        .and_then(|event| event_subject(&event.object))
+                        .and_then(|event| regarding(model, &event.object))
                 }
                 // A revision explains as its Deployment, which the view shows.
                 Some(RowKey::Revision(_) | RowKey::Namespace(_)) | None => None,
@@ -83,27 +83,5 @@ impl ViewStack {
                 }
             }
         };
-    }
-}
-
-/// What explaining an event's object means: its pod, workload or node; other kinds (a
-/// ReplicaSet, a Service) explain as the zone.
-fn event_subject(object: &EventObject) -> Option<FindingTarget> {
-    match object.kind.as_str() {
-        "Pod" => Some(FindingTarget::pod(ObjectKey::new(
-            &object.namespace,
-            &object.name,
-        ))),
-        "Node" => Some(FindingTarget::Node {
-            name: object.name.clone(),
-        }),
-        "Deployment" | "StatefulSet" | "DaemonSet" => WorkloadKey::parse(&format!(
-            "{}/{}/{}",
-            object.namespace,
-            object.kind.to_ascii_lowercase(),
-            object.name
-        ))
-        .map(FindingTarget::workload),
-        _ => None,
     }
 }
