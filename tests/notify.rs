@@ -1,5 +1,6 @@
 //! "Tell me when", on the console's real core: which moments ring (the end of our rollout, a
 //! zone that was live going down and coming back; nothing at start-up, nothing for a blip), the
+//! a new Warning about a watched workload (not the history the first list brings), the
 //! exact bytes handed to the terminal writer, and a configured command run with the title and
 //! body as arguments, its output kept off the screen.
 
@@ -10,6 +11,7 @@ use ge_console::actions::notify::CommandNotifier;
 use ge_console::actions::restart::{RestartOrder, RestartReceipt};
 use ge_console::actions::runner::ActionEvent;
 use ge_console::config::{self, FleetConfig, ZoneId};
+use ge_console::fleet::events::{EventInfo, EventObject, EventType};
 use ge_console::fleet::{
     ConditionInfo, FailureCause, Fleet, FleetEvent, KindStatus, LinkStatus, ObjectChange,
     ResourceKind, StoreChange, WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent,
@@ -380,4 +382,126 @@ async fn the_command_runs_without_a_shell_and_its_output_is_captured_for_the_log
             .starts_with("cannot start /nonexistent/notify"),
         "{missing:?}"
     );
+}
+
+fn warning(name: &str, object: (&str, &str), reason: &str, count: u32) -> EventInfo {
+    EventInfo {
+        namespace: "ge-agents".into(),
+        name: name.into(),
+        event_type: EventType::Warning,
+        reason: reason.into(),
+        object: EventObject::new(object.0, "ge-agents", object.1),
+        message: format!("{reason}: it went wrong"),
+        count,
+        first_seen: common::ago(30),
+        last_seen: common::ago(10),
+        reporter: "deployment-controller".into(),
+    }
+}
+
+fn dev_events(change: StoreChange<EventInfo>) -> Vec<FleetEvent> {
+    to_zone(
+        1,
+        vec![ZoneEvent::Objects(ObjectChange::Events(
+            "ge-agents".into(),
+            change,
+        ))],
+    )
+}
+
+#[test]
+fn a_new_warning_about_a_watched_workload_is_told_once_and_history_is_not() {
+    let config = config_with(BELL_AND_777);
+    let mut fleet = live_fleet(&config);
+    // What the first list of events brings is history, Warning or not.
+    for event in dev_events(StoreChange::Replace(vec![warning(
+        "old",
+        ("Deployment", "ge-executor"),
+        "FailedCreate",
+        9,
+    )])) {
+        fleet.apply(event);
+    }
+    let mut console = Console::new(&config, fleet, false);
+    assert_eq!(taken(&mut console), Vec::<String>::new(), "history");
+
+    console
+        .core
+        .on_fleet_events(dev_events(StoreChange::Upsert(warning(
+            "new",
+            ("Deployment", "ge-executor"),
+            "ProgressDeadlineExceeded",
+            1,
+        ))));
+    assert_eq!(
+        taken(&mut console),
+        [
+            "\x07\x1b]777;notify;ge-console: Warning ProgressDeadlineExceeded in Z1 dev;ge-agents/deployment/ge-executor in Z1 dev: ProgressDeadlineExceeded on deployment/ge-executor: ProgressDeadlineExceeded: it went wrong\x07"
+        ]
+    );
+    // One more of the same series, a Normal event, a Warning about something the zone does
+    // not watch, the old series repeating: none is news.
+    let mut normal = warning(
+        "scaled",
+        ("Deployment", "ge-executor"),
+        "ScalingReplicaSet",
+        1,
+    );
+    normal.event_type = EventType::Normal;
+    for change in [
+        StoreChange::Upsert(warning(
+            "new",
+            ("Deployment", "ge-executor"),
+            "ProgressDeadlineExceeded",
+            2,
+        )),
+        StoreChange::Upsert(normal),
+        StoreChange::Upsert(warning("stray", ("Pod", "not-ours-1"), "BackOff", 1)),
+        StoreChange::Upsert(warning(
+            "old",
+            ("Deployment", "ge-executor"),
+            "FailedCreate",
+            10,
+        )),
+    ] {
+        console.core.on_fleet_events(dev_events(change));
+    }
+    assert_eq!(taken(&mut console), Vec::<String>::new());
+
+    // Several at once are one notice.
+    console.core.on_fleet_events(
+        [
+            dev_events(StoreChange::Upsert(warning(
+                "a",
+                ("Deployment", "ge-executor"),
+                "FailedCreate",
+                1,
+            ))),
+            dev_events(StoreChange::Upsert(warning(
+                "b",
+                ("Deployment", "ge-executor"),
+                "FailedScheduling",
+                1,
+            ))),
+        ]
+        .concat(),
+    );
+    let told = taken(&mut console);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].ends_with("(and 1 more)\x07"), "{told:?}");
+}
+
+#[test]
+fn warnings_are_told_only_when_asked_for() {
+    let config = config_with("[notify]\nbell = true\non = [\"zone\", \"rollout\"]\n");
+    let mut console = Console::new(&config, live_fleet(&config), false);
+    console
+        .core
+        .on_fleet_events(dev_events(StoreChange::Upsert(warning(
+            "new",
+            ("Deployment", "ge-executor"),
+            "FailedCreate",
+            1,
+        ))));
+    assert_eq!(taken(&mut console), Vec::<String>::new());
 }

@@ -8,12 +8,22 @@
 //! not news) and only once it has stayed away for [`DOWN_GRACE`] (a watch that fails and
 //! relists at once is not news either); it is back when it is live again after a notice said
 //! it was down.
+//!
+//! A Warning is news when it is a new event (a new series, not one more repeat of a known one)
+//! about a workload the zone watches, its ReplicaSets or its pods, and it arrives after the
+//! zone's events were first listed: what that first list brings is history. A zone's new
+//! Warnings of one moment are told as one notice.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
 
 use crate::actions::rollout::{RolloutBoard, RolloutPhase};
 use crate::config::{DesktopNotification, NotifyConfig, NotifyTrigger, ZoneId};
-use crate::fleet::{Fleet, WorkloadKey, ZoneState};
+use crate::fleet::events::EventInfo;
+use crate::fleet::explain::event_workload;
+use crate::fleet::{Fleet, KindStatus, ObjectKey, ResourceKind, WorkloadKey, ZoneModel, ZoneState};
 use crate::sanitize::clean;
 
 /// How long a zone that was live must stay away before it counts as down.
@@ -42,11 +52,26 @@ struct ZoneWatch {
     told_down: bool,
 }
 
+/// How far before the newest event already looked at a new one may be last seen and still
+/// be looked at (events of one moment arrive in any order, and clocks differ a little).
+const WARNING_SLACK: SignedDuration = SignedDuration::from_secs(300);
+
+/// What the watch remembers of one zone's events.
+#[derive(Debug, Clone, Default)]
+struct WarningWatch {
+    id: Option<ZoneId>,
+    /// The events already seen; `None` until the zone's events were first listed.
+    known: Option<HashSet<ObjectKey>>,
+    /// The newest last-seen time looked at.
+    looked_to: Option<Timestamp>,
+}
+
 /// Remembers what was already told, so each moment is told once.
 #[derive(Debug, Default)]
 pub struct NoticeWatch {
     zones: Vec<ZoneWatch>,
     told_rollouts: Vec<(ZoneId, WorkloadKey, Instant)>,
+    warnings: Vec<WarningWatch>,
 }
 
 /// `42s`, `3m05s`, `2h10m`.
@@ -118,6 +143,31 @@ impl NoticeWatch {
         notices
     }
 
+    /// New Warning events about the zones' workloads since the last call: one notice per zone.
+    pub fn warnings(&mut self, fleet: &Fleet) -> Vec<Notice> {
+        if self.warnings.len() != fleet.zones.len() {
+            self.warnings
+                .resize_with(fleet.zones.len(), WarningWatch::default);
+        }
+        let mut notices = Vec::new();
+        for (zone, watch) in fleet.zones.iter().zip(&mut self.warnings) {
+            if watch.id != Some(zone.config.id) {
+                *watch = WarningWatch {
+                    id: Some(zone.config.id),
+                    ..WarningWatch::default()
+                };
+            }
+            if zone.kinds.get(&ResourceKind::Events) != Some(&KindStatus::Synced) {
+                continue;
+            }
+            let news = watch.new_warnings(zone);
+            if let Some(notice) = warning_notice(zone, &news) {
+                notices.push(notice);
+            }
+        }
+        notices
+    }
+
     /// Our rollouts that ended since the last call (each told once).
     pub fn rollouts(&mut self, fleet: &Fleet, board: &RolloutBoard) -> Vec<Notice> {
         let mut notices = Vec::new();
@@ -163,6 +213,63 @@ impl NoticeWatch {
         });
         notices
     }
+}
+
+impl WarningWatch {
+    /// The Warnings about the zone's workloads not seen before (none the first time: the first
+    /// list is history), remembering every event seen.
+    fn new_warnings<'a>(&mut self, zone: &'a ZoneModel) -> Vec<(&'a EventInfo, WorkloadKey)> {
+        let store = &zone.events;
+        let Some(known) = &mut self.known else {
+            self.known = Some(
+                store
+                    .newest_first()
+                    .map(|e| ObjectKey::new(&e.namespace, &e.name))
+                    .collect(),
+            );
+            self.looked_to = store.newest_first().find_map(|e| e.last_seen);
+            return Vec::new();
+        };
+        let from = self
+            .looked_to
+            .and_then(|t| t.checked_sub(WARNING_SLACK).ok())
+            .unwrap_or(Timestamp::MIN);
+        let mut news = Vec::new();
+        for event in store.seen_since(from) {
+            self.looked_to = self.looked_to.max(event.last_seen);
+            if !known.insert(ObjectKey::new(&event.namespace, &event.name)) || !event.is_warning() {
+                continue;
+            }
+            if let Some(workload) = event_workload(zone, &event.object) {
+                news.push((event, workload));
+            }
+        }
+        // Forget what the store no longer holds, now and then: memory stays bounded by it.
+        if known.len() > 2 * store.len() + 64 {
+            known.retain(|key| store.get(key).is_some());
+        }
+        news
+    }
+}
+
+/// One zone's new Warnings as one notice: the first in full, the rest counted.
+fn warning_notice(zone: &ZoneModel, news: &[(&EventInfo, WorkloadKey)]) -> Option<Notice> {
+    let (first, workload) = news.first()?;
+    let name = format!("{} {}", zone.config.id, zone.config.name);
+    let more = match news.len() - 1 {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    Some(Notice {
+        trigger: NotifyTrigger::Warning,
+        title: format!("ge-console: Warning {} in {name}", first.reason),
+        body: format!(
+            "{workload} in {name}: {} on {}: {}{more}",
+            first.reason,
+            first.object.short(),
+            first.message
+        ),
+    })
 }
 
 /// Text safe inside an OSC string: cleaned of escape sequences and controls, `;` (the field
@@ -249,6 +356,7 @@ impl Notifier {
         }
         let mut notices = self.watch.rollouts(fleet, board);
         notices.extend(self.watch.zones(fleet, now));
+        notices.extend(self.watch.warnings(fleet));
         notices.retain(|n| self.config.wants(n.trigger));
         notices
     }
