@@ -5,6 +5,8 @@
 //! kubectl must be on PATH; set `GE_CONSOLE_SKIP_KUBECTL=1` to skip these tests instead of
 //! failing when it is not installed.
 
+mod kubectl_on_path;
+use kubectl_on_path::kubectl_binary;
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -15,26 +17,6 @@ use tokio::process::Command;
 use tokio::time::timeout;
 
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// The kubectl binary, or None when the tests are explicitly skipped.
-fn kubectl_binary() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("kubectl"))
-            .find(|candidate| candidate.is_file())
-    });
-    match found {
-        Some(path) => Some(path),
-        None if std::env::var("GE_CONSOLE_SKIP_KUBECTL").as_deref() == Ok("1") => {
-            eprintln!("kubectl not found on PATH; skipped because GE_CONSOLE_SKIP_KUBECTL=1");
-            None
-        }
-        None => panic!(
-            "kubectl is not on PATH: install kubectl to run the demo kubectl tests, or set \
-             GE_CONSOLE_SKIP_KUBECTL=1 to skip them"
-        ),
-    }
-}
 
 struct Kubectl {
     binary: PathBuf,

@@ -493,3 +493,56 @@ fn sgr_parsing_finds_colour_codes() {
     assert_eq!(colour_codes(&params[1]), []);
     assert_eq!(colour_codes(&params[2]), [(48, false)]);
 }
+
+#[test]
+fn why_is_it_red_events_explain_logs_and_yaml_in_a_real_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    assert!(bin_exists());
+    let tmux = Tmux::start(&[]);
+    tmux.start_console("demo");
+
+    // ge-executor's view: its revisions and its events, in context.
+    tmux.keys(&["e"]);
+    let screen = tmux.wait_for("ge-executor's view with its events", |s| {
+        s.contains("ge-agents/ge-executor") && s.contains("EVENTS")
+    });
+    assert!(screen.contains("REVISIONS"), "{screen}");
+
+    // The selected pod's log, live; esc closes it.
+    tmux.keys(&["L"]);
+    tmux.wait_text("picked up job");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the log pane closed", |s| !s.contains("picked up job"));
+
+    // The selected pod as YAML, without managedFields.
+    tmux.keys(&["Y"]);
+    let yaml = tmux.wait_text("kind: Pod");
+    assert!(yaml.contains("managedFields hidden"), "{yaml}");
+    assert!(!yaml.contains("managedFields:"), "{yaml}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the YAML pane closed", |s| !s.contains("kind: Pod"));
+
+    // Why the shown workload is (or is not) red.
+    tmux.keys(&["X"]);
+    tmux.wait_text("Why · Z1 dev · deployment ge-agents/ge-executor");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the explain pane closed", |s| !s.contains("Why · "));
+
+    // The fleet timeline, then the stuck sandbox's events and why its pod is stuck.
+    tmux.keys(&["E"]);
+    tmux.wait_text("Events (all zones)");
+    tmux.keys(&["/"]);
+    tmux.type_text("ge-sandbox");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("filter: \"ge-sandbox\"");
+    tmux.keys(&["x"]);
+    let why = tmux.wait_text("Why · Z1 dev · pod ge-agents/ge-sandbox");
+    assert!(
+        why.contains("event "),
+        "the pod's Warnings are findings:\n{why}"
+    );
+
+    tmux.quit_and_check_restored(&["C-c"]);
+}

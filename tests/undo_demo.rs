@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+mod kubectl_on_path;
+use kubectl_on_path::kubectl_binary;
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -363,20 +365,6 @@ async fn headless_history_and_undo_with_their_exit_statuses() {
         ]
     );
     demo.shutdown().await;
-}
-
-/// The kubectl binary, or None when `GE_CONSOLE_SKIP_KUBECTL=1` says to skip without it.
-fn kubectl_binary() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("kubectl"))
-            .find(|candidate| candidate.is_file())
-    });
-    match found {
-        Some(path) => Some(path),
-        None if std::env::var("GE_CONSOLE_SKIP_KUBECTL").as_deref() == Ok("1") => None,
-        None => panic!("kubectl is not on PATH (set GE_CONSOLE_SKIP_KUBECTL=1 to skip)"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
