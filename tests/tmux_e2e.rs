@@ -546,3 +546,91 @@ fn why_is_it_red_events_explain_logs_and_yaml_in_a_real_terminal() {
 
     tmux.quit_and_check_restored(&["C-c"]);
 }
+
+#[test]
+fn a_credential_plugin_that_needs_a_login_gets_the_terminal_before_the_screen() {
+    if !tmux_available() {
+        return;
+    }
+    assert!(bin_exists());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let tmux = Tmux::start(&[]);
+    let dir = tmux.dir.path().to_path_buf();
+    let demo = runtime
+        .block_on(ge_console::demo::DemoFleet::start(
+            ge_console::demo::DemoOptions {
+                state_dir: dir.join("demo"),
+                time_scale: 0.1,
+                ..ge_console::demo::DemoOptions::default()
+            },
+        ))
+        .unwrap();
+    // dev's user logs in through a plugin that asks for a password when it has a terminal
+    // (its cached token goes to a file, as kubelogin's does) and fails without one.
+    let mut kubeconfig =
+        ge_console::cluster::load_kubeconfig(Some(demo.kubeconfig_path())).unwrap();
+    let user = kubeconfig.user_of("ge-dev").unwrap();
+    let auth = kubeconfig
+        .kubeconfig
+        .auth_infos
+        .iter_mut()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_mut())
+        .unwrap();
+    let token = auth.token.take().unwrap();
+    let token = secrecy::ExposeSecret::expose_secret(&token).to_string();
+    let plugin = dir.join("ge-login");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\n\
+             cache='{cache}'\n\
+             if [ -s \"$cache\" ]; then printf '{{\"status\":{{\"token\":\"%s\"}}}}' \"$(cat \"$cache\")\"; exit 0; fi\n\
+             case \"$KUBERNETES_EXEC_INFO\" in *'\"interactive\":true'*) ;; *) echo 'no cached token' >&2; exit 1;; esac\n\
+             printf 'GE login, password: ' >&2\n\
+             read -r password\n\
+             [ \"$password\" = letmein ] || {{ echo 'wrong password' >&2; exit 1; }}\n\
+             printf '%s' '{token}' > \"$cache\"\n\
+             printf '{{\"status\":{{\"token\":\"%s\"}}}}' '{token}'\n",
+            cache = dir.join("token-cache").display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    auth.exec = Some(kube::config::ExecConfig {
+        api_version: Some("client.authentication.k8s.io/v1".into()),
+        command: Some(plugin.display().to_string()),
+        args: Some(vec![]),
+        ..kube::config::ExecConfig::default()
+    });
+    let path = dir.join("kubeconfig.yaml");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&kubeconfig.kubeconfig).unwrap(),
+    )
+    .unwrap();
+
+    let bin = env!("CARGO_BIN_EXE_ge-console");
+    tmux.type_text(&format!("'{bin}' --kubeconfig '{}'", path.display()));
+    tmux.keys(&["Enter"]);
+    let asked = tmux.wait_text("GE login, password:");
+    assert!(
+        asked.contains("zone dev needs a login; running"),
+        "the console says why before the plugin asks:\n{asked}"
+    );
+    tmux.type_text("letmein");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_with("every zone live", START_DEADLINE, |s| {
+        s.contains("ge-console │") && all_zones_live(s)
+    });
+    assert!(!screen.contains("password"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell prompt after quitting", |s| {
+        s.lines()
+            .filter(|l| !l.trim().is_empty())
+            .last()
+            .is_some_and(|l| l.trim_end() == PROMPT.trim_end())
+    });
+    assert_eq!(tmux.pane_format("#{alternate_on}"), "0");
+    drop(demo);
+}

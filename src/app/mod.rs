@@ -61,6 +61,8 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     let (tx, mut model_events) = mpsc::channel(4096);
     // One client per zone for the whole process: the watchers and the actions share it.
     let clients = ZoneClients::new(setup.kubeconfig);
+    // A credential plugin that needs a person gets the terminal now, before the screen is ours.
+    clients.log_in_where_needed(&setup.fleet.zones).await;
     let _zone_tasks = cluster::spawn_fleet_with(&setup.fleet, &clients, tx);
     let guards = Guards {
         console_read_only: setup.options.read_only,

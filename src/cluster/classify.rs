@@ -3,6 +3,7 @@
 
 use kube::runtime::watcher;
 
+use super::exec_auth::ExecFailure;
 use super::proxy::ThroughProxy;
 use crate::fleet::FailureCause;
 use crate::sanitize::clean_owned;
@@ -53,6 +54,12 @@ pub fn classify_client_error(err: &kube::Error) -> ErrorClass {
         kube::Error::Service(inner) if inner.is::<ThroughProxy>() => ErrorClass::Failed {
             message: clean_owned(&short_chain(&**inner)),
             cause: FailureCause::Unreachable,
+        },
+        // The zone's credential plugin (run by the console) gave no token: a credentials
+        // problem, said as the plugin failure says it (login needed, not installed, ...).
+        kube::Error::Service(inner) if inner.is::<ExecFailure>() => ErrorClass::Failed {
+            message: clean_owned(&inner.to_string()),
+            cause: FailureCause::Unauthorized,
         },
         kube::Error::HyperError(_) | kube::Error::Service(_) => ErrorClass::Failed {
             message: clean_owned(&short_chain(err)),

@@ -6,6 +6,7 @@ mod classify;
 mod clients;
 pub mod event_project;
 mod events;
+pub mod exec_auth;
 pub mod logs;
 pub mod mutate;
 pub mod object_yaml;
@@ -224,7 +225,44 @@ pub async fn zone_client(
     zone: &ZoneConfig,
     kubeconfig: &LoadedKubeconfig,
 ) -> Result<Client, String> {
-    zone_client_with(zone, kubeconfig, &proxy::ProxyEnv::from_process()).await
+    let exec = exec_auth_for(zone, kubeconfig, exec_auth::EXEC_TIMEOUT);
+    zone_client_with(zone, kubeconfig, &proxy::ProxyEnv::from_process(), exec).await
+}
+
+/// The zone's exec credential plugin, when its context's user has one: the console runs it
+/// (see [`exec_auth`]), given `timeout` to answer.
+pub fn exec_auth_for(
+    zone: &ZoneConfig,
+    kubeconfig: &LoadedKubeconfig,
+    timeout: std::time::Duration,
+) -> Option<Arc<exec_auth::ExecAuth>> {
+    let user = kubeconfig.user_of(&zone.context)?;
+    let plugin = kubeconfig
+        .kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)?
+        .auth_info
+        .as_ref()?
+        .exec
+        .clone()?;
+    Some(Arc::new(exec_auth::ExecAuth::with_timeout(
+        &zone.name, plugin, timeout,
+    )))
+}
+
+/// The kubeconfig without the exec plugin of `context`'s user: kube-rs must not run it (it
+/// would hand it the terminal); the console's [`exec_auth::ExecTokenLayer`] does.
+fn without_exec_plugin(kubeconfig: &LoadedKubeconfig, context: &str) -> kube::config::Kubeconfig {
+    let mut stripped = kubeconfig.kubeconfig.clone();
+    if let Some(user) = kubeconfig.user_of(context) {
+        for auth in stripped.auth_infos.iter_mut().filter(|a| a.name == user) {
+            if let Some(info) = auth.auth_info.as_mut() {
+                info.exec = None;
+            }
+        }
+    }
+    stripped
 }
 
 /// Builds the kube client of one zone from its context, taking the proxy variables from `env`
@@ -233,6 +271,7 @@ pub async fn zone_client_with(
     zone: &ZoneConfig,
     kubeconfig: &LoadedKubeconfig,
     env: &proxy::ProxyEnv,
+    exec: Option<Arc<exec_auth::ExecAuth>>,
 ) -> Result<Client, String> {
     let names = kubeconfig.context_names();
     if !names.contains(&zone.context) {
@@ -251,7 +290,11 @@ pub async fn zone_client_with(
         context: Some(zone.context.clone()),
         ..KubeConfigOptions::default()
     };
-    let mut config = Config::from_custom_kubeconfig(kubeconfig.kubeconfig.clone(), &options)
+    let source = match exec {
+        Some(_) => without_exec_plugin(kubeconfig, &zone.context),
+        None => kubeconfig.kubeconfig.clone(),
+    };
+    let mut config = Config::from_custom_kubeconfig(source, &options)
         .await
         .map_err(|e| format!("context {:?}: {}", zone.context, short_chain(&e)))?;
     // kube-rs reads only HTTPS_PROXY, for every server, and matches NO_PROXY against the proxy
@@ -267,16 +310,21 @@ pub async fn zone_client_with(
     .map_err(|e| format!("context {:?}: {e}", zone.context))?;
     config.proxy_url = chosen.as_ref().map(|p| p.uri.clone());
     let failed = |e: kube::Error| format!("context {:?}: {}", zone.context, short_chain(&e));
-    match chosen {
-        None => Client::try_from(config).map_err(failed),
-        Some(chosen) => {
+    let builder = kube::client::ClientBuilder::try_from(config).map_err(failed)?;
+    // Layers added later wrap the earlier ones: the plugin's token goes on outermost, so its
+    // failures are not taken for the proxy's.
+    Ok(match (chosen, exec) {
+        (None, None) => builder.build(),
+        (None, Some(exec)) => builder.with_layer(&exec_auth::ExecTokenLayer(exec)).build(),
+        (Some(chosen), exec) => {
             tracing::info!(zone = %zone.name, proxy = %chosen.shown(), source = %chosen.source, "zone goes through a proxy");
-            Ok(kube::client::ClientBuilder::try_from(config)
-                .map_err(failed)?
-                .with_layer(&proxy::naming_layer(&chosen))
-                .build())
+            let builder = builder.with_layer(&proxy::naming_layer(&chosen));
+            match exec {
+                None => builder.build(),
+                Some(exec) => builder.with_layer(&exec_auth::ExecTokenLayer(exec)).build(),
+            }
         }
-    }
+    })
 }
 
 async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::Sender<FleetEvent>) {
