@@ -627,8 +627,7 @@ fn a_credential_plugin_that_needs_a_login_gets_the_terminal_before_the_screen() 
     tmux.keys(&["q"]);
     tmux.wait_for("the shell prompt after quitting", |s| {
         s.lines()
-            .filter(|l| !l.trim().is_empty())
-            .last()
+            .rfind(|l| !l.trim().is_empty())
             .is_some_and(|l| l.trim_end() == PROMPT.trim_end())
     });
     assert_eq!(tmux.pane_format("#{alternate_on}"), "0");
