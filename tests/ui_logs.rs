@@ -560,3 +560,37 @@ async fn an_objects_yaml_that_cannot_be_fetched_says_why() {
         "{screen}"
     );
 }
+
+#[tokio::test]
+async fn y_copies_the_newest_line_or_the_search_match_for_the_pair() {
+    let mut c = console();
+    to_first_pod(&mut c);
+    c.key(ch('L'));
+    report(
+        &mut c,
+        0,
+        StreamReport::Streaming {
+            container: "executor".into(),
+        },
+    );
+    report(&mut c, 0, executor_log(0));
+    c.render(80, 24);
+    assert_eq!(
+        c.key(ch('y')),
+        UiOutcome::Copy("2026-03-26T11:59:40Z INFO job 40 done in 0.40s".into()),
+        "following: the newest line"
+    );
+    c.key(ch('/'));
+    c.type_text("job 14 failed");
+    c.key(key(KeyCode::Enter));
+    c.render(80, 24);
+    assert_eq!(
+        c.key(ch('y')),
+        UiOutcome::Copy("2026-03-26T11:59:14Z ERROR job 14 failed: exit status 2".into()),
+        "the search's match, without its colour codes"
+    );
+    assert!(
+        c.render(80, 24)
+            .contains("copied 2026-03-26T11:59:14Z ERROR job 14")
+    );
+}

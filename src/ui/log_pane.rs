@@ -221,6 +221,15 @@ pub fn logs_for(
     })
 }
 
+/// `y` in a text pane: the line to copy (the search's current match, else the last line on
+/// screen) goes to the clipboard through OSC 52.
+pub fn copy_line(view: &TextView, source: &dyn TextSource) -> Reply {
+    Reply::Do(match view.line_to_copy(source) {
+        Some((_, text)) if !text.trim().is_empty() => Effect::Copy(text),
+        _ => Effect::Tell(Severity::Info, "copy: no line to copy here".into()),
+    })
+}
+
 impl Layer for LogPane {
     fn key_modes(&self, _fleet: &Fleet) -> KeyModes {
         if self.chooser.is_some() {
@@ -279,6 +288,9 @@ impl Layer for LogPane {
         // Styles do not matter to scrolling and search.
         let plain = Theme::plain();
         let source = PaneSource::new(session, &plain);
+        if action == Action::Copy {
+            return copy_line(&self.view, &source);
+        }
         match self.view.handle(action, &source) {
             Some(changed) => Reply::Done(changed),
             None => Reply::Pass,

@@ -475,6 +475,21 @@ impl TextView {
         true
     }
 
+    /// The line `y` copies, as plain text with its number: the current search match (the
+    /// one `n`/`N` went to), else the last line on screen (the newest while following).
+    pub fn line_to_copy(&self, source: &dyn TextSource) -> Option<(u64, String)> {
+        let n = self
+            .search
+            .current
+            .filter(|n| (source.first()..source.end()).contains(n))
+            .or_else(|| {
+                let last = self.shown_end.checked_sub(1)?;
+                (last >= self.shown_top && last >= source.first() && last < source.end())
+                    .then_some(last)
+            })?;
+        source.line(n).map(|line| (n, plain_text(&line)))
+    }
+
     /// The first line to show now.
     fn current_top(&self, source: &dyn TextSource) -> u64 {
         let end = self.visible_end(source);

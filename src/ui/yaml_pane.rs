@@ -202,6 +202,9 @@ impl Layer for YamlPane {
             lines,
             theme: &plain,
         };
+        if action == Action::Copy && !self.view.editing_search() {
+            return super::log_pane::copy_line(&self.view, &source);
+        }
         match self.view.handle(action, &source) {
             Some(changed) => Reply::Done(changed),
             None if self.view.editing_search() && action != Action::Quit => Reply::NOTHING,
