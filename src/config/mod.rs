@@ -4,14 +4,18 @@
 //! on stderr instead of a half-drawn screen.
 
 mod actions;
+mod checks;
 mod events;
 mod notify;
+mod promotion;
 mod workload_ref;
 mod zones;
 
 pub use actions::{LogsConfig, RebuildConfig, RedeployConfig};
+pub use checks::{ChecksConfig, DEFAULT_PORTS_FILE, DEFAULT_REGISTRIES};
 pub use events::{DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration};
 pub use notify::{DesktopNotification, NotifyConfig, NotifyTrigger};
+pub use promotion::{DEFAULT_SOAK_DAYS, PromotionConfig, PromotionRecord};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

@@ -7,8 +7,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::checks::{self, ChecksConfig, RawChecks};
 use super::events::{self, EventsConfig, RawEvents};
 use super::notify::RawNotify;
+use super::promotion::{self, PromotionConfig, RawPromotion};
 use super::{ConfigError, LogsConfig, NotifyConfig, RebuildConfig, RedeployConfig, WorkloadRef};
 use crate::file_error::FileError;
 
@@ -108,6 +110,11 @@ pub struct FleetConfig {
     pub events: EventsConfig,
     /// How the console tells you that a rollout ended or a zone went down (off by default).
     pub notify: NotifyConfig,
+    /// The promotion path, its soak and the team's records of when zones reached versions
+    /// (`[promotion]`).
+    pub promotion: PromotionConfig,
+    /// What the runbook checks read besides the clusters (`[checks]`).
+    pub checks: ChecksConfig,
 }
 
 /// The system namespace whose pods form a zone's "system pods" block.
@@ -182,6 +189,8 @@ struct RawFleet {
     logs: LogsConfig,
     events: Option<RawEvents>,
     notify: Option<RawNotify>,
+    promotion: Option<RawPromotion>,
+    checks: Option<RawChecks>,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +342,9 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
             .map_err(|(span, message)| at(span.start, message))?,
         None => NotifyConfig::default(),
     };
+    let promotion =
+        promotion::check(raw.promotion, &zones).map_err(|(offset, message)| at(offset, message))?;
+    let checks = checks::check(raw.checks).map_err(|(offset, message)| at(offset, message))?;
     Ok(FleetConfig {
         zones,
         rebuild: raw.rebuild,
@@ -340,6 +352,8 @@ pub fn parse_zones(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> 
         logs: raw.logs,
         events,
         notify,
+        promotion,
+        checks,
     })
 }
 
@@ -566,6 +580,87 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with("zones.toml:6:1:") && err.contains("keep"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_promotion_section_names_its_path_soak_and_records_and_points_at_a_bad_value() {
+        let zones = "[[zones]]\nid = 1\nname = \"dev\"\ncontext = \"a\"\n\
+                     [[zones]]\nid = 3\nname = \"production\"\ncontext = \"c\"\n\
+                     [[zones]]\nid = 2\nname = \"staging\"\ncontext = \"b\"\n";
+        let fleet = parse(zones).unwrap();
+        assert_eq!(
+            fleet.promotion.path,
+            [ZoneId(1), ZoneId(2), ZoneId(3)],
+            "by id"
+        );
+        assert_eq!(fleet.promotion.soak_days, 7);
+        assert_eq!(fleet.promotion.previous(ZoneId(2)), Some(ZoneId(1)));
+        assert_eq!(fleet.promotion.next(ZoneId(3)), None);
+        let fleet = parse(&format!(
+            "{zones}[promotion]\npath = [\"dev\", 2, \"production\"]\nsoak_days = 3\n\
+             [[promotion.record]]\nzone = \"staging\"\nversion = \"v1.33.5\"\nsince = \"2026-11-01\"\n"
+        ))
+        .unwrap();
+        assert_eq!(fleet.promotion.soak_days, 3);
+        assert_eq!(fleet.promotion.records.len(), 1);
+        assert_eq!(fleet.promotion.records[0].zone, ZoneId(2));
+        assert_eq!(
+            fleet.promotion.records[0].since,
+            "2026-11-01T00:00:00Z".parse::<jiff::Timestamp>().unwrap()
+        );
+        let line = |extra: &str| parse(&format!("{zones}{extra}")).unwrap_err().to_string();
+        let err = line("[promotion]\npath = [\"dev\", \"qa\"]\n");
+        assert!(
+            err.starts_with("zones.toml:14:16:")
+                && err.contains("zone \"qa\", which is not configured"),
+            "{err}"
+        );
+        let err = line("[promotion]\npath = [1, 1]\n");
+        assert!(err.contains("twice"), "{err}");
+        let err = line("[promotion]\nsoak_days = 0\n");
+        assert!(
+            err.starts_with("zones.toml:14:13:") && err.contains("between 1 and 365"),
+            "{err}"
+        );
+        let err =
+            line("[[promotion.record]]\nzone = 2\nversion = \"latest\"\nsince = \"2026-11-01\"\n");
+        assert!(
+            err.starts_with("zones.toml:15:11:") && err.contains("not a version"),
+            "{err}"
+        );
+        let err =
+            line("[[promotion.record]]\nzone = 2\nversion = \"v1.33.5\"\nsince = \"last week\"\n");
+        assert!(
+            err.starts_with("zones.toml:16:9:") && err.contains("not a date"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_checks_section_sets_the_ports_file_and_registries() {
+        let zone = "[[zones]]\nid = 1\nname = \"a\"\ncontext = \"a\"\n";
+        let fleet = parse(zone).unwrap();
+        assert_eq!(fleet.checks.ports_file, None);
+        assert_eq!(
+            fleet.checks.registries,
+            ["registry.ge.internal/", "registry.local/ge/"]
+        );
+        let fleet = parse(&format!(
+            "{zone}[checks]\nports_file = \"/srv/ge/ports.yaml\"\nregistries = [\"ghcr.io/ge/\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            fleet.checks.ports_file.as_deref(),
+            Some(Path::new("/srv/ge/ports.yaml"))
+        );
+        assert_eq!(fleet.checks.registries, ["ghcr.io/ge/"]);
+        let err = parse(&format!("{zone}[checks]\nregistries = [\"a b\"]\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("zones.toml:6:15:") && err.contains("image prefix"),
             "{err}"
         );
     }

@@ -4,6 +4,7 @@
 //! The model is plain data owned by the event loop. The cluster layer sends [`ZoneEvent`]s; the
 //! UI and the snapshot report read the model and its derived [`health`] summaries.
 
+pub mod checks;
 pub mod events;
 pub mod explain;
 pub mod health;
