@@ -18,6 +18,7 @@ pub mod restart;
 pub mod rollout;
 pub mod runner;
 pub mod undo;
+pub mod version_log;
 
 use std::path::PathBuf;
 
