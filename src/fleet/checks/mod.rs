@@ -8,6 +8,7 @@
 //! [`CheckSeverity::Unknown`].
 
 pub mod promotion;
+pub mod skew;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -197,6 +198,7 @@ pub struct CheckContext<'a> {
 pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     let mut findings: Vec<CheckFinding> = Vec::new();
     findings.extend(promotion::check(cx));
+    findings.extend(skew::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });
