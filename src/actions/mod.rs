@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod guard;
+pub mod kubectl_probe;
 pub mod log_buffer;
 pub mod log_follow;
 pub mod logs;

@@ -31,7 +31,7 @@ pub fn version_matches_line(line: &str, actual: &str) -> bool {
 }
 
 /// The numeric `major.minor.patch...` of a version string, after any `scheme://` prefix.
-fn version_core(actual: &str) -> Option<Vec<u64>> {
+pub(crate) fn version_core(actual: &str) -> Option<Vec<u64>> {
     let s = actual.rsplit("://").next().unwrap_or(actual).trim();
     let s = s.trim_start_matches(['v', 'V']);
     let core = s.split(['+', '-']).next().unwrap_or("");

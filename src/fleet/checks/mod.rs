@@ -7,7 +7,9 @@
 //! A zone that is not live is never judged on what it showed before: its checks say
 //! [`CheckSeverity::Unknown`].
 
+pub mod placement;
 pub mod promotion;
+pub mod skew;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -197,6 +199,8 @@ pub struct CheckContext<'a> {
 pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     let mut findings: Vec<CheckFinding> = Vec::new();
     findings.extend(promotion::check(cx));
+    findings.extend(skew::check(cx));
+    findings.extend(placement::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });
