@@ -335,8 +335,10 @@ fn soak_ahead(
     ))
 }
 
-/// `promotion.simultaneous`: zones that reached their versions within one soak window of each
-/// other, one finding per zone naming the others.
+/// `promotion.simultaneous`: zones that took the same minor version within one soak window of
+/// each other (one upgrade rolled out everywhere at once), one finding per zone naming the
+/// others. Zones moving to different versions close together are the promotion path at work
+/// (dev starts on the next minor while staging takes the last one).
 fn simultaneous(cx: &CheckContext<'_>, path: &[PathZone<'_>]) -> Vec<CheckFinding> {
     let make = |zone: ZoneId, severity, message, source: &str| {
         finding(
@@ -375,8 +377,10 @@ fn simultaneous(cx: &CheckContext<'_>, path: &[PathZone<'_>]) -> Vec<CheckFindin
     for (zone, version, here) in &dated {
         let others: Vec<&(&PathZone<'_>, KubeVersion, Reached)> = dated
             .iter()
-            .filter(|(other, _, there)| {
-                other.id != zone.id && here.at.duration_since(there.at).abs() < window
+            .filter(|(other, v, there)| {
+                other.id != zone.id
+                    && (v.major, v.minor) == (version.major, version.minor)
+                    && here.at.duration_since(there.at).abs() < window
             })
             .collect();
         if others.is_empty() {

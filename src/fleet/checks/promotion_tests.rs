@@ -526,29 +526,44 @@ fn zones_upgraded_within_one_soak_window_each_fail_naming_the_others() {
 }
 
 #[test]
-fn changes_a_soak_apart_are_not_simultaneous_and_sources_are_named_per_zone() {
+fn changes_a_soak_apart_or_to_other_versions_are_not_simultaneous() {
+    // dev starts on the next minor two days before production takes the one staging soaked:
+    // the promotion path at work, not one upgrade everywhere at once.
     let case = Case::new(
-        &records(&[(1, "v1.35.0", "2026-11-22"), (2, "v1.34.2", "2026-11-15")]),
-        [Some("v1.35.0"), Some("v1.34.2"), Some("v1.33.5")],
+        &records(&[(1, "v1.35.0", "2026-11-22"), (2, "v1.34.2", "2026-11-08")]),
+        [Some("v1.35.0"), Some("v1.34.2"), Some("v1.34.2")],
     )
-    .nodes(3, &[("v1.33.5", Some("2026-11-24"))]);
+    .nodes(3, &[("v1.34.2", Some("2026-11-24"))]);
+    assert_eq!(
+        case.findings(CheckId::PromotionSimultaneous),
+        [],
+        "other versions close together, the same one a soak and more apart"
+    );
+}
+
+#[test]
+fn the_same_minor_within_a_window_fails_with_each_zones_date_source() {
+    let case = Case::new(
+        &records(&[(1, "v1.34.2", "2026-11-22"), (2, "v1.33.5", "2026-11-20")]),
+        [Some("v1.34.2+k3s1"), Some("v1.33.5"), Some("v1.34.1")],
+    )
+    .nodes(3, &[("v1.34.1", Some("2026-11-24"))]);
     assert_eq!(
         case.findings(CheckId::PromotionSimultaneous),
         [
             row(
                 1,
                 "fail",
-                "dev moved to v1.35.0 on 2026-11-22, within one 7d soak window of production (v1.33.5 on 2026-11-24): upgrading zones simultaneously; follow the zone promotion path",
+                "dev moved to v1.34.2 on 2026-11-22, within one 7d soak window of production (v1.34.1 on 2026-11-24): upgrading zones simultaneously; follow the zone promotion path",
                 "dev: zones file; production: nodes"
             ),
             row(
                 3,
                 "fail",
-                "production moved to v1.33.5 on 2026-11-24, within one 7d soak window of dev (v1.35.0 on 2026-11-22): upgrading zones simultaneously; follow the zone promotion path",
+                "production moved to v1.34.1 on 2026-11-24, within one 7d soak window of dev (v1.34.2 on 2026-11-22): upgrading zones simultaneously; follow the zone promotion path",
                 "production: nodes; dev: zones file"
             ),
-        ],
-        "staging moved exactly a soak before dev: not simultaneous"
+        ]
     );
 }
 
