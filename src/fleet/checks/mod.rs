@@ -7,13 +7,15 @@
 //! A zone that is not live is never judged on what it showed before: its checks say
 //! [`CheckSeverity::Unknown`].
 
+pub mod platform;
+pub mod ports;
 pub mod promotion;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::Fleet;
-use crate::config::{FleetConfig, ZoneId};
+use crate::config::{FleetConfig, PortsSpec, ZoneId};
 
 /// Every runbook check, by its stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -191,12 +193,16 @@ pub struct CheckContext<'a> {
     pub kubectl: &'a KubectlClient,
     /// The console's own log of version changes, oldest first.
     pub observations: &'a [VersionObservation],
+    /// The team's ports file (or the built-in table), for `ports.mismatch`.
+    pub ports: &'a PortsSpec,
 }
 
 /// Every check's findings, ordered by zone, then check, then subject.
 pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     let mut findings: Vec<CheckFinding> = Vec::new();
     findings.extend(promotion::check(cx));
+    findings.extend(ports::check(cx));
+    findings.extend(platform::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });
