@@ -50,7 +50,7 @@ fn service(namespace: &str, name: &str, kind: &str, ports: Vec<ServicePortInfo>)
 
 /// Every Service of the wiki's table, as the table says, in `zone`.
 fn conforming(fleet: &mut Fleet, zone: usize) {
-    let services = vec![
+    let services = [
         service("ge-data", "redis", "ClusterIP", vec![port(6381, None)]),
         service(
             "ge-system",
