@@ -638,3 +638,90 @@ async fn kubectl_rollout_undo_restores_a_revision_and_the_rollout_completes() {
     assert_eq!(images, [chosen.as_str(), chosen.as_str()], "{pods}");
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_ingressclass_storageclass_shows_each_platforms_classes() {
+    let Some((fleet, kubectl, _state)) = start().await else {
+        return;
+    };
+    let dev = kubectl
+        .run("ge-dev", &["get", "ingressclass,storageclass"])
+        .await;
+    let row = |output: &str, name: &str| -> Vec<String> {
+        output
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row in:\n{output}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let traefik = row(&dev, "ingressclass.networking.k8s.io/traefik");
+    assert_eq!(traefik[1], "traefik.io/ingress-controller", "{dev}");
+    let local_path = row(&dev, "storageclass.storage.k8s.io/local-path");
+    assert_eq!(local_path[1], "(default)", "{dev}");
+    assert_eq!(local_path[2], "rancher.io/local-path", "{dev}");
+    assert_eq!(local_path[4], "WaitForFirstConsumer", "{dev}");
+
+    let staging = kubectl.run("ge-staging", &["get", "storageclass"]).await;
+    let block = row(&staging, "upcloud-block-storage");
+    assert_eq!(
+        block[1..5],
+        [
+            "(default)",
+            "storage.csi.upcloud.com",
+            "Delete",
+            "WaitForFirstConsumer"
+        ],
+        "{staging}"
+    );
+    let output = kubectl
+        .command("ge-staging", &["get", "ingressclass"])
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("No resources found"),
+        "{output:?}"
+    );
+    // The short name and the Service off the ports file in staging's ge-data.
+    let sc = kubectl
+        .run("ge-production", &["get", "sc", "-o", "name"])
+        .await;
+    assert_eq!(
+        sc.trim(),
+        "storageclass.storage.k8s.io/upcloud-block-storage"
+    );
+    let redis = kubectl
+        .run(
+            "ge-staging",
+            &[
+                "get",
+                "svc",
+                "redis",
+                "-n",
+                "ge-data",
+                "-o",
+                "jsonpath={.spec.ports[0].port}/{.spec.ports[0].targetPort}",
+            ],
+        )
+        .await;
+    assert_eq!(redis, "6379/6381");
+    let redis_dev = kubectl
+        .run(
+            "ge-dev",
+            &[
+                "get",
+                "svc",
+                "redis",
+                "-n",
+                "ge-data",
+                "-o",
+                "jsonpath={.spec.ports[0].port}",
+            ],
+        )
+        .await;
+    assert_eq!(redis_dev, "6381");
+    fleet.shutdown().await;
+}

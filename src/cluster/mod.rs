@@ -13,6 +13,7 @@ pub mod object_yaml;
 pub mod project;
 pub mod proxy;
 pub mod rollback;
+mod services;
 mod watch;
 
 pub use classify::{ErrorClass, classify_client_error, short_chain};
@@ -25,6 +26,8 @@ use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::networking::v1::IngressClass;
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher::DefaultBackoff;
 use kube::{Api, Client, Config};
@@ -359,7 +362,10 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
     let mut kinds_by_task = std::collections::HashMap::new();
     for kind in ResourceKind::ALL {
         // Events find their own group (events.k8s.io, else core) when their watch starts.
-        if kind != ResourceKind::Events && !served.as_ref().is_none_or(|s| s.contains(&kind)) {
+        if kind != ResourceKind::Events
+            && kind != ResourceKind::Services
+            && !served.as_ref().is_none_or(|s| s.contains(&kind))
+        {
             if !send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await {
                 return;
             }
@@ -472,12 +478,23 @@ async fn served_kinds(client: &Client) -> Option<Vec<ResourceKind>> {
     };
     let mut names: Vec<String> = core.resources.into_iter().map(|r| r.name).collect();
     names.extend(apps.resources.into_iter().map(|r| r.name));
-    Some(
-        ResourceKind::ALL
-            .into_iter()
-            .filter(|k| names.iter().any(|n| n == k.plural()))
-            .collect(),
-    )
+    let mut served: Vec<ResourceKind> = ResourceKind::ALL
+        .into_iter()
+        .filter(|k| names.iter().any(|n| n == k.plural()))
+        .collect();
+    // The optional cluster-scoped kinds of their own groups: a definite 404 (or a group list
+    // without them) means not served; any other failure tries the watch, which says.
+    for (group, kind) in [
+        ("networking.k8s.io/v1", ResourceKind::IngressClasses),
+        ("storage.k8s.io/v1", ResourceKind::StorageClasses),
+    ] {
+        match client.list_api_group_resources(group).await {
+            Ok(list) if !list.resources.iter().any(|r| r.name == kind.plural()) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            _ => served.push(kind),
+        }
+    }
+    Some(served)
 }
 
 /// What every watcher task of a zone shares.
@@ -486,7 +503,7 @@ struct WatchContext {
     zone: crate::config::ZoneId,
     tx: mpsc::Sender<FleetEvent>,
     recovered: Arc<Notify>,
-    /// The namespaces whose events are watched.
+    /// The namespaces whose events (and Services) are watched.
     event_namespaces: Arc<Vec<String>>,
 }
 
@@ -583,6 +600,29 @@ fn spawn_kind(
             project::replicaset,
             ObjectChange::ReplicaSets,
         ),
+        ResourceKind::IngressClasses => ctx.spawn(
+            set,
+            kind,
+            Api::<IngressClass>::all(c),
+            project::ingress_class,
+            ObjectChange::IngressClasses,
+        ),
+        ResourceKind::StorageClasses => ctx.spawn(
+            set,
+            kind,
+            Api::<StorageClass>::all(c),
+            project::storage_class,
+            ObjectChange::StorageClasses,
+        ),
+        ResourceKind::Services => set
+            .spawn(services::run_services_watch(
+                ctx.zone,
+                c,
+                ctx.event_namespaces.clone(),
+                ctx.tx.clone(),
+                ctx.recovered.clone(),
+            ))
+            .id(),
         ResourceKind::Events => set
             .spawn(events::run_events_watch(
                 ctx.zone,

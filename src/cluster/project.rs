@@ -4,6 +4,12 @@
 //! worry about escape sequences in names, reasons or messages.
 
 mod containers;
+mod services;
+
+pub use services::{
+    DEFAULT_INGRESS_CLASS_ANNOTATION, DEFAULT_STORAGE_CLASS_ANNOTATION, ingress_class, service,
+    storage_class,
+};
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,7 @@ mod actions;
 mod checks;
 mod events;
 mod notify;
+mod ports;
 mod promotion;
 mod workload_ref;
 mod zones;
@@ -15,6 +16,10 @@ pub use actions::{LogsConfig, RebuildConfig, RedeployConfig};
 pub use checks::{ChecksConfig, DEFAULT_PORTS_FILE, DEFAULT_REGISTRIES};
 pub use events::{DEFAULT_EVENT_WINDOW, DEFAULT_MAX_EVENTS_PER_ZONE, EventsConfig, parse_duration};
 pub use notify::{DesktopNotification, NotifyConfig, NotifyTrigger};
+pub use ports::{
+    BUILT_IN_PORTS_SOURCE, BUILT_IN_PORTS_YAML, PortEntry, PortsSpec, built_in as built_in_ports,
+    load_ports, parse_ports, ports_file_path,
+};
 pub use promotion::{DEFAULT_SOAK_DAYS, PromotionConfig, PromotionRecord};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 

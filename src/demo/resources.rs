@@ -30,6 +30,10 @@ pub enum ServedKind {
     Event,
     /// events.k8s.io/v1 Event: another view of the objects stored as [`ServedKind::Event`].
     EventV1,
+    /// networking.k8s.io/v1 IngressClass (cluster-scoped).
+    IngressClass,
+    /// storage.k8s.io/v1 StorageClass (cluster-scoped).
+    StorageClass,
 }
 
 /// Static description of a resource type, used for routing and discovery.
@@ -69,7 +73,7 @@ const POD_FIELDS: &[&str] = &[
 
 impl ServedKind {
     /// Every served resource, in discovery order.
-    pub const ALL: [ServedKind; 11] = [
+    pub const ALL: [ServedKind; 13] = [
         ServedKind::Namespace,
         ServedKind::Node,
         ServedKind::Pod,
@@ -81,6 +85,8 @@ impl ServedKind {
         ServedKind::Job,
         ServedKind::Event,
         ServedKind::EventV1,
+        ServedKind::IngressClass,
+        ServedKind::StorageClass,
     ];
 
     /// Static description of this resource.
@@ -218,6 +224,30 @@ impl ServedKind {
                 extra_fields: event::EVENTS_V1_FIELDS,
                 has_scale: false,
             },
+            ServedKind::IngressClass => &ResourceInfo {
+                plural: "ingressclasses",
+                singular: "ingressclass",
+                kind: "IngressClass",
+                group: "networking.k8s.io",
+                version: "v1",
+                namespaced: false,
+                short_names: &[],
+                categories: &[],
+                extra_fields: &[],
+                has_scale: false,
+            },
+            ServedKind::StorageClass => &ResourceInfo {
+                plural: "storageclasses",
+                singular: "storageclass",
+                kind: "StorageClass",
+                group: "storage.k8s.io",
+                version: "v1",
+                namespaced: false,
+                short_names: &["sc"],
+                categories: &[],
+                extra_fields: &[],
+                has_scale: false,
+            },
         }
     }
 
@@ -235,9 +265,15 @@ impl ServedKind {
         self.storage() == self
     }
 
-    /// Whether the resource has a `/status` subresource (Events have none).
+    /// Whether the resource has a `/status` subresource (Events and the classes have none).
     pub fn has_status(self) -> bool {
-        !matches!(self, ServedKind::Event | ServedKind::EventV1)
+        !matches!(
+            self,
+            ServedKind::Event
+                | ServedKind::EventV1
+                | ServedKind::IngressClass
+                | ServedKind::StorageClass
+        )
     }
 
     /// A stored object as this kind shows it (an events.k8s.io view of a stored Event).
@@ -379,6 +415,12 @@ impl ServedKind {
             ServedKind::Event => round_trip::<core::Event>(object).map(event::canonical_core),
             ServedKind::EventV1 => {
                 round_trip::<k8s_openapi::api::events::v1::Event>(object).map(event::canonical_v1)
+            }
+            ServedKind::IngressClass => {
+                round_trip::<k8s_openapi::api::networking::v1::IngressClass>(object)
+            }
+            ServedKind::StorageClass => {
+                round_trip::<k8s_openapi::api::storage::v1::StorageClass>(object)
             }
         }
     }

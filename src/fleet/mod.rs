@@ -42,11 +42,17 @@ pub enum ResourceKind {
     /// Events (`events.k8s.io/v1`, else `core/v1`), watched in the zone's namespaces: optional,
     /// so a credential that may not list them still sees a live zone.
     Events,
+    /// Services in the zone's namespaces, for the ports check: optional like events.
+    Services,
+    /// IngressClasses (`networking.k8s.io/v1`), for the platform check: optional.
+    IngressClasses,
+    /// StorageClasses (`storage.k8s.io/v1`), for the platform check: optional.
+    StorageClasses,
 }
 
 impl ResourceKind {
     /// Every watched kind, in display order.
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 11] = [
         ResourceKind::Nodes,
         ResourceKind::Namespaces,
         ResourceKind::Pods,
@@ -55,6 +61,9 @@ impl ResourceKind {
         ResourceKind::DaemonSets,
         ResourceKind::ReplicaSets,
         ResourceKind::Events,
+        ResourceKind::Services,
+        ResourceKind::IngressClasses,
+        ResourceKind::StorageClasses,
     ];
 
     /// The plural resource name used in the API path.
@@ -68,13 +77,22 @@ impl ResourceKind {
             ResourceKind::DaemonSets => "daemonsets",
             ResourceKind::ReplicaSets => "replicasets",
             ResourceKind::Events => "events",
+            ResourceKind::Services => "services",
+            ResourceKind::IngressClasses => "ingressclasses",
+            ResourceKind::StorageClasses => "storageclasses",
         }
     }
 
-    /// True for a kind the console can do without (events): that it may not be listed is
-    /// shown, but is not a failed check.
+    /// True for a kind the console can do without (events, and the kinds only the runbook
+    /// checks read): that it may not be listed is shown, but is not a failed check.
     pub fn is_optional(self) -> bool {
-        self == ResourceKind::Events
+        matches!(
+            self,
+            ResourceKind::Events
+                | ResourceKind::Services
+                | ResourceKind::IngressClasses
+                | ResourceKind::StorageClasses
+        )
     }
 }
 
@@ -178,6 +196,12 @@ pub enum ObjectChange {
     /// Events of one namespace changed (each namespace is watched on its own, so a relist
     /// replaces only that namespace's events).
     Events(String, StoreChange<events::EventInfo>),
+    /// Services of one namespace changed (watched per namespace, like events).
+    Services(String, StoreChange<ServiceInfo>),
+    /// IngressClass objects changed.
+    IngressClasses(StoreChange<IngressClassInfo>),
+    /// StorageClass objects changed.
+    StorageClasses(StoreChange<StorageClassInfo>),
 }
 
 /// Something the cluster layer learned about a zone.
@@ -261,6 +285,12 @@ pub struct ZoneModel {
     pub replicasets: ObjectMap<ReplicaSetInfo>,
     /// The zone's recent events, bounded by the `[events]` window and cap.
     pub events: events::EventStore,
+    /// The Services of the zone's namespaces, by key.
+    pub services: ObjectMap<ServiceInfo>,
+    /// The zone's IngressClasses by key.
+    pub ingress_classes: ObjectMap<IngressClassInfo>,
+    /// The zone's StorageClasses by key.
+    pub storage_classes: ObjectMap<StorageClassInfo>,
     /// The zone has been live at least once (so a later failure is "reconnecting").
     pub ever_live: bool,
     /// Failed attempts since the zone was last live: one failure may be a blip, several make
@@ -284,6 +314,9 @@ impl ZoneModel {
             workloads: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             events: events::EventStore::new(crate::config::EventsConfig::default()),
+            services: BTreeMap::new(),
+            ingress_classes: BTreeMap::new(),
+            storage_classes: BTreeMap::new(),
             ever_live: false,
             failed_attempts: 0,
             state: ZoneState::Connecting,
@@ -372,6 +405,17 @@ impl ZoneModel {
             ObjectChange::Pods(c) => apply_change(&mut self.pods, c),
             ObjectChange::ReplicaSets(c) => apply_change(&mut self.replicasets, c),
             ObjectChange::Events(namespace, c) => self.events.apply(&namespace, c),
+            // A namespace's relist replaces only that namespace's Services.
+            ObjectChange::Services(namespace, c) => match c {
+                StoreChange::Replace(items) => {
+                    self.services.retain(|k, _| k.namespace != namespace);
+                    self.services
+                        .extend(items.into_iter().map(|s| (s.key(), s)));
+                }
+                other => apply_change(&mut self.services, other),
+            },
+            ObjectChange::IngressClasses(c) => apply_change(&mut self.ingress_classes, c),
+            ObjectChange::StorageClasses(c) => apply_change(&mut self.storage_classes, c),
             ObjectChange::Workloads(kind, c) => match c {
                 StoreChange::Replace(items) => {
                     self.workloads.retain(|k, _| k.kind != kind);

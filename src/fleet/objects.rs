@@ -408,3 +408,73 @@ impl Keyed for NamespaceInfo {
 
 /// A keyed, sorted collection of one kind's objects in one zone.
 pub type ObjectMap<T> = BTreeMap<ObjectKey, T>;
+
+/// One port of a Service, as its spec lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServicePortInfo {
+    /// The port's name (empty when the Service has a single unnamed port).
+    pub name: String,
+    /// The port the Service listens on.
+    pub port: i32,
+    /// TCP, UDP or SCTP.
+    pub protocol: String,
+    /// The node port, for NodePort and LoadBalancer Services.
+    pub node_port: Option<i32>,
+    /// Where traffic goes on the pods: a number or a container port's name.
+    pub target_port: Option<String>,
+}
+
+/// A Service: its type and ports, what the ports check compares with the team's ports file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceInfo {
+    /// The Service's namespace.
+    pub namespace: String,
+    /// The Service's name.
+    pub name: String,
+    /// `spec.type`: ClusterIP (the default), NodePort, LoadBalancer, ExternalName.
+    pub service_type: String,
+    /// Its ports, in spec order.
+    pub ports: Vec<ServicePortInfo>,
+    /// It selects pods (a Service without a selector has its endpoints managed by hand).
+    pub has_selector: bool,
+}
+
+impl Keyed for ServiceInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.namespace, &self.name)
+    }
+}
+
+/// An IngressClass: which controller serves Ingresses of that class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngressClassInfo {
+    /// The class's name (`traefik`).
+    pub name: String,
+    /// `spec.controller` (`traefik.io/ingress-controller`).
+    pub controller: String,
+    /// The `ingressclass.kubernetes.io/is-default-class` annotation is `"true"`.
+    pub is_default: bool,
+}
+
+impl Keyed for IngressClassInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::cluster(&self.name)
+    }
+}
+
+/// A StorageClass: which provisioner makes the volumes of claims of that class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorageClassInfo {
+    /// The class's name (`local-path`).
+    pub name: String,
+    /// `provisioner` (`rancher.io/local-path`).
+    pub provisioner: String,
+    /// The `storageclass.kubernetes.io/is-default-class` annotation is `"true"`.
+    pub is_default: bool,
+}
+
+impl Keyed for StorageClassInfo {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::cluster(&self.name)
+    }
+}

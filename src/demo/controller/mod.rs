@@ -197,7 +197,9 @@ impl Controller {
             | ServedKind::Namespace
             | ServedKind::Service
             | ServedKind::Event
-            | ServedKind::EventV1 => {}
+            | ServedKind::EventV1
+            | ServedKind::IngressClass
+            | ServedKind::StorageClass => {}
             _ => {
                 let value = object.to_value();
                 if kind == ServedKind::ReplicaSet

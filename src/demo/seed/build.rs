@@ -91,6 +91,8 @@ pub fn build_zone(
     builder.load(load_pods)?;
     builder.events();
     builder.namespace_objects()?;
+    // Last, so the random draws of everything seeded before stay as they were.
+    builder.classes()?;
     Ok(ZoneBuild {
         profile: builder.profile,
         rng: builder.rng,
@@ -212,6 +214,46 @@ impl ZoneBuilder<'_> {
             hash % 256,
             (hash >> 8) % 253 + 2
         )
+    }
+
+    /// The zone's IngressClasses and StorageClasses, as old as the zone.
+    fn classes(&mut self) -> Result<(), DemoError> {
+        let created = timestamp(self.ago(&self.zone.age)?);
+        for class in &self.zone.ingress_classes {
+            let uid = self.rng.uid();
+            let mut metadata =
+                json!({"name": class.name, "uid": uid, "creationTimestamp": created});
+            if class.default {
+                metadata["annotations"] =
+                    json!({"ingressclass.kubernetes.io/is-default-class": "true"});
+            }
+            self.store.seed(
+                ServedKind::IngressClass,
+                json!({
+                "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                "metadata": metadata, "spec": {"controller": class.controller}}),
+            );
+        }
+        for class in &self.zone.storage_classes {
+            let uid = self.rng.uid();
+            let mut metadata =
+                json!({"name": class.name, "uid": uid, "creationTimestamp": created});
+            if class.default {
+                metadata["annotations"] =
+                    json!({"storageclass.kubernetes.io/is-default-class": "true"});
+            }
+            let mut object = json!({
+                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": metadata,
+                "provisioner": class.provisioner,
+                "reclaimPolicy": class.reclaim_policy.as_deref().unwrap_or("Delete"),
+                "volumeBindingMode": class.volume_binding_mode.as_deref().unwrap_or("Immediate"),
+                "allowVolumeExpansion": class.allow_volume_expansion});
+            if !class.parameters.is_empty() {
+                object["parameters"] = json!(class.parameters);
+            }
+            self.store.seed(ServedKind::StorageClass, object);
+        }
+        Ok(())
     }
 
     /// The `default/kubernetes` Service.

@@ -55,6 +55,48 @@ pub struct ZoneSeed {
     /// Images that misbehave in this zone.
     #[serde(default)]
     pub(super) faults: Vec<FaultSeed>,
+    /// The zone's IngressClasses.
+    #[serde(default)]
+    pub(super) ingress_classes: Vec<IngressClassSeed>,
+    /// The zone's StorageClasses.
+    #[serde(default)]
+    pub(super) storage_classes: Vec<StorageClassSeed>,
+}
+
+/// An IngressClass of a zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IngressClassSeed {
+    /// The class's name (`traefik`).
+    pub(super) name: String,
+    /// `spec.controller` (`traefik.io/ingress-controller`).
+    pub(super) controller: String,
+    /// Annotated as the cluster's default class.
+    #[serde(default)]
+    pub(super) default: bool,
+}
+
+/// A StorageClass of a zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StorageClassSeed {
+    /// The class's name (`local-path`).
+    pub(super) name: String,
+    /// `provisioner` (`rancher.io/local-path`).
+    pub(super) provisioner: String,
+    /// Annotated as the cluster's default class.
+    #[serde(default)]
+    pub(super) default: bool,
+    /// `reclaimPolicy` (Delete when absent).
+    pub(super) reclaim_policy: Option<String>,
+    /// `volumeBindingMode` (Immediate when absent).
+    pub(super) volume_binding_mode: Option<String>,
+    /// `allowVolumeExpansion`.
+    #[serde(default)]
+    pub(super) allow_volume_expansion: bool,
+    /// `parameters`.
+    #[serde(default)]
+    pub(super) parameters: BTreeMap<String, String>,
 }
 
 /// The `/version` document of a zone.
@@ -150,6 +192,10 @@ pub(super) struct WorkloadSeed {
     pub(super) ports: Vec<Spanned<String>>,
     /// A Service selecting its pods.
     pub(super) service: Option<ServiceSeed>,
+    /// The Service as a named zone has it instead (zone name → Service): a zone whose Service
+    /// differs from the others'.
+    #[serde(default)]
+    pub(super) service_in: BTreeMap<String, ServiceSeed>,
     /// Generation and Deployment revision.
     #[serde(default = "one")]
     pub(super) revision: i64,
@@ -361,7 +407,15 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
             {
                 source.port(port)?;
             }
-            if let Some(service) = &workload.service {
+            for zone_name in workload.service_in.keys() {
+                if !seed.zones.iter().any(|z| &z.name == zone_name) {
+                    return Err(source.error(
+                        workload.kind.span().start,
+                        format!("service_in names no zone {zone_name:?}"),
+                    ));
+                }
+            }
+            for service in workload.service.iter().chain(workload.service_in.values()) {
                 for port in &service.ports {
                     source.port(port)?;
                 }

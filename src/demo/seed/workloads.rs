@@ -115,7 +115,11 @@ impl ZoneBuilder<'_> {
             }
             _ => self.job(workload, metadata, template, created_at)?,
         }
-        if let Some(service) = &workload.service {
+        let service = workload
+            .service_in
+            .get(&self.zone.name)
+            .or(workload.service.as_ref());
+        if let Some(service) = service {
             self.service(workload, service, &selector, &created)?;
         }
         Ok(())
@@ -487,6 +491,7 @@ impl ZoneBuilder<'_> {
                 image: "registry.ge.internal/ge-load:{ge_tag}".into(),
                 ports: Vec::new(),
                 service: None,
+                service_in: Default::default(),
                 revision: 1,
                 age: Spanned::new(0..0, "3h".to_string()),
                 restarts: 0,

@@ -48,6 +48,8 @@ pub(super) fn columns(kind: ServedKind) -> Vec<Value> {
     let selector = column("Selector", "string", "", 1, "Label selector for pods.");
     match kind {
         ServedKind::Event | ServedKind::EventV1 => super::events::columns(),
+        ServedKind::IngressClass => super::classes::ingress_class_columns(),
+        ServedKind::StorageClass => super::classes::storage_class_columns(),
         ServedKind::Pod => vec![
             name,
             column(

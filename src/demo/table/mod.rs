@@ -2,6 +2,7 @@
 //! the `PartialObjectMetadata` view.
 
 mod cells;
+mod classes;
 mod columns;
 mod events;
 
@@ -50,6 +51,8 @@ pub fn cells(kind: ServedKind, object: &Value, now: Timestamp) -> Vec<Value> {
         ServedKind::Pod => pod_cells(object, now),
         ServedKind::Node => node_cells(object, now),
         ServedKind::Service => service_cells(object, now),
+        ServedKind::IngressClass => classes::ingress_class_cells(object, now),
+        ServedKind::StorageClass => classes::storage_class_cells(object, now),
         ServedKind::Namespace => vec![
             object["metadata"]["name"].clone(),
             json!(object["status"]["phase"].as_str().unwrap_or("Active")),

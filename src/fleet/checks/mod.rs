@@ -8,6 +8,8 @@
 //! [`CheckSeverity::Unknown`].
 
 pub mod placement;
+pub mod platform;
+pub mod ports;
 pub mod promotion;
 pub mod skew;
 
@@ -15,7 +17,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::Fleet;
-use crate::config::{FleetConfig, ZoneId};
+use crate::config::{FleetConfig, PortsSpec, ZoneId};
 
 /// Every runbook check, by its stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -193,6 +195,8 @@ pub struct CheckContext<'a> {
     pub kubectl: &'a KubectlClient,
     /// The console's own log of version changes, oldest first.
     pub observations: &'a [VersionObservation],
+    /// The team's ports file (or the built-in table), for `ports.mismatch`.
+    pub ports: &'a PortsSpec,
 }
 
 /// Every check's findings, ordered by zone, then check, then subject.
@@ -201,6 +205,8 @@ pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     findings.extend(promotion::check(cx));
     findings.extend(skew::check(cx));
     findings.extend(placement::check(cx));
+    findings.extend(ports::check(cx));
+    findings.extend(platform::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });

@@ -57,6 +57,7 @@ fn run(fleet: &Fleet, config: &FleetConfig) -> Vec<CheckFinding> {
         now: Timestamp::UNIX_EPOCH,
         kubectl: &KubectlClient::NotProbed,
         observations: &[],
+        ports: &crate::config::built_in_ports(),
     })
 }
 

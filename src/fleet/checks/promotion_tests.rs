@@ -37,6 +37,7 @@ struct Case {
     observations: Vec<VersionObservation>,
     now: Timestamp,
     kubectl: KubectlClient,
+    ports: crate::config::PortsSpec,
 }
 
 fn at(text: &str) -> Timestamp {
@@ -69,6 +70,7 @@ impl Case {
             observations: Vec::new(),
             now: at("2026-11-29T12:00:00Z"),
             kubectl: KubectlClient::NotProbed,
+            ports: crate::config::built_in_ports(),
         }
     }
 
@@ -113,6 +115,7 @@ impl Case {
             now: self.now,
             kubectl: &self.kubectl,
             observations: &self.observations,
+            ports: &self.ports,
         }
     }
 

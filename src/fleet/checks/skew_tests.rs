@@ -59,6 +59,7 @@ fn run(fleet: &Fleet, config: &FleetConfig, kubectl: &KubectlClient) -> Vec<Chec
         now: Timestamp::UNIX_EPOCH,
         kubectl,
         observations: &[],
+        ports: &crate::config::built_in_ports(),
     })
 }
 
