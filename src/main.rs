@@ -372,7 +372,13 @@ async fn run_snapshot(
     args: &SnapshotArgs,
 ) -> anyhow::Result<ExitCode> {
     let model = snapshot::collect(fleet, kubeconfig, Duration::from_secs(args.timeout)).await;
-    let report = snapshot::report(&model);
+    let report = snapshot::report_checked(
+        &model,
+        fleet,
+        jiff::Timestamp::now(),
+        &ge_console::fleet::checks::KubectlClient::NotProbed,
+        &[],
+    );
     match args.format {
         SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         SnapshotFormat::Text => print!("{}", report.to_text()),

@@ -4,6 +4,7 @@
 //! second while idle (an idle console uses next to no CPU) and [`core::BUSY_TICK`] while a
 //! build or one of our rollouts runs.
 
+pub mod checks;
 pub mod core;
 pub mod notify;
 mod terminal;

@@ -7,6 +7,7 @@
 //! A zone that is not live is never judged on what it showed before: its checks say
 //! [`CheckSeverity::Unknown`].
 
+pub mod drift;
 pub mod promotion;
 
 use jiff::Timestamp;
@@ -197,6 +198,7 @@ pub struct CheckContext<'a> {
 pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     let mut findings: Vec<CheckFinding> = Vec::new();
     findings.extend(promotion::check(cx));
+    findings.extend(drift::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });
