@@ -131,6 +131,8 @@ fn compare_one(
     let mut differs = Vec::with_capacity(cells.len());
     // The nearest zone before this one that runs the workload.
     let mut before: Option<(ZoneId, &Cell)> = None;
+    // Every zone before this one that runs the workload, with its images.
+    let mut earlier_cells: Vec<(ZoneId, &[String])> = Vec::new();
     for (zone, cell) in &cells {
         match cell {
             Cell::NotLive => differs.push(false),
@@ -175,15 +177,19 @@ fn compare_one(
                 else {
                     differs.push(false);
                     before = Some((*zone, cell));
+                    earlier_cells.push((*zone, images));
                     continue;
                 };
-                let earlier_model = fleet.zone(earlier);
+                // Via the path: some zone before this one runs it, ran it, or runs a newer
+                // version of it (this zone is then behind, not ahead).
                 let not_via: Vec<&String> = images
                     .iter()
                     .filter(|image| {
-                        !earlier_images.contains(image)
-                            && !earlier_model.is_some_and(|m| ran_before(m, key, image))
-                            && !older_than_any(image, earlier_images)
+                        !earlier_cells.iter().any(|(z, imgs)| {
+                            imgs.contains(image)
+                                || fleet.zone(*z).is_some_and(|m| ran_before(m, key, image))
+                                || older_than_any(image, imgs)
+                        })
                     })
                     .collect();
                 let image_differs = images != earlier_images;
@@ -243,6 +249,7 @@ fn compare_one(
                     findings.push(finding(*zone, CheckSeverity::Info, other.join("; ")));
                 }
                 before = Some((*zone, cell));
+                earlier_cells.push((*zone, images));
             }
         }
     }
