@@ -252,7 +252,7 @@ fn the_compare_view_shows_zones_in_promotion_order_and_enter_opens_a_workload() 
         "1.5.0 1/1",
         "hotfix 2/2",
         "staging ahead of dev: not via the promotion path",
-        "not yet in staging",
+        "not yet in production",
     ] {
         assert!(screen.contains(expected), "{expected}: {screen}");
     }
