@@ -347,6 +347,52 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_runbook_check_is_in_checks_and_makes_the_snapshot_exit_1() {
+        use crate::config::ZoneId;
+        use crate::fleet::checks::{CheckFinding, CheckId, CheckSeverity};
+        let fleet = all_live();
+        let healthy = FleetReport::of(&fleet);
+        // Staging is pinned to v1.33.x, which its server runs: healthy before the checks.
+        assert!(healthy.zones[1].failed_checks.is_empty());
+        let finding = |severity| CheckFinding {
+            id: CheckId::DriftWorkload,
+            zone: ZoneId(2),
+            severity,
+            subject: "ge-agents/deployment/ge-executor".into(),
+            message: "staging ahead of dev: not via the promotion path".into(),
+            source: "workloads".into(),
+        };
+        let warned = FleetReport::of(&fleet).with_checks(&fleet, &[finding(CheckSeverity::Warn)]);
+        let warned_outcome = warned.outcome();
+        let failed = FleetReport::of(&fleet).with_checks(&fleet, &[finding(CheckSeverity::Fail)]);
+        assert_eq!(failed.outcome(), SnapshotOutcome::ChecksFailed);
+        assert_eq!(failed.outcome().exit_code(), 1);
+        assert_eq!(warned_outcome, healthy.outcome(), "a warning does not fail");
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(
+            json["checks"][0],
+            serde_json::json!({
+                "id": "drift.workload",
+                "zone": "staging",
+                "severity": "fail",
+                "subject": "ge-agents/deployment/ge-executor",
+                "message": "staging ahead of dev: not via the promotion path",
+                "source": "workloads",
+            })
+        );
+        let text = failed.to_text();
+        let staging = text.find("Z2 staging").unwrap();
+        let production = text.find("Z3 production").unwrap();
+        let line = text
+            .find("    fail drift.workload ge-agents/deployment/ge-executor: staging ahead of dev")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            staging < line && line < production,
+            "listed under its zone: {text}"
+        );
+    }
+
+    #[test]
     fn a_zone_lost_after_being_live_is_down_not_merely_failing_a_check() {
         let mut fleet = all_live();
         fleet.zones[1].apply(ZoneEvent::Kind(
