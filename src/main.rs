@@ -70,7 +70,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
-            let setup = console_setup(&global, &dirs, fleet, kubeconfig, look);
+            let ports = config::load_ports(&fleet.checks, fleet.rebuild.workdir.as_deref())?;
+            let setup = console_setup(&global, &dirs, fleet, kubeconfig, look, ports);
             let log = logging::init(&dirs.state, &global.log_level)?;
             tracing::info!(log = %log, depth = %setup.color_depth, "console starting");
             run_console(setup).await?;
@@ -81,8 +82,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kubeconfig = cluster::load_kubeconfig(global.kubeconfig.as_deref())?;
             check_overrides_exist(&global, &kubeconfig)?;
             cluster::check_contexts(&fleet, &kubeconfig)?;
+            let ports = config::load_ports(&fleet.checks, fleet.rebuild.workdir.as_deref())?;
             let _log = logging::init(&dirs.state, &global.log_level)?;
-            run_snapshot(&fleet, &kubeconfig, &args).await
+            run_snapshot(&fleet, &kubeconfig, &args, &ports, &dirs.state).await
         }
         Some(Command::Events(args)) => {
             let fleet = events_fleet(load_fleet(&global, &dirs)?, &args)?;
@@ -325,6 +327,7 @@ fn console_setup(
     fleet: FleetConfig,
     kubeconfig: LoadedKubeconfig,
     look: Look,
+    ports: config::PortsSpec,
 ) -> ConsoleSetup {
     let color_depth = ColorDepth::from_env(global.color.into());
     ConsoleSetup {
@@ -339,6 +342,7 @@ fn console_setup(
         },
         color_depth,
         mouse: global.mouse,
+        ports,
     }
 }
 
@@ -370,9 +374,28 @@ async fn run_snapshot(
     fleet: &FleetConfig,
     kubeconfig: &LoadedKubeconfig,
     args: &SnapshotArgs,
+    ports: &config::PortsSpec,
+    state_dir: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
-    let model = snapshot::collect(fleet, kubeconfig, Duration::from_secs(args.timeout)).await;
-    let report = snapshot::report(&model);
+    let (model, kubectl) = tokio::join!(
+        snapshot::collect(fleet, kubeconfig, Duration::from_secs(args.timeout)),
+        ge_console::actions::kubectl_probe::probe_kubectl(),
+    );
+    let now = jiff::Timestamp::now();
+    // What this run saw joins the log of version changes, as the console's would.
+    let observations = match ge_console::actions::version_log::VersionLog::load(state_dir) {
+        Ok(mut log) => {
+            if let Err(error) = log.observe(&model, now) {
+                tracing::warn!(%error, "the version log could not be written");
+            }
+            log.observations().to_vec()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the version log could not be read");
+            Vec::new()
+        }
+    };
+    let report = snapshot::report_checked(&model, fleet, now, &kubectl, &observations, ports);
     match args.format {
         SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         SnapshotFormat::Text => print!("{}", report.to_text()),
@@ -476,7 +499,8 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         fleet.rebuild = simulated_rebuild(&fleet, &demo);
     }
     let kubeconfig = cluster::load_kubeconfig(Some(demo.kubeconfig_path()))?;
-    let setup = console_setup(global, dirs, fleet, kubeconfig, look);
+    let ports = config::load_ports(&fleet.checks, fleet.rebuild.workdir.as_deref())?;
+    let setup = console_setup(global, dirs, fleet, kubeconfig, look, ports);
     tracing::info!(log = %log, depth = %setup.color_depth, "demo console starting");
     let result = run_console(setup).await;
     demo.shutdown().await;

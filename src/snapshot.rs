@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use crate::cluster::{self, LoadedKubeconfig};
 use crate::config::FleetConfig;
 use crate::fleet::Fleet;
+use crate::fleet::checks::{CheckContext, KubectlClient, VersionObservation, run_checks};
 use crate::fleet::events::EventFilter;
 use crate::fleet::events::report::EventsReport;
 use crate::fleet::report::FleetReport;
@@ -51,6 +52,27 @@ pub async fn collect(
 /// Builds the report of a collected fleet.
 pub fn report(fleet: &Fleet) -> FleetReport {
     FleetReport::of(fleet)
+}
+
+/// Builds the report of a collected fleet with the runbook checks' findings, judged by the
+/// same [`run_checks`] the console runs, at `now`.
+pub fn report_checked(
+    fleet: &Fleet,
+    config: &FleetConfig,
+    now: jiff::Timestamp,
+    kubectl: &KubectlClient,
+    observations: &[VersionObservation],
+    ports: &crate::config::PortsSpec,
+) -> FleetReport {
+    let cx = CheckContext {
+        fleet,
+        config,
+        now,
+        kubectl,
+        observations,
+        ports,
+    };
+    FleetReport::of(fleet).with_checks(fleet, &run_checks(&cx))
 }
 
 /// `ge-console events`: collects the zones as [`collect`] does, drops the events that aged out

@@ -139,7 +139,7 @@ const KEYMAP_ERRORS: &[(&str, &str)] = &[
     (
         "unknown-mode.toml",
         "2:2: unknown mode \"overveiw\"; the modes are global, overview, zone, list, filter, \
-         dialog, log, logs, text, explain, help, timeline",
+         dialog, log, logs, text, explain, help, timeline, checks",
     ),
     (
         "unknown-base.toml",

@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
+use super::checks::CheckState;
 use super::notify::Notifier;
 use crate::actions::ActionContext;
 use crate::actions::logs::LogRequest;
@@ -21,6 +22,8 @@ use crate::actions::runner::{
 };
 use crate::clock::{Clock, TimeSource};
 use crate::config::ZoneId;
+use crate::fleet::checks::promotion::PromotionLine;
+use crate::fleet::checks::{CheckFinding, KubectlClient, VersionObservation};
 use crate::fleet::health::ZoneSummary;
 use crate::fleet::{Fleet, FleetEvent, WorkloadKey, ZoneState};
 use crate::ui::{ActionSettings, KeyContext, Keymap, Scene, Theme, Ui, UiOptions, UiOutcome};
@@ -70,6 +73,8 @@ pub struct ConsoleCore {
     notify_command: CommandNotifier,
     /// Bells and desktop notifications to write with the next frame.
     notifications: Vec<Vec<u8>>,
+    /// The runbook checks' inputs and findings.
+    checks: CheckState,
 }
 
 impl ConsoleCore {
@@ -77,6 +82,7 @@ impl ConsoleCore {
     /// to be handed to [`ConsoleCore::on_action_event`].
     pub fn new(parts: CoreParts) -> (ConsoleCore, mpsc::Receiver<ActionEvent>) {
         let settings = ActionSettings::from_config(&parts.actions.config);
+        let checks = CheckState::new(parts.actions.config.clone());
         let notifier = Notifier::new(parts.actions.config.notify.clone());
         let (runner, action_events) = ActionRunner::new(parts.actions);
         let ui = Ui::new(parts.keymap, parts.theme, parts.options);
@@ -98,7 +104,10 @@ impl ConsoleCore {
             notifier,
             notify_command: CommandNotifier::default(),
             notifications: Vec::new(),
+            checks,
         };
+        let clock = core.time.now();
+        core.checks.recompute(&core.fleet, &clock);
         // The model to start from is what the watch first sees: a zone live in it was live.
         core.notify();
         (core, action_events)
@@ -107,6 +116,46 @@ impl ConsoleCore {
     /// The model.
     pub fn fleet(&self) -> &Fleet {
         &self.fleet
+    }
+
+    /// The runbook checks' findings, as last computed.
+    pub fn checks(&self) -> &[CheckFinding] {
+        self.checks.findings()
+    }
+
+    /// Each zone's promotion line, as last computed.
+    pub fn promotion_lines(&self) -> &[PromotionLine] {
+        self.checks.promotion_lines()
+    }
+
+    /// Says what the `kubectl` probe found; the checks are recomputed with it.
+    pub fn set_kubectl(&mut self, kubectl: KubectlClient) {
+        self.checks.set_kubectl(kubectl);
+        self.recompute_checks();
+    }
+
+    /// Sets the ports the Services are checked against; the checks are recomputed with them.
+    pub fn set_ports(&mut self, ports: crate::config::PortsSpec) {
+        self.checks.set_ports(ports);
+        self.recompute_checks();
+    }
+
+    /// Keeps the log of version changes in the state dir: read now, appended to as zones
+    /// change versions; the checks are recomputed with it.
+    pub fn set_version_log(&mut self, log: crate::actions::version_log::VersionLog) {
+        self.checks.set_version_log(log);
+        self.recompute_checks();
+    }
+
+    /// Replaces the log of version changes (oldest first); the checks are recomputed with it.
+    pub fn set_observations(&mut self, observations: Vec<VersionObservation>) {
+        self.checks.set_observations(observations);
+        self.recompute_checks();
+    }
+
+    fn recompute_checks(&mut self) {
+        let clock = self.time.now();
+        self.screen_dirty |= self.checks.recompute(&self.fleet, &clock);
     }
 
     /// The UI's state (what is open and selected).
@@ -214,6 +263,7 @@ impl ConsoleCore {
         self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
+        self.checks.recompute(&self.fleet, &clock);
         self.notify();
     }
 
@@ -233,6 +283,8 @@ impl ConsoleCore {
         self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
+        // Soak clocks move with time: the checks are judged again every few seconds.
+        self.checks.on_tick(&self.fleet, &clock);
         self.screen_dirty = true;
         self.notify();
     }
@@ -250,6 +302,7 @@ impl ConsoleCore {
             fleet: &self.fleet,
             actions: self.runner.view(),
             settings: &self.settings,
+            checks: self.checks.findings(),
         };
         let outcome = self.ui.handle_key(key, &cx);
         self.after_input(outcome)
@@ -261,6 +314,7 @@ impl ConsoleCore {
             fleet: &self.fleet,
             actions: self.runner.view(),
             settings: &self.settings,
+            checks: self.checks.findings(),
         };
         let outcome = self.ui.handle_mouse(event, &cx);
         self.after_input(outcome)
@@ -310,6 +364,9 @@ impl ConsoleCore {
             summaries: &self.summaries,
             actions: self.runner.view(),
             clock: &clock,
+            checks: self.checks.findings(),
+            promotion: self.checks.promotion_lines(),
+            promotion_path: self.checks.promotion_path(),
         };
         self.ui.draw(buf, area, &scene);
         self.screen_dirty = false;

@@ -4,6 +4,7 @@
 //! second while idle (an idle console uses next to no CPU) and [`core::BUSY_TICK`] while a
 //! build or one of our rollouts runs.
 
+pub mod checks;
 pub mod core;
 pub mod notify;
 mod terminal;
@@ -54,11 +55,15 @@ pub struct ConsoleSetup {
     pub color_depth: ColorDepth,
     /// Capture the mouse (`--mouse`); off, the terminal and tmux keep it.
     pub mouse: bool,
+    /// The ports the Services are checked against (the team's ports file, or the built-in
+    /// table).
+    pub ports: crate::config::PortsSpec,
 }
 
 /// Runs the full-screen console until the user quits or a termination signal arrives.
 pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     let (tx, mut model_events) = mpsc::channel(4096);
+    let state_dir = setup.state_dir.clone();
     // One client per zone for the whole process: the watchers and the actions share it.
     let clients = ZoneClients::new(setup.kubeconfig);
     // A credential plugin that needs a person gets the terminal now, before the screen is ours.
@@ -75,6 +80,14 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
         options: setup.options,
         time: TimeSource::System,
     });
+
+    // The runbook checks' inputs from outside the clusters, before the screen is ours.
+    core.set_ports(setup.ports);
+    match crate::actions::version_log::VersionLog::load(&state_dir) {
+        Ok(log) => core.set_version_log(log),
+        Err(error) => tracing::warn!(%error, "the version log could not be read"),
+    }
+    core.set_kubectl(crate::actions::kubectl_probe::probe_kubectl().await);
 
     // Inside tmux, escape sequences meant for the outer terminal (notifications) are wrapped.
     core.set_in_tmux(std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()));

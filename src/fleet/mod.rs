@@ -5,6 +5,7 @@
 //! UI and the snapshot report read the model and its derived [`health`] summaries.
 
 pub mod checks;
+pub mod compare;
 pub mod events;
 pub mod explain;
 pub mod health;

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::checks::{CheckFinding, CheckId, CheckSeverity};
 use super::health::{NamespaceSummary, PinCheck, PinStatus, SystemPodSummary, ZoneSummary};
 use super::{Fleet, ZoneModel, ZoneState};
 
@@ -12,6 +13,26 @@ use super::{Fleet, ZoneModel, ZoneState};
 pub struct FleetReport {
     /// One report per configured zone, in configured order.
     pub zones: Vec<ZoneReport>,
+    /// The runbook checks' findings, ordered by zone, check and subject (a `fail` makes the
+    /// snapshot exit 1).
+    pub checks: Vec<CheckReport>,
+}
+
+/// One runbook check's finding in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// The check's stable id (`promotion.soak`, `drift.workload`, ...).
+    pub id: CheckId,
+    /// The zone's name.
+    pub zone: String,
+    /// `fail`, `warn`, `info` or `unknown`.
+    pub severity: CheckSeverity,
+    /// What it is about.
+    pub subject: String,
+    /// What is wrong or worth knowing.
+    pub message: String,
+    /// Where its data came from.
+    pub source: String,
 }
 
 /// One zone in the report.
@@ -103,7 +124,26 @@ impl FleetReport {
     pub fn of(fleet: &Fleet) -> Self {
         FleetReport {
             zones: fleet.zones.iter().map(zone_report).collect(),
+            checks: Vec::new(),
         }
+    }
+
+    /// The report with the runbook checks' `findings` about `fleet`.
+    pub fn with_checks(mut self, fleet: &Fleet, findings: &[CheckFinding]) -> Self {
+        self.checks = findings
+            .iter()
+            .map(|f| CheckReport {
+                id: f.id,
+                zone: fleet
+                    .zone(f.zone)
+                    .map_or_else(|| f.zone.to_string(), |z| z.config.name.clone()),
+                severity: f.severity,
+                subject: f.subject.clone(),
+                message: f.message.clone(),
+                source: f.source.clone(),
+            })
+            .collect();
+        self
     }
 
     /// The worst outcome over all zones.
@@ -119,6 +159,14 @@ impl FleetReport {
             if this.exit_code() > outcome.exit_code() {
                 outcome = this;
             }
+        }
+        if outcome == SnapshotOutcome::Healthy
+            && self
+                .checks
+                .iter()
+                .any(|c| c.severity == CheckSeverity::Fail)
+        {
+            outcome = SnapshotOutcome::ChecksFailed;
         }
         outcome
     }
@@ -196,6 +244,21 @@ impl FleetReport {
                 for p in &ns.pods_not_ready {
                     out.push_str(&format!("    pod {} {}\n", p.name, p.reason));
                 }
+            }
+            let checks: Vec<&CheckReport> =
+                self.checks.iter().filter(|c| c.zone == z.name).collect();
+            if !checks.is_empty() {
+                out.push_str("  checks\n");
+            }
+            for c in checks {
+                out.push_str(&format!(
+                    "    {} {} {}: {} (source: {})\n",
+                    c.severity.as_str(),
+                    c.id,
+                    c.subject,
+                    c.message,
+                    c.source
+                ));
             }
         }
         out
@@ -281,6 +344,52 @@ mod tests {
             }
         }
         fleet
+    }
+
+    #[test]
+    fn a_failed_runbook_check_is_in_checks_and_makes_the_snapshot_exit_1() {
+        use crate::config::ZoneId;
+        use crate::fleet::checks::{CheckFinding, CheckId, CheckSeverity};
+        let fleet = all_live();
+        let healthy = FleetReport::of(&fleet);
+        // Staging is pinned to v1.33.x, which its server runs: healthy before the checks.
+        assert!(healthy.zones[1].failed_checks.is_empty());
+        let finding = |severity| CheckFinding {
+            id: CheckId::DriftWorkload,
+            zone: ZoneId(2),
+            severity,
+            subject: "ge-agents/deployment/ge-executor".into(),
+            message: "staging ahead of dev: not via the promotion path".into(),
+            source: "workloads".into(),
+        };
+        let warned = FleetReport::of(&fleet).with_checks(&fleet, &[finding(CheckSeverity::Warn)]);
+        let warned_outcome = warned.outcome();
+        let failed = FleetReport::of(&fleet).with_checks(&fleet, &[finding(CheckSeverity::Fail)]);
+        assert_eq!(failed.outcome(), SnapshotOutcome::ChecksFailed);
+        assert_eq!(failed.outcome().exit_code(), 1);
+        assert_eq!(warned_outcome, healthy.outcome(), "a warning does not fail");
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(
+            json["checks"][0],
+            serde_json::json!({
+                "id": "drift.workload",
+                "zone": "staging",
+                "severity": "fail",
+                "subject": "ge-agents/deployment/ge-executor",
+                "message": "staging ahead of dev: not via the promotion path",
+                "source": "workloads",
+            })
+        );
+        let text = failed.to_text();
+        let staging = text.find("Z2 staging").unwrap();
+        let production = text.find("Z3 production").unwrap();
+        let line = text
+            .find("    fail drift.workload ge-agents/deployment/ge-executor: staging ahead of dev")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            staging < line && line < production,
+            "listed under its zone: {text}"
+        );
     }
 
     #[test]

@@ -108,11 +108,15 @@ pub enum Action {
     Explain,
     /// Explain why what the view shows is red: the zone, or the workload of a workload view.
     ExplainView,
+    /// Open the runbook checks view (every zone's findings).
+    OpenChecks,
+    /// Open the zone comparison view (GE workloads and platform side by side).
+    OpenCompare,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 53] = [
         Action::Help,
         Action::Quit,
         Action::Open,
@@ -164,6 +168,8 @@ impl Action {
         Action::CycleNamespaceFilter,
         Action::Explain,
         Action::ExplainView,
+        Action::OpenChecks,
+        Action::OpenCompare,
     ];
 
     /// The snake_case name used in keymap files.
@@ -220,6 +226,8 @@ impl Action {
             Action::CycleNamespaceFilter => "cycle_namespace_filter",
             Action::Explain => "explain",
             Action::ExplainView => "explain_view",
+            Action::OpenChecks => "open_checks",
+            Action::OpenCompare => "open_compare",
         }
     }
 
@@ -282,6 +290,8 @@ impl Action {
             Action::CycleNamespaceFilter => "Show the next namespace's events, or all",
             Action::Explain => "Explain why the selected item is red",
             Action::ExplainView => "Explain why the zone (or the shown workload) is red",
+            Action::OpenChecks => "Open the runbook checks of every zone",
+            Action::OpenCompare => "Compare the zones side by side",
         }
     }
 }

@@ -71,6 +71,8 @@ impl Layer for GlobalKeys {
             Action::ToggleBuildLog => Effect::TogglePane(Pane::BuildLog),
             Action::ToggleActions => Effect::TogglePane(Pane::Actions),
             Action::OpenEvents => Effect::OpenTimeline,
+            Action::OpenChecks => Effect::OpenChecks,
+            Action::OpenCompare => Effect::OpenCompare,
             _ => return Reply::NOTHING,
         })
     }

@@ -17,6 +17,8 @@ use crate::actions::object_yaml::ObjectRef;
 use crate::actions::runner::{ActionRequest, ActionsView, Severity};
 use crate::clock::Clock;
 use crate::config::ZoneId;
+use crate::fleet::checks::CheckFinding;
+use crate::fleet::checks::promotion::PromotionLine;
 use crate::fleet::events::EventObject;
 use crate::fleet::explain::FindingTarget;
 use crate::fleet::health::ZoneSummary;
@@ -39,6 +41,12 @@ pub struct DrawContext<'a> {
     pub options: &'a UiOptions,
     /// Now.
     pub clock: &'a Clock,
+    /// The runbook checks' findings, ordered by zone, check and subject.
+    pub checks: &'a [CheckFinding],
+    /// Each zone's promotion line (none for a zone without one).
+    pub promotion: &'a [PromotionLine],
+    /// The zones in promotion order (`[promotion] path`).
+    pub promotion_path: &'a [ZoneId],
 }
 
 /// Everything a layer may read while it handles a key.
@@ -50,6 +58,8 @@ pub struct KeyContext<'a> {
     pub actions: ActionsView<'a>,
     /// What the action keys act on.
     pub settings: &'a ActionSettings,
+    /// The runbook checks' findings, ordered by zone, check and subject.
+    pub checks: &'a [CheckFinding],
 }
 
 /// The keymap modes a layer brings, and whether the layers below it bring theirs too.
@@ -127,6 +137,10 @@ pub enum Effect {
     Explain(usize, FindingTarget),
     /// Show this object of the zone with this index in its view, selected.
     Reveal(usize, FindingTarget),
+    /// Open the runbook checks view over the current view.
+    OpenChecks,
+    /// Open the zone comparison view over the current view.
+    OpenCompare,
 }
 
 /// A layer's answer to an action.

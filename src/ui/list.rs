@@ -1,6 +1,7 @@
 //! Selectable lists: row keys, and a selection that follows its object across model changes.
 
 use crate::config::ZoneId;
+use crate::fleet::checks::CheckId;
 use crate::fleet::{ObjectKey, WorkloadKey};
 
 use super::filter::Filter;
@@ -21,6 +22,9 @@ pub enum RowKey {
     Revision(ObjectKey),
     /// An event (its zone, and the Event object's key) in the event timeline.
     Event(ZoneId, ObjectKey),
+    /// A runbook check's finding in the Checks view: its zone, check and subject, and which
+    /// of that check's findings about the subject it is (a check may say two things of one).
+    Finding(ZoneId, CheckId, String, usize),
 }
 
 impl RowKey {
@@ -35,6 +39,7 @@ impl RowKey {
             RowKey::Pod(key) => format!("{}/pod/{}", key.namespace, key.name),
             RowKey::Revision(key) => format!("{}/replicaset/{}", key.namespace, key.name),
             RowKey::Event(_, key) => format!("{}/event/{}", key.namespace, key.name),
+            RowKey::Finding(_, _, subject, _) => subject.clone(),
         }
     }
 }

@@ -138,6 +138,12 @@ pub struct Scene<'a> {
     pub actions: ActionsView<'a>,
     /// Now.
     pub clock: &'a Clock,
+    /// The runbook checks' findings, ordered by zone, check and subject.
+    pub checks: &'a [crate::fleet::checks::CheckFinding],
+    /// Each zone's promotion line.
+    pub promotion: &'a [crate::fleet::checks::promotion::PromotionLine],
+    /// The zones in promotion order (`[promotion] path`).
+    pub promotion_path: &'a [crate::config::ZoneId],
 }
 
 /// The UI state: the layer stack, pending keys, and the UI's own messages.
@@ -386,6 +392,18 @@ impl Ui {
                 }
                 self.layers.views.open_timeline();
             }
+            Effect::OpenChecks => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
+                }
+                self.layers.views.open_checks();
+            }
+            Effect::OpenCompare => {
+                if self.pane() == Some(Pane::BuildLog) {
+                    self.layers.pane = None;
+                }
+                self.layers.views.open_compare();
+            }
             Effect::ObjectEvents(zone, object) => {
                 self.layers.views.open_object_events(zone, object);
             }
@@ -486,6 +504,9 @@ impl Ui {
             keymap: &self.keymap,
             options: &self.options,
             clock: scene.clock,
+            checks: scene.checks,
+            promotion: scene.promotion,
+            promotion_path: scene.promotion_path,
         };
         let top = Rect::new(area.x, area.y, area.width, 1);
         let bottom = Rect::new(area.x, area.bottom() - 1, area.width, 1);

@@ -160,6 +160,12 @@ pub fn yaml_for(
             namespace: None,
             name,
         },
+        (Some(RowKey::Finding(..)), _) => {
+            return Effect::Tell(
+                Severity::Info,
+                "YAML: a finding is not an object; enter leads to its subject".into(),
+            );
+        }
         (None, Some(shown)) => workload(shown),
         (None, None) => {
             return Effect::Tell(Severity::Info, "YAML: select an object first".into());

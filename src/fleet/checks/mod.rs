@@ -7,6 +7,7 @@
 //! A zone that is not live is never judged on what it showed before: its checks say
 //! [`CheckSeverity::Unknown`].
 
+pub mod drift;
 pub mod placement;
 pub mod platform;
 pub mod ports;
@@ -207,6 +208,7 @@ pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     findings.extend(placement::check(cx));
     findings.extend(ports::check(cx));
     findings.extend(platform::check(cx));
+    findings.extend(drift::check(cx));
     findings.sort_by(|a, b| {
         (a.zone, a.id, &a.subject, &a.message).cmp(&(b.zone, b.id, &b.subject, &b.message))
     });

@@ -30,11 +30,13 @@ pub enum Mode {
     Timeline,
     /// The explain pane, which takes the keys while it is open.
     Explain,
+    /// The runbook checks view (its filters), before the zone, list and global modes.
+    Checks,
 }
 
 impl Mode {
     /// Every mode, in the order the help overlay lists them.
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Global,
         Mode::Overview,
         Mode::Zone,
@@ -47,6 +49,7 @@ impl Mode {
         Mode::Explain,
         Mode::Help,
         Mode::Timeline,
+        Mode::Checks,
     ];
 
     /// The table name used in keymap files.
@@ -64,6 +67,7 @@ impl Mode {
             Mode::Logs => "logs",
             Mode::Timeline => "timeline",
             Mode::Explain => "explain",
+            Mode::Checks => "checks",
         }
     }
 
@@ -82,6 +86,7 @@ impl Mode {
             Mode::Logs => "Log pane",
             Mode::Timeline => "Event timeline",
             Mode::Explain => "Explain pane",
+            Mode::Checks => "Checks view",
         }
     }
 

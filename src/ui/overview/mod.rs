@@ -2,6 +2,7 @@
 //! on terminals too small for side-by-side columns, one zone at a time under a strip that
 //! summarises every zone.
 
+mod checks_line;
 mod layout;
 mod sections;
 
@@ -70,6 +71,8 @@ pub(crate) struct OverviewInput<'a> {
     pub filter: &'a Filter,
     pub theme: &'a Theme,
     pub clock: &'a Clock,
+    pub checks: &'a [crate::fleet::checks::CheckFinding],
+    pub promotion: &'a [crate::fleet::checks::promotion::PromotionLine],
 }
 
 /// Draws the overview into `area`; returns how many rows a page holds in the focused column.
@@ -206,6 +209,7 @@ fn draw_column(
         return 1;
     }
     draw_zone_header(buf, inner, &zone.config, theme);
+    checks_line::draw_counts(buf, inner, zone.config.id, input.checks, theme);
     // One cell of padding on the left, except for the header's coloured bar.
     let inner = Rect::new(
         inner.x + 1.min(inner.width),
@@ -216,6 +220,12 @@ fn draw_column(
     let width = usize::from(inner.width);
     let mut header: Vec<Line> = identity_lines(&zone.config, width, theme);
     header.extend(state_lines(zone, width, 3, theme, input.clock));
+    header.extend(checks_line::promotion_line(
+        zone.config.id,
+        input.promotion,
+        width,
+        theme,
+    ));
     let room = usize::from(inner.height) - 1;
     let body = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
     let header_used = if header.len() > room {

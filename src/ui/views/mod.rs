@@ -3,12 +3,16 @@
 //! gets the keys first, then the stack does what every list view shares (moving the
 //! selection, the filter, `enter`, `esc`, `r`, `y`).
 
+mod checks;
+mod compare;
 mod overview;
 mod reveal;
 mod timeline;
 mod workload;
 mod zone;
 
+pub use checks::{ChecksView, severity_role, subject_target};
+pub use compare::CompareView;
 pub use overview::OverviewView;
 pub use timeline::{TimelineFilter, TimelineView};
 pub use workload::WorkloadView;
@@ -45,6 +49,10 @@ pub enum ViewKind {
     Workload,
     /// The fleet's events, newest first (maybe filtered to a zone, namespace or object).
     Timeline,
+    /// The runbook checks' findings of every zone.
+    Checks,
+    /// GE workloads and platform components side by side, zones as columns.
+    Compare,
 }
 
 /// A full-body view with a selectable list: one entry of the [`ViewStack`].
@@ -181,6 +189,27 @@ impl ViewStack {
         let focus = self.top().zone();
         self.editing_filter = false;
         self.opened.push(Box::new(TimelineView::fleet(focus)));
+    }
+
+    /// Opens the runbook checks view over the current view (`esc` leads back to it); already
+    /// on screen, it stays as it is.
+    pub fn open_checks(&mut self) {
+        if self.top().kind() == ViewKind::Checks {
+            return;
+        }
+        let focus = self.top().zone();
+        self.editing_filter = false;
+        self.opened.push(Box::new(ChecksView::new(focus)));
+    }
+
+    /// Opens the zone comparison over the current view (`esc` leads back to it).
+    pub fn open_compare(&mut self) {
+        if self.top().kind() == ViewKind::Compare {
+            return;
+        }
+        let focus = self.top().zone();
+        self.editing_filter = false;
+        self.opened.push(Box::new(CompareView::new(focus)));
     }
 
     /// Opens the events of `object` in zone `zone` over the current view (`esc` leads back).

@@ -167,6 +167,8 @@ impl Layer for OverviewView {
             filter: &self.filter,
             theme: cx.theme,
             clock: cx.clock,
+            checks: cx.checks,
+            promotion: cx.promotion,
         };
         self.page_rows = overview::draw(buf, area, &input, &mut self.lists);
         self.zone_hits = mouse::zone_hit_areas(buf, area, cx.fleet.zones.len());

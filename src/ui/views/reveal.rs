@@ -34,7 +34,9 @@ impl ViewStack {
                         .and_then(|event| regarding(model, &event.object))
                 }
                 // A revision explains as its Deployment, which the view shows.
-                Some(RowKey::Revision(_) | RowKey::Namespace(_)) | None => None,
+                Some(RowKey::Revision(_) | RowKey::Namespace(_) | RowKey::Finding(..)) | None => {
+                    None
+                }
             }
         };
         if fleet.zones.get(zone).is_none() {

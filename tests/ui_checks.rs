@@ -1,0 +1,286 @@
+//! The runbook checks on screen, driven through the console's real core on a fixed fleet and
+//! clock: the Checks view (snapshots at 80×24 and 200×50, `w`, `z`, `/`, `enter` to the
+//! subject, `esc` back), the Compare view (snapshots, `enter` to a workload) and the
+//! overview's check counts.
+
+use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig};
+use ge_console::fleet::checks::{CheckId, CheckSeverity};
+use ge_console::fleet::{
+    Fleet, KindStatus, LinkStatus, NodeInfo, ObjectChange, ResourceKind, StoreChange, WorkloadInfo,
+    WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
+};
+use ge_console::ui::{RowKey, ViewKind};
+use ratatui::crossterm::event::KeyCode;
+
+mod common;
+use common::{Console, ch, key};
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: three live zones. ge-executor runs 1.5.0 in dev, a hotfix build in staging that dev
+// never ran (not via the promotion path: fail) and 1.4.0 in production; ge-api runs in dev and
+// production but not staging (a gap along the path: warn); ge-worker only in dev (not yet
+// promoted: info).
+
+fn config() -> FleetConfig {
+    config::parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("z")).unwrap()
+}
+
+fn deployment(ns: &str, name: &str, tag: &str, desired: i32) -> WorkloadInfo {
+    WorkloadInfo {
+        kind: WorkloadKind::Deployment,
+        namespace: ns.into(),
+        name: name.into(),
+        generation: 1,
+        observed_generation: 1,
+        desired,
+        current: desired,
+        updated: desired,
+        ready: desired,
+        available: desired,
+        paused: false,
+        images: vec![format!("registry.local/{name}:{tag}")],
+        conditions: Vec::new(),
+        current_revision: None,
+        update_revision: None,
+        rolling_update: true,
+        partition: 0,
+        restarted_at: None,
+        created: None,
+    }
+}
+
+fn node(name: &str, runtime: &str) -> NodeInfo {
+    NodeInfo {
+        name: name.into(),
+        ready: true,
+        unschedulable: false,
+        roles: vec!["control-plane".into()],
+        kubelet_version: "v1.33.5".into(),
+        container_runtime: runtime.into(),
+        os_image: "Ubuntu 24.04".into(),
+        kernel_version: "6.8.0".into(),
+        created: None,
+    }
+}
+
+fn live(zone: &mut ZoneModel, version: &str, nodes: Vec<NodeInfo>, workloads: Vec<WorkloadInfo>) {
+    zone.apply(ZoneEvent::Link(LinkStatus::Connected {
+        server_version: version.into(),
+    }));
+    for change in [
+        ObjectChange::Nodes(StoreChange::Replace(nodes)),
+        ObjectChange::Workloads(WorkloadKind::Deployment, StoreChange::Replace(workloads)),
+    ] {
+        zone.apply(ZoneEvent::Objects(change));
+    }
+    for kind in ResourceKind::ALL {
+        zone.apply(ZoneEvent::Kind(kind, KindStatus::Synced));
+    }
+}
+
+fn fleet() -> Fleet {
+    let mut fleet = Fleet::new(&config());
+    live(
+        &mut fleet.zones[0],
+        "v1.34.2+k3s1",
+        vec![node("ge-dev-1", "containerd://2.1.4-k3s1")],
+        vec![
+            deployment("ge-agents", "ge-executor", "1.5.0", 1),
+            deployment("ge-system", "ge-api", "2.0.0", 1),
+            deployment("ge-agents", "ge-worker", "0.3.0", 1),
+            deployment("kube-system", "traefik", "3.3.6", 1),
+            deployment("kube-system", "coredns", "1.12.1", 1),
+        ],
+    );
+    live(
+        &mut fleet.zones[1],
+        "v1.33.5",
+        vec![node("ge-staging-1", "containerd://1.7.27")],
+        vec![
+            deployment("ge-agents", "ge-executor", "hotfix", 2),
+            deployment("kube-system", "coredns", "1.12.1", 2),
+        ],
+    );
+    live(
+        &mut fleet.zones[2],
+        "v1.33.5",
+        vec![node("ge-prod-1", "containerd://1.7.27")],
+        vec![
+            deployment("ge-agents", "ge-executor", "1.4.0", 3),
+            deployment("ge-system", "ge-api", "2.0.0", 3),
+            deployment("kube-system", "coredns", "1.12.1", 2),
+        ],
+    );
+    fleet
+}
+
+fn console() -> Console {
+    Console::new(&config(), fleet(), false)
+}
+
+fn executor() -> WorkloadKey {
+    WorkloadKey {
+        kind: WorkloadKind::Deployment,
+        namespace: "ge-agents".into(),
+        name: "ge-executor".into(),
+    }
+}
+
+#[test]
+fn the_core_holds_the_drift_findings_of_the_fixture() {
+    let ui = console();
+    let drift: Vec<(u32, CheckSeverity, &str)> = ui
+        .core
+        .checks()
+        .iter()
+        .filter(|f| f.id == CheckId::DriftWorkload)
+        .map(|f| (f.zone.0, f.severity, f.subject.as_str()))
+        .collect();
+    assert!(
+        drift.contains(&(2, CheckSeverity::Fail, "ge-agents/deployment/ge-executor")),
+        "{drift:?}"
+    );
+    assert!(
+        drift.contains(&(2, CheckSeverity::Warn, "ge-system/deployment/ge-api")),
+        "{drift:?}"
+    );
+    assert!(
+        drift.contains(&(2, CheckSeverity::Info, "ge-agents/deployment/ge-worker")),
+        "{drift:?}"
+    );
+}
+
+#[test]
+fn the_checks_view_at_200x50_lists_every_zones_findings() {
+    let mut ui = console();
+    ui.key(ch('!'));
+    assert_eq!(ui.view(), ViewKind::Checks);
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("drift.workload"), "{screen}");
+    assert!(
+        screen.contains("staging ahead of dev: not via the promotion path"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("runbook: IF: Zone 1 behaviour differs"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("checks_200x50", screen);
+}
+
+#[test]
+fn the_checks_view_at_80x24_keeps_its_columns() {
+    let mut ui = console();
+    ui.key(ch('!'));
+    let screen = ui.render(80, 24);
+    assert!(screen.contains("SEVERITY"), "{screen}");
+    insta::assert_snapshot!("checks_80x24", screen);
+}
+
+#[test]
+fn w_z_and_the_text_filter_narrow_the_findings_and_esc_goes_back() {
+    let mut ui = console();
+    ui.key(ch('!'));
+    ui.render(200, 50);
+    let all = ui.core.checks().len();
+    assert!(all >= 4, "{:?}", ui.core.checks());
+    // w: fails and warnings only; the info finding about ge-worker goes.
+    ui.key(ch('w'));
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("severity fail+warn"), "{screen}");
+    assert!(!screen.contains("ge-worker"), "{screen}");
+    assert!(screen.contains("ge-executor"), "{screen}");
+    ui.key(ch('w'));
+    // z: dev only, which has no findings of its own; then staging.
+    ui.key(ch('z'));
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("zone Z1 dev"), "{screen}");
+    assert!(screen.contains("no findings match the filters"), "{screen}");
+    ui.key(ch('z'));
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("ge-executor"), "{screen}");
+    ui.key(ch('z'));
+    ui.key(ch('z'));
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("zone all"), "{screen}");
+    // /: text.
+    ui.key(ch('/'));
+    ui.type_text("ge-api");
+    ui.key(key(KeyCode::Enter));
+    let screen = ui.render(200, 50);
+    assert!(screen.contains("missing in staging"), "{screen}");
+    assert!(!screen.contains("ge-executor"), "{screen}");
+    // esc clears the filter, then goes back to the overview.
+    ui.key(key(KeyCode::Esc));
+    assert_eq!(ui.filter_text(), "");
+    assert_eq!(ui.view(), ViewKind::Checks);
+    ui.key(key(KeyCode::Esc));
+    assert_eq!(ui.view(), ViewKind::Overview);
+}
+
+#[test]
+fn enter_on_a_workload_finding_opens_that_workload_in_its_zone() {
+    let mut ui = console();
+    ui.key(ch('!'));
+    ui.render(200, 50);
+    ui.key(ch('/'));
+    ui.type_text("ahead of");
+    ui.key(key(KeyCode::Enter));
+    ui.render(200, 50);
+    assert!(
+        matches!(ui.selected(), Some(RowKey::Finding(..))),
+        "{:?}",
+        ui.selected()
+    );
+    ui.key(key(KeyCode::Enter));
+    assert_eq!(ui.view(), ViewKind::Workload);
+    assert_eq!(ui.open_workload(), Some(&executor()));
+    assert_eq!(ui.focused_zone(), 1, "staging's executor");
+}
+
+#[test]
+fn the_compare_view_shows_zones_in_promotion_order_and_enter_opens_a_workload() {
+    let mut ui = console();
+    ui.key(ch('='));
+    assert_eq!(ui.view(), ViewKind::Compare);
+    let screen = ui.render(200, 50);
+    for expected in [
+        "Kubernetes",
+        "containerd",
+        "CoreDNS",
+        "Traefik",
+        "1.5.0 1/1",
+        "hotfix 2/2",
+        "staging ahead of dev: not via the promotion path",
+        "not yet in production",
+    ] {
+        assert!(screen.contains(expected), "{expected}: {screen}");
+    }
+    assert!(!screen.contains("deploy kube-system/coredns"), "{screen}");
+    insta::assert_snapshot!("compare_200x50", screen);
+    let narrow = ui.render(80, 24);
+    insta::assert_snapshot!("compare_80x24", narrow);
+    // The first workload row is ge-executor (rows in key order): enter opens it in dev.
+    ui.key(key(KeyCode::Home));
+    ui.key(key(KeyCode::Enter));
+    assert_eq!(ui.view(), ViewKind::Workload);
+    assert_eq!(ui.open_workload(), Some(&executor()));
+}
+
+#[test]
+fn the_overview_header_counts_each_zones_failed_checks_and_warnings() {
+    let mut ui = console();
+    let screen = ui.render(200, 50);
+    let staging_header = screen
+        .lines()
+        .find(|l| l.contains("Z2 staging"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(staging_header.contains("✗ 1 ⚠ 1"), "{staging_header}");
+    let dev_header = screen
+        .lines()
+        .find(|l| l.contains("Z1 dev"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(!dev_header.contains('✗'), "{dev_header}");
+}
