@@ -3,8 +3,8 @@
 //! subject, `esc` back), the Compare view (snapshots, `enter` to a workload) and the
 //! overview's check counts.
 
-use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig};
-use ge_console::fleet::checks::{CheckId, CheckSeverity};
+use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig, ZoneId};
+use ge_console::fleet::checks::{CheckId, CheckSeverity, zone_counts};
 use ge_console::fleet::{
     Fleet, KindStatus, LinkStatus, NodeInfo, ObjectChange, ResourceKind, StoreChange, WorkloadInfo,
     WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
@@ -156,6 +156,15 @@ fn the_checks_view_at_200x50_lists_every_zones_findings() {
     ui.key(ch('!'));
     assert_eq!(ui.view(), ViewKind::Checks);
     let screen = ui.render(200, 50);
+    for id in ["promotion.soak", "ports.mismatch", "zone.platform"] {
+        assert!(screen.contains(id), "{id}:\n{screen}");
+    }
+    insta::assert_snapshot!("checks_200x50", screen);
+    // The drift finding, found by its text; its runbook line shows under the table.
+    ui.key(ch('/'));
+    ui.type_text("not via the promotion path");
+    ui.key(key(KeyCode::Enter));
+    let screen = ui.render(200, 50);
     assert!(screen.contains("drift.workload"), "{screen}");
     assert!(
         screen.contains("staging ahead of dev: not via the promotion path"),
@@ -165,7 +174,6 @@ fn the_checks_view_at_200x50_lists_every_zones_findings() {
         screen.contains("runbook: IF: Zone 1 behaviour differs"),
         "{screen}"
     );
-    insta::assert_snapshot!("checks_200x50", screen);
 }
 
 #[test]
@@ -195,10 +203,18 @@ fn w_z_and_the_text_filter_narrow_the_findings_and_esc_goes_back() {
     ui.key(ch('z'));
     let screen = ui.render(200, 50);
     assert!(screen.contains("zone Z1 dev"), "{screen}");
-    assert!(screen.contains("no findings match the filters"), "{screen}");
+    assert!(
+        !screen.lines().any(|l| l.starts_with("staging ")),
+        "only dev's findings:\n{screen}"
+    );
     ui.key(ch('z'));
+    ui.key(ch('/'));
+    ui.type_text("ge-executor");
+    ui.key(key(KeyCode::Enter));
     let screen = ui.render(200, 50);
+    assert!(screen.contains("zone Z2 staging"), "{screen}");
     assert!(screen.contains("ge-executor"), "{screen}");
+    ui.key(key(KeyCode::Esc));
     ui.key(ch('z'));
     ui.key(ch('z'));
     let screen = ui.render(200, 50);
@@ -276,7 +292,13 @@ fn the_overview_header_counts_each_zones_failed_checks_and_warnings() {
         .find(|l| l.contains("Z2 staging"))
         .unwrap_or_default()
         .to_string();
-    assert!(staging_header.contains("✗ 1 ⚠ 1"), "{staging_header}");
+    let (fail, warn) = zone_counts(ui.core.checks(), ZoneId(2));
+    assert!(fail >= 1, "{:?}", ui.core.checks());
+    assert!(
+        staging_header.contains(&format!("✗ {fail} ⚠ {warn}")),
+        "{staging_header}"
+    );
+    assert_eq!(zone_counts(ui.core.checks(), ZoneId(1)).0, 0);
     let dev_header = screen
         .lines()
         .find(|l| l.contains("Z1 dev"))

@@ -488,7 +488,9 @@ impl ZoneBuilder<'_> {
                 namespace: "ge-load".into(),
                 name: format!("load-generator-{index}"),
                 replicas: replicas as i64,
-                image: "registry.ge.internal/ge-load:{ge_tag}".into(),
+                // Another team's load generator: not a GE image, so the placement check leaves
+                // it alone in its own namespace.
+                image: "registry.example.com/perf/load-generator:{ge_tag}".into(),
                 ports: Vec::new(),
                 service: None,
                 service_in: Default::default(),

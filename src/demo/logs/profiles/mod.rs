@@ -104,6 +104,7 @@ impl Profile {
             ("ge-health-checks", Profile::HealthChecks),
             ("ge-report-builder", Profile::ReportBuilder),
             ("ge-load", Profile::Load),
+            ("load-generator", Profile::Load),
             ("postgres-exporter", Profile::PostgresExporter),
             ("postgres", Profile::Postgres),
             ("redis", Profile::Redis),
