@@ -17,6 +17,10 @@ mod zone;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warnings_tests;
+#[cfg(test)]
+mod zone_tests;
 
 use jiff::Timestamp;
 use serde::Serialize;
