@@ -118,23 +118,39 @@ pub async fn restart(
         );
         return CommandOutcome::Succeeded;
     };
-    let tracker = RolloutTracker::ours(
-        order.zone.id,
-        order.target.clone(),
+    let (phase, outcome, result) = follow_to_end(
+        ctx,
+        &order.zone,
+        &order.target,
         receipt.generation,
         timeout,
-        &time.now(),
-    );
-    let phase = follow_rollout(ctx, &order.zone, tracker, time).await;
+        time,
+    )
+    .await;
+    let detail = format!("rollout {}", phase.word());
+    audit(ctx, &order.record(ctx, result, detail, &time.now()));
+    outcome
+}
+
+/// Follows our rollout of `target` (at `generation`) to its end, as `restart --wait` and
+/// `undo --wait` do: the phase it ended in, and how the command and its audit record end.
+async fn follow_to_end(
+    ctx: &ActionContext,
+    zone: &ZoneConfig,
+    target: &WorkloadKey,
+    generation: i64,
+    timeout: Duration,
+    time: &TimeSource,
+) -> (RolloutPhase, CommandOutcome, AuditResult) {
+    let tracker = RolloutTracker::ours(zone.id, target.clone(), generation, timeout, &time.now());
+    let phase = follow_rollout(ctx, zone, tracker, time).await;
     let (outcome, result) = match &phase {
         RolloutPhase::Succeeded => (CommandOutcome::Succeeded, AuditResult::Succeeded),
         RolloutPhase::TimedOut => (CommandOutcome::Failed, AuditResult::TimedOut),
         // Deleted too: the rollout did not complete.
         _ => (CommandOutcome::Failed, AuditResult::Failed),
     };
-    let detail = format!("rollout {}", phase.word());
-    audit(ctx, &order.record(ctx, result, detail, &time.now()));
-    outcome
+    (phase, outcome, result)
 }
 
 /// Follows one rollout on a watch of its zone alone (through the shared client), printing a
@@ -458,19 +474,15 @@ pub async fn undo(ctx: &ActionContext, req: UndoRequest<'_>, time: &TimeSource) 
             return CommandOutcome::Succeeded;
         }
     };
-    let tracker = RolloutTracker::ours(
-        order.zone.id,
-        order.target.clone(),
+    let (phase, outcome, result) = follow_to_end(
+        ctx,
+        &order.zone,
+        &order.target,
         receipt.generation,
         timeout,
-        &time.now(),
-    );
-    let phase = follow_rollout(ctx, &order.zone, tracker, time).await;
-    let (outcome, result) = match &phase {
-        RolloutPhase::Succeeded => (CommandOutcome::Succeeded, AuditResult::Succeeded),
-        RolloutPhase::TimedOut => (CommandOutcome::Failed, AuditResult::TimedOut),
-        _ => (CommandOutcome::Failed, AuditResult::Failed),
-    };
+        time,
+    )
+    .await;
     let detail = format!("{described}; rollout {}", phase.word());
     audit(ctx, &order.record(ctx, result, detail, &time.now()));
     outcome
