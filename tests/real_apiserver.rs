@@ -6,6 +6,8 @@
 //! `provision.sh start 2` and then `cargo test --test real_apiserver -- --ignored` with
 //! `GE_CONSOLE_REAL_APISERVER` set. With `--ignored` but no reachable server, the tests fail.
 
+#[path = "real_apiserver/back_at_once.rs"]
+mod back_at_once;
 mod common;
 #[path = "real_apiserver/harness.rs"]
 mod harness;
@@ -159,6 +161,11 @@ impl ApiserverGuard<'_> {
     fn start(&mut self) {
         self.run
             .script(&["start-apiserver", &self.plane.to_string()]);
+        self.down = false;
+    }
+
+    /// The test started the apiserver itself.
+    fn mark_started(&mut self) {
         self.down = false;
     }
 }
@@ -561,70 +568,122 @@ fn compaction_past_the_watch_gives_410_and_the_console_relists() {
 
 #[test]
 #[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
-fn a_namespace_only_token_shows_forbidden_kinds_and_the_rest_live() {
+fn a_reader_with_view_in_one_namespace_sees_it_and_each_other_namespace_says_forbidden() {
     run(|h| async move {
         let run = &h.run;
         let config = fleet_for(run, &[(0, "ge-real-0-reader")]);
         let mut w = WatchedFleet::start(&config, &h.kubeconfig);
-        w.until("the reader's zone live", all_live).await;
+        let executor = key(WorkloadKind::Deployment, "ge-agents", "ge-executor");
+        w.until(
+            "the reader's zone live with ge-executor and its pods",
+            |f| {
+                let z = &f.zones[0];
+                all_live(f)
+                    && z.workloads.contains_key(&executor)
+                    && z.pods.keys().filter(|k| k.namespace == "ge-agents").count() >= 2
+            },
+        )
+        .await;
         let z = &w.fleet.zones[0];
-        let forbidden: BTreeSet<ResourceKind> =
-            z.forbidden_kinds().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(
-            forbidden,
-            BTreeSet::from([
-                ResourceKind::Pods,
-                ResourceKind::Deployments,
-                ResourceKind::StatefulSets,
-                ResourceKind::DaemonSets,
-                ResourceKind::ReplicaSets,
-                ResourceKind::Events,
-                ResourceKind::Services,
-                ResourceKind::IngressClasses,
-                ResourceKind::StorageClasses,
-            ]),
-            "the namespaced kinds are forbidden cluster-wide, and so are the classes: {:?}",
-            z.kinds
+        // What `view` in ge-agents gives: ge-executor, its pods and ReplicaSets, nothing else.
+        assert!(
+            z.workloads.keys().all(|k| k.namespace == "ge-agents"),
+            "{:?}",
+            z.workloads.keys().collect::<Vec<_>>()
         );
-        for (kind, message) in z.forbidden_kinds() {
-            assert!(message.contains("ge-reader"), "{kind:?}: {message}");
-        }
+        assert!(z.pods.keys().all(|k| k.namespace == "ge-agents"));
+        assert!(
+            z.replicasets
+                .values()
+                .any(|rs| rs.namespace == "ge-agents" && rs.name.starts_with("ge-executor-")),
+            "ge-executor's ReplicaSet is seen"
+        );
         assert_eq!(z.kinds[&ResourceKind::Nodes], KindStatus::Synced);
         assert_eq!(z.kinds[&ResourceKind::Namespaces], KindStatus::Synced);
         assert_eq!(z.nodes.len(), 3);
-        assert!(z.namespaces.contains_key(&ObjectKey::cluster("ge-agents")));
         assert_eq!(z.server_version.as_deref(), Some(VERSIONS[0]));
-        assert!(z.pods.is_empty() && z.workloads.is_empty());
+        // Every other namespace of the zone says forbidden, per kind, in the zone's order.
+        let others = ["ge-system", "ge-data", "ge-monitoring", "kube-system"];
+        for kind in [
+            ResourceKind::Pods,
+            ResourceKind::ReplicaSets,
+            ResourceKind::Deployments,
+            ResourceKind::StatefulSets,
+            ResourceKind::DaemonSets,
+            ResourceKind::Events,
+            ResourceKind::Services,
+        ] {
+            match &z.kinds[&kind] {
+                KindStatus::ForbiddenIn {
+                    namespaces,
+                    cluster_wide,
+                    message,
+                } => {
+                    assert_eq!(namespaces, &others, "{kind:?}");
+                    assert!(message.contains("ge-reader"), "{kind:?}: {message}");
+                    // Workloads are watched cluster-wide first (for the placement check).
+                    let workload = matches!(
+                        kind,
+                        ResourceKind::Deployments
+                            | ResourceKind::StatefulSets
+                            | ResourceKind::DaemonSets
+                    );
+                    assert_eq!(*cluster_wide, workload, "{kind:?}");
+                }
+                other => panic!("{kind:?}: {other:?}"),
+            }
+        }
+        // The classes are cluster-scoped: refused outright.
+        let refused: BTreeSet<ResourceKind> =
+            z.forbidden_kinds().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            refused,
+            BTreeSet::from([ResourceKind::IngressClasses, ResourceKind::StorageClasses])
+        );
+        assert_eq!(z.state(), ZoneState::Live);
+
         let report = FleetReport::of(&w.fleet);
-        let kinds: Vec<_> = report.zones[0]
+        let zone = &report.zones[0];
+        let pods = zone
             .forbidden
             .iter()
-            .map(|f| f.kind.as_str())
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                "pods",
-                "deployments",
-                "statefulsets",
-                "daemonsets",
-                "replicasets",
-                "events",
-                "services",
-                "ingressclasses",
-                "storageclasses"
-            ]
-        );
-        // Events, Services and the classes are optional: that they may not be listed fails
-        // no check of its own.
+            .find(|f| f.kind == "pods")
+            .expect("pods in the report's forbidden list");
+        assert_eq!(pods.namespaces, others);
         assert!(
-            !report.zones[0].failed_checks.iter().any(|c| {
+            zone.failed_checks
+                .iter()
+                .any(|c| c == "pods cannot be checked in ge-system, ge-data, ge-monitoring, kube-system: forbidden"),
+            "{:?}",
+            zone.failed_checks
+        );
+        // Events, Services and the classes are optional: refusing them fails no check.
+        assert!(
+            !zone.failed_checks.iter().any(|c| {
                 ["events", "services", "ingressclasses", "storageclasses"]
                     .iter()
                     .any(|kind| c.starts_with(kind))
             }),
             "{:?}",
-            report.zones[0].failed_checks
+            zone.failed_checks
+        );
+        // The placement check needs every namespace's workloads: it says it could not look.
+        let checked = ge_console::snapshot::report_checked(
+            &w.fleet,
+            &config,
+            jiff::Timestamp::now(),
+            &ge_console::fleet::checks::KubectlClient::NotProbed,
+            &[],
+            &ge_console::config::built_in_ports(),
+        );
+        assert!(
+            checked.checks.iter().any(|c| c.id
+                == ge_console::fleet::checks::CheckId::PlacementNamespace
+                && c.severity == ge_console::fleet::checks::CheckSeverity::Unknown
+                && c.subject == "deployments"
+                && c.message.contains("cluster-wide")),
+            "{:?}",
+            checked.checks
         );
     });
 }

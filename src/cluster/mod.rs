@@ -10,6 +10,7 @@ pub mod exec_auth;
 pub mod logs;
 pub mod mutate;
 pub mod object_yaml;
+mod per_namespace;
 pub mod project;
 pub mod proxy;
 pub mod rollback;
@@ -31,7 +32,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher::DefaultBackoff;
 use kube::{Api, Client, Config};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{mpsc, watch as signal};
 use tokio::task::JoinSet;
 
 use crate::config::{FleetConfig, ZoneConfig};
@@ -39,7 +40,7 @@ use crate::fleet::{
     FailureCause, FleetEvent, KindStatus, LinkStatus, ObjectChange, ResourceKind, StoreChange,
     WorkloadKind, ZoneEvent,
 };
-use watch::{KindWatch, run_kind_watch};
+use watch::{KindWatch, ZoneSignals, run_kind_watch};
 
 /// Where the kubeconfig came from, for error messages.
 #[derive(Debug, Clone)]
@@ -347,16 +348,16 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
         }
     };
     let mut version: Option<String> = None;
-    if !read_version_until_ok(&client, &send, &mut version).await {
+    let (signals, back) = ZoneSignals::new();
+    if !read_version_until_ok(&client, &send, &mut version, &back).await {
         return;
     }
     let served = served_kinds(&client).await;
-    let recovered = Arc::new(Notify::new());
     let ctx = WatchContext {
         zone: id,
         tx: tx.clone(),
-        recovered: recovered.clone(),
-        event_namespaces: Arc::new(zone.event_namespaces()),
+        signals: signals.clone(),
+        namespaces: Arc::new(zone.event_namespaces()),
     };
     let mut watchers = JoinSet::new();
     let mut kinds_by_task = std::collections::HashMap::new();
@@ -374,15 +375,18 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
         let id = spawn_kind(&mut watchers, kind, &client, &ctx);
         kinds_by_task.insert(id, kind);
     }
-    let mut probe = tokio::time::interval_at(
-        tokio::time::Instant::now() + VERSION_PROBE_INTERVAL,
-        VERSION_PROBE_INTERVAL,
+    let mut reread = tokio::time::interval_at(
+        tokio::time::Instant::now() + VERSION_REREAD_INTERVAL,
+        VERSION_REREAD_INTERVAL,
     );
-    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    reread.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = recovered.notified() => {}
-            _ = probe.tick() => {}
+            _ = signals.recovered.notified() => {}
+            // A watch failed: the server may be down. Probing it (below) brings every watch
+            // back as soon as it answers, instead of when each one's backoff fires.
+            _ = signals.failed.notified() => {}
+            _ = reread.tick() => {}
             Some(Err(ended)) = watchers.join_next_with_id() => {
                 // A watcher that panicked would leave its kind frozen as "synced": say so and
                 // start it again (its relist brings the kind back).
@@ -405,7 +409,7 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
             }
             _ = tx.closed() => return,
         }
-        if !read_version_until_ok(&client, &send, &mut version).await {
+        if !read_version_until_ok(&client, &send, &mut version, &back).await {
             return;
         }
     }
@@ -413,23 +417,49 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
 
 /// How often a live zone's `/version` is read again: it notices an upgraded server (zones are
 /// watched during staged upgrades) and a revoked credential, which open watches do not report.
-const VERSION_PROBE_INTERVAL: Duration = Duration::from_secs(60);
+const VERSION_REREAD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How long a zone whose server does not answer waits between probes of `/version`: at most
+/// one cheap request per interval against a down server, and the zone is live again within
+/// about this long (plus one relist) of its server answering. The watches keep their own
+/// exponential backoff (up to 30 s); a probe that gets an answer ends their wait.
+pub const DOWN_PROBE_INTERVAL: Duration = Duration::from_millis(1500);
 
 /// Reads `/version` until it answers, reporting failures with their retry time, and the
-/// version when it is new or follows a failure. Returns false when the event loop has gone.
+/// version when it is new or follows a failure. A server that could not be reached is probed
+/// every [`DOWN_PROBE_INTERVAL`]; when it answers, `back` wakes the watches waiting out their
+/// backoff. Refused credentials follow the exponential backoff instead (a token does not
+/// come back by itself). Returns false when the event loop has gone.
 async fn read_version_until_ok<F, Fut>(
     client: &Client,
     send: &F,
     last_reported: &mut Option<String>,
+    back: &signal::Sender<u64>,
 ) -> bool
 where
     F: Fn(ZoneEvent) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let mut backoff = DefaultBackoff::default();
+    let mut was_down = false;
     loop {
-        match client.apiserver_version().await {
+        // A server that was down is asked whether it is ready (its storage and caches up, so
+        // lists will work) before it is taken as back: one request per probe.
+        let ready = if was_down {
+            readyz(client).await
+        } else {
+            Ok(())
+        };
+        let answer = match ready {
+            Ok(()) => client.apiserver_version().await,
+            Err(err) => Err(err),
+        };
+        match answer {
             Ok(info) => {
+                if was_down {
+                    tracing::info!("server answers again; watches restart now");
+                    back.send_modify(|generation| *generation = generation.wrapping_add(1));
+                }
                 let server_version = crate::sanitize::clean_owned(&info.git_version);
                 if last_reported.as_deref() == Some(server_version.as_str()) {
                     return true;
@@ -439,7 +469,6 @@ where
             }
             Err(err) => {
                 *last_reported = None;
-                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
                 let (error, cause) = match classify_client_error(&err) {
                     ErrorClass::Failed { message, cause } => (message, cause),
                     ErrorClass::Forbidden(m) => {
@@ -449,6 +478,12 @@ where
                     ErrorClass::Gone | ErrorClass::GoneRestart => {
                         ("410 Gone".into(), FailureCause::Other)
                     }
+                };
+                let delay = if cause == FailureCause::Unauthorized {
+                    backoff.next().unwrap_or(Duration::from_secs(30))
+                } else {
+                    was_down = true;
+                    DOWN_PROBE_INTERVAL
                 };
                 tracing::warn!(error = %error, ?delay, "cannot read server version");
                 let link = LinkStatus::Failed {
@@ -462,6 +497,19 @@ where
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+/// Asks `/readyz` whether the server is ready to serve; a server without `/readyz` (before
+/// Kubernetes 1.16) counts as ready when it answers at all.
+async fn readyz(client: &Client) -> Result<(), kube::Error> {
+    let request = http::Request::get("/readyz")
+        .body(Vec::new())
+        .map_err(kube::Error::HttpError)?;
+    match client.request_text(request).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(err) => Err(err),
     }
 }
 
@@ -502,12 +550,15 @@ async fn served_kinds(client: &Client) -> Option<Vec<ResourceKind>> {
 struct WatchContext {
     zone: crate::config::ZoneId,
     tx: mpsc::Sender<FleetEvent>,
-    recovered: Arc<Notify>,
-    /// The namespaces whose events (and Services) are watched.
-    event_namespaces: Arc<Vec<String>>,
+    signals: ZoneSignals,
+    /// The zone's namespaces and kube-system: where the namespaced kinds are watched (always
+    /// for pods, ReplicaSets, events and Services; for workloads when the credential may not
+    /// list them cluster-wide).
+    namespaces: Arc<Vec<String>>,
 }
 
 impl WatchContext {
+    /// Spawns a cluster-wide watch of a cluster-scoped kind.
     fn spawn<K, P>(
         &self,
         set: &mut JoinSet<()>,
@@ -532,12 +583,83 @@ impl WatchContext {
             project,
             key: project::key_of,
             wrap: Box::new(wrap),
+            give_up_when_forbidden: false,
         };
-        set.spawn(run_kind_watch(
+        let (zone, tx, signals) = (self.zone, self.tx.clone(), self.signals.clone());
+        set.spawn(async move {
+            run_kind_watch(zone, spec, tx, signals).await;
+        })
+        .id()
+    }
+
+    /// Spawns the watches of a namespaced kind in each of the zone's namespaces.
+    fn spawn_per_namespace<K, P>(
+        &self,
+        set: &mut JoinSet<()>,
+        kind: ResourceKind,
+        client: Client,
+        project: fn(&K) -> P,
+        wrap: fn(StoreChange<P>) -> ObjectChange,
+    ) -> tokio::task::Id
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
+        K::DynamicType: Default,
+        P: Send + 'static,
+    {
+        let ctx = self.clone();
+        set.spawn(async move {
+            per_namespace::run_typed(
+                ctx.zone,
+                kind,
+                client,
+                &ctx.namespaces,
+                &ctx.tx,
+                &ctx.signals,
+                None,
+                project,
+                wrap,
+            )
+            .await;
+        })
+        .id()
+    }
+
+    /// Spawns the cluster-wide watch of a namespaced kind that falls back to the zone's
+    /// namespaces when the credential may not list it cluster-wide.
+    fn spawn_cluster_wide_or_per_namespace<K, P>(
+        &self,
+        set: &mut JoinSet<()>,
+        kind: ResourceKind,
+        client: Client,
+        project: fn(&K) -> P,
+        wrap: fn(StoreChange<P>) -> ObjectChange,
+    ) -> tokio::task::Id
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
+        K::DynamicType: Default,
+        P: Send + 'static,
+    {
+        set.spawn(per_namespace::run_cluster_wide_or_per_namespace(
             self.zone,
-            spec,
+            kind,
+            client,
+            self.namespaces.clone(),
             self.tx.clone(),
-            self.recovered.clone(),
+            self.signals.clone(),
+            project,
+            wrap,
         ))
         .id()
     }
@@ -565,40 +687,39 @@ fn spawn_kind(
             project::namespace,
             ObjectChange::Namespaces,
         ),
-        ResourceKind::Pods => ctx.spawn(
+        // The console shows pods and ReplicaSets of the zone's namespaces only: the API server
+        // filters, so other teams' pods are never sent, decoded or stored.
+        ResourceKind::Pods => {
+            ctx.spawn_per_namespace::<Pod, _>(set, kind, c, project::pod, ObjectChange::Pods)
+        }
+        ResourceKind::ReplicaSets => ctx.spawn_per_namespace::<ReplicaSet, _>(
             set,
             kind,
-            Api::<Pod>::all(c),
-            project::pod,
-            ObjectChange::Pods,
+            c,
+            project::replicaset,
+            ObjectChange::ReplicaSets,
         ),
-        ResourceKind::Deployments => ctx.spawn(
+        // Workloads are few and the placement check needs every namespace's.
+        ResourceKind::Deployments => ctx.spawn_cluster_wide_or_per_namespace::<Deployment, _>(
             set,
             kind,
-            Api::<Deployment>::all(c),
+            c,
             project::deployment,
             |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
         ),
-        ResourceKind::StatefulSets => ctx.spawn(
+        ResourceKind::StatefulSets => ctx.spawn_cluster_wide_or_per_namespace::<StatefulSet, _>(
             set,
             kind,
-            Api::<StatefulSet>::all(c),
+            c,
             project::statefulset,
             |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
         ),
-        ResourceKind::DaemonSets => ctx.spawn(
+        ResourceKind::DaemonSets => ctx.spawn_cluster_wide_or_per_namespace::<DaemonSet, _>(
             set,
             kind,
-            Api::<DaemonSet>::all(c),
+            c,
             project::daemonset,
             |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
-        ),
-        ResourceKind::ReplicaSets => ctx.spawn(
-            set,
-            kind,
-            Api::<ReplicaSet>::all(c),
-            project::replicaset,
-            ObjectChange::ReplicaSets,
         ),
         ResourceKind::IngressClasses => ctx.spawn(
             set,
@@ -618,18 +739,18 @@ fn spawn_kind(
             .spawn(services::run_services_watch(
                 ctx.zone,
                 c,
-                ctx.event_namespaces.clone(),
+                ctx.namespaces.clone(),
                 ctx.tx.clone(),
-                ctx.recovered.clone(),
+                ctx.signals.clone(),
             ))
             .id(),
         ResourceKind::Events => set
             .spawn(events::run_events_watch(
                 ctx.zone,
                 c,
-                ctx.event_namespaces.clone(),
+                ctx.namespaces.clone(),
                 ctx.tx.clone(),
-                ctx.recovered.clone(),
+                ctx.signals.clone(),
             ))
             .id(),
     }

@@ -4,21 +4,18 @@
 //! [`ResourceKind::Services`]; the kind is optional, so a credential that may not list
 //! Services still sees a live zone (the ports check then says it could not look).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use k8s_openapi::api::core::v1::Service;
 use kube::{Api, Client};
-use tokio::sync::{Notify, mpsc};
-use tokio::task::JoinSet;
-use tokio_stream::StreamMap;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::mpsc;
 
-use super::events::combined_status;
+use super::per_namespace::NamespaceWatches;
 use super::project;
-use super::watch::{KindWatch, run_kind_watch};
+use super::watch::{KindWatch, WatchEnd, ZoneSignals, run_kind_watch};
 use crate::config::ZoneId;
-use crate::fleet::{FleetEvent, KindStatus, ObjectChange, ResourceKind, ZoneEvent};
+use crate::fleet::{FleetEvent, ObjectChange, ResourceKind};
 
 /// Watches the Services of `namespaces` until the event loop goes away (or no namespace's
 /// Services are served); reports one combined state for [`ResourceKind::Services`].
@@ -27,29 +24,12 @@ pub async fn run_services_watch(
     client: Client,
     namespaces: Arc<Vec<String>>,
     tx: mpsc::Sender<FleetEvent>,
-    recovered: Arc<Notify>,
+    signals: ZoneSignals,
 ) {
     let kind = ResourceKind::Services;
-    if namespaces.is_empty() {
-        // No namespace to look in: nothing to show, and nothing missing.
-        let _ = tx
-            .send(FleetEvent {
-                zone,
-                event: ZoneEvent::Kind(kind, KindStatus::Synced),
-            })
-            .await;
-        return;
-    }
-    // The tasks end with this future (the set aborts them when dropped).
-    let mut watchers = JoinSet::new();
-    let mut reports = StreamMap::new();
-    let mut statuses: BTreeMap<String, KindStatus> = BTreeMap::new();
-    for ns in namespaces.iter() {
-        let (ns_tx, ns_rx) = mpsc::channel(256);
-        reports.insert(ns.clone(), ReceiverStream::new(ns_rx));
-        statuses.insert(ns.clone(), KindStatus::Syncing);
-        let scope = ns.clone();
-        watchers.spawn(run_kind_watch(
+    let start = |ns: &str, ns_tx: mpsc::Sender<FleetEvent>| -> BoxFuture<'static, WatchEnd> {
+        let scope = ns.to_string();
+        Box::pin(run_kind_watch(
             zone,
             KindWatch {
                 kind,
@@ -57,43 +37,20 @@ pub async fn run_services_watch(
                 project: project::service,
                 key: project::key_of,
                 wrap: Box::new(move |change| ObjectChange::Services(scope.clone(), change)),
+                give_up_when_forbidden: false,
             },
             ns_tx,
-            recovered.clone(),
-        ));
+            signals.clone(),
+        ))
+    };
+    NamespaceWatches {
+        zone,
+        kind,
+        namespaces: &namespaces,
+        tx: &tx,
+        cluster_wide_refused: None,
+        hold_not_served: false,
     }
-    let mut shown: Option<KindStatus> = None;
-    loop {
-        let report = tokio::select! {
-            report = futures::StreamExt::next(&mut reports) => report,
-            _ = tx.closed() => return,
-        };
-        // Every namespace's watch ended: only "not served" ends one for good, and the
-        // combined state said so already.
-        let Some((ns, report)) = report else {
-            return;
-        };
-        let forward = match report.event {
-            ZoneEvent::Kind(_, status) => {
-                statuses.insert(ns, status);
-                let combined = combined_status(statuses.values());
-                if shown.as_ref() == Some(&combined) {
-                    continue;
-                }
-                shown = Some(combined.clone());
-                ZoneEvent::Kind(kind, combined)
-            }
-            other => other,
-        };
-        if tx
-            .send(FleetEvent {
-                zone,
-                event: forward,
-            })
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
+    .run(&start)
+    .await;
 }

@@ -10,12 +10,13 @@ use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::{self, DefaultBackoff, Event, watcher};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::classify::{ErrorClass, classify_watcher_error};
 use crate::config::ZoneId;
 use crate::fleet::{
-    FleetEvent, KindStatus, ObjectChange, ObjectKey, ResourceKind, StoreChange, ZoneEvent,
+    FailureCause, FleetEvent, KindStatus, ObjectChange, ObjectKey, ResourceKind, StoreChange,
+    ZoneEvent,
 };
 
 /// How changes of one watch become model changes (a closure: a namespace's watch names its
@@ -29,6 +30,47 @@ pub struct KindWatch<K, P> {
     pub project: fn(&K) -> P,
     pub key: fn(&K) -> ObjectKey,
     pub wrap: Wrap<P>,
+    /// A 403 ends the watch (the caller watches namespace by namespace instead) rather than
+    /// showing the kind as forbidden and retrying.
+    pub give_up_when_forbidden: bool,
+}
+
+/// Why a kind's watch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEnd {
+    /// The event loop went away.
+    Closed,
+    /// The server does not serve the kind.
+    NotServed,
+    /// The credential may not list it (only with [`KindWatch::give_up_when_forbidden`]): the
+    /// server's message.
+    Forbidden(String),
+}
+
+/// How a zone's watchers and its supervisor signal each other.
+#[derive(Clone)]
+pub struct ZoneSignals {
+    /// Notified when a kind syncs again after a failure: the supervisor re-reads `/version`.
+    pub recovered: Arc<Notify>,
+    /// Notified when a watch fails for a reason other than its credentials: the supervisor
+    /// probes the server, cheaply, until it answers.
+    pub failed: Arc<Notify>,
+    /// Bumped by the supervisor when a probe finds the server answering after it did not: a
+    /// watcher waiting out its backoff starts again at once.
+    pub back: watch::Receiver<u64>,
+}
+
+impl ZoneSignals {
+    /// Fresh signals, with the sender of [`ZoneSignals::back`] for the supervisor.
+    pub fn new() -> (ZoneSignals, watch::Sender<u64>) {
+        let (back_tx, back) = watch::channel(0);
+        let signals = ZoneSignals {
+            recovered: Arc::new(Notify::new()),
+            failed: Arc::new(Notify::new()),
+            back,
+        };
+        (signals, back_tx)
+    }
 }
 
 /// Runs one kind's watch until the receiver goes away or the kind turns out not to be served.
@@ -39,14 +81,15 @@ pub struct KindWatch<K, P> {
 /// tells us the zone is healthy again (the watcher gives no signal when a re-established watch
 /// is quiet) and guarantees that objects deleted during an outage do not linger.
 ///
-/// `recovered` is notified when the kind syncs again after a failure, so the zone's supervisor
-/// can re-read the server version.
+/// The zone's supervisor hears of failures and recoveries through `signals`; when its probe
+/// finds a down server answering again, the wait for the next attempt ends at once.
 pub async fn run_kind_watch<K, P>(
     zone: ZoneId,
     spec: KindWatch<K, P>,
     tx: mpsc::Sender<FleetEvent>,
-    recovered: Arc<Notify>,
-) where
+    signals: ZoneSignals,
+) -> WatchEnd
+where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     P: Send + 'static,
 {
@@ -58,8 +101,9 @@ pub async fn run_kind_watch<K, P>(
     let mut backoff = DefaultBackoff::default();
     let mut status = KindStatus::Syncing;
     let mut had_failure = false;
+    let mut back = signals.back.clone();
     if !send(ZoneEvent::Kind(kind, status.clone())).await {
-        return;
+        return WatchEnd::Closed;
     }
     loop {
         let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
@@ -109,7 +153,7 @@ pub async fn run_kind_watch<K, P>(
                                 )))
                                 .await;
                                 let _ = send(ZoneEvent::Kind(kind, KindStatus::NotServed)).await;
-                                return;
+                                return WatchEnd::NotServed;
                             }
                             ErrorClass::Forbidden(message) => {
                                 if !send(ZoneEvent::Objects((spec.wrap)(StoreChange::Replace(
@@ -117,15 +161,25 @@ pub async fn run_kind_watch<K, P>(
                                 ))))
                                 .await
                                 {
-                                    return;
+                                    return WatchEnd::Closed;
+                                }
+                                if spec.give_up_when_forbidden {
+                                    return WatchEnd::Forbidden(message);
                                 }
                                 KindStatus::Forbidden { message }
                             }
-                            ErrorClass::Failed { message, cause } => KindStatus::Failed {
-                                error: message,
-                                cause,
-                                retry_at: Some(SystemTime::now() + delay),
-                            },
+                            ErrorClass::Failed { message, cause } => {
+                                // Only a probe that follows this failure may cut its wait.
+                                back.borrow_and_update();
+                                if cause != FailureCause::Unauthorized {
+                                    signals.failed.notify_one();
+                                }
+                                KindStatus::Failed {
+                                    error: message,
+                                    cause,
+                                    retry_at: Some(SystemTime::now() + delay),
+                                }
+                            }
                             // Both handled above; kept total for the compiler.
                             ErrorClass::Gone | ErrorClass::GoneRestart => KindStatus::Syncing,
                         };
@@ -137,12 +191,12 @@ pub async fn run_kind_watch<K, P>(
             if let Some(change) = change
                 && !send(ZoneEvent::Objects((spec.wrap)(change))).await
             {
-                return;
+                return WatchEnd::Closed;
             }
             if let Some(next) = next_status {
                 if next == KindStatus::Synced && had_failure {
                     had_failure = false;
-                    recovered.notify_one();
+                    signals.recovered.notify_one();
                 }
                 if failure.is_some() {
                     had_failure = true;
@@ -150,7 +204,7 @@ pub async fn run_kind_watch<K, P>(
                 if next != status {
                     status = next;
                     if !send(ZoneEvent::Kind(kind, status.clone())).await {
-                        return;
+                        return WatchEnd::Closed;
                     }
                 }
             }
@@ -164,7 +218,14 @@ pub async fn run_kind_watch<K, P>(
         let delay = failure.unwrap_or_else(|| backoff.next().unwrap_or(Duration::from_secs(30)));
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = tx.closed() => return,
+            // The supervisor's probe found the server answering: no reason to wait longer.
+            Ok(()) = back.changed(), if failure.is_some() => {
+                tracing::debug!(%zone, kind = kind.plural(), "server answers again; watching at once");
+                // The outage is over: a failure right after it starts a fresh backoff rather
+                // than waiting as long as the outage's last retries did.
+                backoff.reset();
+            }
+            _ = tx.closed() => return WatchEnd::Closed,
         }
     }
 }

@@ -504,7 +504,7 @@ impl ZoneSummary {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fleet::tests::dev_zone;
     use crate::fleet::{

@@ -158,14 +158,46 @@ pub enum KindStatus {
     },
     /// The server does not serve this kind.
     NotServed,
+    /// Watched namespace by namespace (by design, or because the credential may not list it
+    /// cluster-wide), and the namespaces in `namespaces` refused (403): the other namespaces'
+    /// objects show. With `cluster_wide` the kind was refused cluster-wide too, so objects outside
+    /// the zone's namespaces are not seen (checks that need the whole cluster cannot look).
+    ForbiddenIn {
+        /// The namespaces that refused, in the zone's order (may be empty when only the
+        /// cluster-wide list was refused).
+        namespaces: Vec<String>,
+        /// The kind was refused cluster-wide.
+        cluster_wide: bool,
+        /// The server's refusal message (the first one).
+        message: String,
+    },
 }
 
 impl KindStatus {
+    /// What the credential may not see of the kind, as shown next to it ("forbidden: …",
+    /// "forbidden in ge-system, ge-data: …"); None when it sees all it looks at.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            KindStatus::Forbidden { message } => Some(format!("forbidden: {message}")),
+            KindStatus::ForbiddenIn {
+                namespaces,
+                message,
+                ..
+            } if !namespaces.is_empty() => {
+                Some(format!("forbidden in {}: {message}", namespaces.join(", ")))
+            }
+            _ => None,
+        }
+    }
+
     /// The kind has reached a steady state (data, or a definite "you will not get data").
     pub fn is_settled(&self) -> bool {
         matches!(
             self,
-            KindStatus::Synced | KindStatus::Forbidden { .. } | KindStatus::NotServed
+            KindStatus::Synced
+                | KindStatus::Forbidden { .. }
+                | KindStatus::ForbiddenIn { .. }
+                | KindStatus::NotServed
         )
     }
 }
@@ -203,6 +235,9 @@ pub enum ObjectChange {
     IngressClasses(StoreChange<IngressClassInfo>),
     /// StorageClass objects changed.
     StorageClasses(StoreChange<StorageClassInfo>),
+    /// A change from the watch of one namespace (a kind watched namespace by namespace): its
+    /// relist replaces only that namespace's objects of the kind.
+    InNamespace(String, Box<ObjectChange>),
 }
 
 /// Something the cluster layer learned about a zone.
@@ -375,6 +410,37 @@ impl ZoneModel {
             .collect()
     }
 
+    /// Kinds watched namespace by namespace that some of the zone's namespaces refused: the
+    /// kind, those namespaces and the server's message.
+    pub fn kinds_forbidden_in_namespaces(&self) -> Vec<(ResourceKind, &[String], &str)> {
+        self.kinds
+            .iter()
+            .filter_map(|(k, s)| match s {
+                KindStatus::ForbiddenIn {
+                    namespaces,
+                    message,
+                    ..
+                } if !namespaces.is_empty() => Some((*k, namespaces.as_slice(), message.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Why `kind` cannot be seen across the whole cluster, when it cannot: the server's refusal
+    /// (forbidden outright, or cluster-wide with the zone's namespaces watched instead). Checks
+    /// that need every namespace say they could not look.
+    pub fn cluster_wide_refusal(&self, kind: ResourceKind) -> Option<&str> {
+        match self.kinds.get(&kind)? {
+            KindStatus::Forbidden { message } => Some(message),
+            KindStatus::ForbiddenIn {
+                cluster_wide: true,
+                message,
+                ..
+            } => Some(message),
+            _ => None,
+        }
+    }
+
     /// Applies one event and re-derives the state.
     pub fn apply(&mut self, event: ZoneEvent) {
         if matches!(
@@ -401,6 +467,9 @@ impl ZoneModel {
 
     fn apply_objects(&mut self, change: ObjectChange) {
         match change {
+            ObjectChange::InNamespace(namespace, inner) => {
+                self.apply_in_namespace(&namespace, *inner)
+            }
             ObjectChange::Nodes(c) => apply_change(&mut self.nodes, c),
             ObjectChange::Namespaces(c) => apply_change(&mut self.namespaces, c),
             ObjectChange::Pods(c) => apply_change(&mut self.pods, c),
@@ -435,6 +504,24 @@ impl ZoneModel {
                     });
                 }
             },
+        }
+    }
+
+    /// Applies a change from one namespace's watch: a relist replaces that namespace's objects
+    /// of the kind and keeps every other namespace's.
+    fn apply_in_namespace(&mut self, namespace: &str, change: ObjectChange) {
+        match change {
+            ObjectChange::Pods(c) => apply_change_in(&mut self.pods, namespace, c),
+            ObjectChange::ReplicaSets(c) => apply_change_in(&mut self.replicasets, namespace, c),
+            ObjectChange::Workloads(kind, StoreChange::Replace(items)) => {
+                self.workloads
+                    .retain(|k, _| k.kind != kind || k.namespace != namespace);
+                for w in items {
+                    self.workloads.insert(w.workload_key(), w);
+                }
+            }
+            // The rest carry their namespace already or are replaced per namespace anyway.
+            other => self.apply_objects(other),
         }
     }
 
@@ -488,6 +575,18 @@ impl ZoneModel {
             self.state = state;
             self.state_since = Instant::now();
         }
+    }
+}
+
+/// [`apply_change`] for a change from one namespace's watch: a relist replaces only the
+/// objects of `namespace`.
+fn apply_change_in<T: Keyed>(map: &mut ObjectMap<T>, namespace: &str, change: StoreChange<T>) {
+    match change {
+        StoreChange::Replace(items) => {
+            map.retain(|k, _| k.namespace != namespace);
+            map.extend(items.into_iter().map(|o| (o.key(), o)));
+        }
+        other => apply_change(map, other),
     }
 }
 
@@ -696,5 +795,87 @@ pub(crate) mod tests {
         )));
         let names: Vec<_> = zone.namespaces.keys().map(|k| k.name.as_str()).collect();
         assert_eq!(names, ["b"]);
+    }
+
+    #[test]
+    fn a_namespaces_relist_replaces_only_that_namespaces_objects() {
+        use crate::fleet::health::tests::pod;
+        let mut zone = dev_zone();
+        let in_ns = |ns: &str, change| {
+            ZoneEvent::Objects(ObjectChange::InNamespace(
+                ns.into(),
+                Box::new(ObjectChange::Pods(change)),
+            ))
+        };
+        zone.apply(in_ns(
+            "ge-agents",
+            StoreChange::Replace(vec![pod("ge-agents", "a1", "Running", true)]),
+        ));
+        zone.apply(in_ns(
+            "ge-data",
+            StoreChange::Replace(vec![
+                pod("ge-data", "d1", "Running", true),
+                pod("ge-data", "d2", "Running", true),
+            ]),
+        ));
+        zone.apply(in_ns(
+            "ge-agents",
+            StoreChange::Upsert(pod("ge-agents", "a2", "Running", true)),
+        ));
+        // ge-data relists without d2: ge-agents' pods stay.
+        zone.apply(in_ns(
+            "ge-data",
+            StoreChange::Replace(vec![pod("ge-data", "d1", "Running", true)]),
+        ));
+        zone.apply(in_ns(
+            "ge-agents",
+            StoreChange::Delete(ObjectKey::new("ge-agents", "a1")),
+        ));
+        let names: Vec<_> = zone
+            .pods
+            .keys()
+            .map(|k| format!("{}/{}", k.namespace, k.name))
+            .collect();
+        assert_eq!(names, ["ge-agents/a2", "ge-data/d1"]);
+    }
+
+    #[test]
+    fn a_kind_forbidden_in_some_namespaces_is_settled_and_named() {
+        let mut zone = dev_zone();
+        connect_and_sync(&mut zone);
+        zone.apply(ZoneEvent::Kind(
+            ResourceKind::Pods,
+            KindStatus::ForbiddenIn {
+                namespaces: vec!["ge-system".into(), "kube-system".into()],
+                cluster_wide: false,
+                message: "pods is forbidden".into(),
+            },
+        ));
+        zone.apply(ZoneEvent::Kind(
+            ResourceKind::Deployments,
+            KindStatus::ForbiddenIn {
+                namespaces: vec![],
+                cluster_wide: true,
+                message: "deployments.apps is forbidden".into(),
+            },
+        ));
+        assert_eq!(zone.state(), ZoneState::Live);
+        assert!(
+            zone.forbidden_kinds().is_empty(),
+            "nothing refused outright"
+        );
+        let partly = zone.kinds_forbidden_in_namespaces();
+        assert_eq!(partly.len(), 1, "{partly:?}");
+        assert_eq!(partly[0].0, ResourceKind::Pods);
+        assert_eq!(partly[0].1, ["ge-system", "kube-system"]);
+        assert_eq!(
+            zone.cluster_wide_refusal(ResourceKind::Deployments),
+            Some("deployments.apps is forbidden")
+        );
+        assert_eq!(zone.cluster_wide_refusal(ResourceKind::Pods), None);
+        assert_eq!(
+            zone.kinds[&ResourceKind::Pods].refusal().as_deref(),
+            Some("forbidden in ge-system, kube-system: pods is forbidden")
+        );
     }
 }

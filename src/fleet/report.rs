@@ -79,6 +79,10 @@ pub struct ForbiddenKind {
     pub kind: String,
     /// The server's refusal message.
     pub message: String,
+    /// The namespaces that refused, when the kind is watched namespace by namespace and the
+    /// others answered; empty when the kind is refused wherever it was asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
 }
 
 /// A node in the report.
@@ -193,7 +197,16 @@ impl FleetReport {
                 out.push_str(&format!("  server {v}\n"));
             }
             for f in &z.forbidden {
-                out.push_str(&format!("  forbidden: {} ({})\n", f.kind, f.message));
+                if f.namespaces.is_empty() {
+                    out.push_str(&format!("  forbidden: {} ({})\n", f.kind, f.message));
+                } else {
+                    out.push_str(&format!(
+                        "  forbidden: {} in {} ({})\n",
+                        f.kind,
+                        f.namespaces.join(", "),
+                        f.message
+                    ));
+                }
             }
             for n in &z.nodes {
                 out.push_str(&format!(
@@ -292,7 +305,17 @@ fn zone_report(zone: &ZoneModel) -> ZoneReport {
             .map(|(k, m)| ForbiddenKind {
                 kind: k.plural().to_string(),
                 message: m.to_string(),
+                namespaces: Vec::new(),
             })
+            .chain(
+                zone.kinds_forbidden_in_namespaces()
+                    .into_iter()
+                    .map(|(k, namespaces, m)| ForbiddenKind {
+                        kind: k.plural().to_string(),
+                        message: m.to_string(),
+                        namespaces: namespaces.to_vec(),
+                    }),
+            )
             .collect(),
         nodes: zone
             .nodes
@@ -314,6 +337,18 @@ fn zone_report(zone: &ZoneModel) -> ZoneReport {
                     .into_iter()
                     .filter(|(k, _)| !k.is_optional())
                     .map(|(k, _)| format!("{} cannot be checked: forbidden", k.plural())),
+            );
+            failed.extend(
+                zone.kinds_forbidden_in_namespaces()
+                    .into_iter()
+                    .filter(|(k, _, _)| !k.is_optional())
+                    .map(|(k, namespaces, _)| {
+                        format!(
+                            "{} cannot be checked in {}: forbidden",
+                            k.plural(),
+                            namespaces.join(", ")
+                        )
+                    }),
             );
             if summary.state == ZoneState::Syncing {
                 failed.push("not every kind had synced when the snapshot was taken".into());

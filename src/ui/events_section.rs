@@ -75,7 +75,9 @@ pub fn workload_event_lines<'a>(
         )
     };
     let missing = match zone.kinds.get(&ResourceKind::Events) {
-        Some(KindStatus::Forbidden { message }) => Some(format!(" forbidden: {message}")),
+        Some(status @ (KindStatus::Forbidden { .. } | KindStatus::ForbiddenIn { .. })) => {
+            status.refusal().map(|r| format!(" {r}"))
+        }
         Some(KindStatus::NotServed) => Some(" this server does not serve events".into()),
         Some(KindStatus::Syncing) | None => Some(" not listed yet".into()),
         _ => None,

@@ -227,6 +227,10 @@ fn zone_events_line<'a>(zone: &ZoneModel, theme: &Theme) -> Option<Line<'a>> {
             format!("{label}: events forbidden: {message}"),
             Role::Warning,
         ),
+        Some(status @ KindStatus::ForbiddenIn { .. }) => match status.refusal() {
+            Some(refusal) => (format!("{label}: events {refusal}"), Role::Warning),
+            None => return None,
+        },
         Some(KindStatus::NotServed) => (
             format!("{label}: this server does not serve events"),
             Role::Muted,

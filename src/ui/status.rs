@@ -198,6 +198,30 @@ pub fn state_lines(
             .map(|l| Line::styled(l, theme.style(Role::Warning))),
         );
     }
+    // Kinds watched namespace by namespace that some namespaces refused, grouped by those
+    // namespaces: one line for a Role that covers some namespaces and not the others.
+    let mut partly: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for (kind, namespaces, _) in zone.kinds_forbidden_in_namespaces() {
+        match partly.iter_mut().find(|(n, _)| *n == namespaces) {
+            Some((_, kinds)) => kinds.push(kind.plural()),
+            None => partly.push((namespaces, vec![kind.plural()])),
+        }
+    }
+    for (namespaces, kinds) in partly {
+        lines.extend(
+            wrap(
+                &format!(
+                    "forbidden in {}: {}",
+                    namespaces.join(", "),
+                    kinds.join(", ")
+                ),
+                width,
+                2,
+            )
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Warning))),
+        );
+    }
     if is_stale(zone) {
         lines.push(Line::styled(
             "[STALE] last known data".to_string(),

@@ -166,7 +166,12 @@ fn empty_line<'a>(
     theme: &Theme,
 ) -> ListLine<'a> {
     let text = match zone.kinds.get(&kind) {
-        Some(KindStatus::Forbidden { message }) => format!("  forbidden: {message}"),
+        Some(status @ KindStatus::Forbidden { .. }) => {
+            format!("  {}", status.refusal().unwrap_or_default())
+        }
+        Some(status @ KindStatus::ForbiddenIn { .. }) if status.refusal().is_some() => {
+            format!("  {}", status.refusal().unwrap_or_default())
+        }
         Some(KindStatus::Syncing) | None => "  not listed yet".to_string(),
         _ if filtered => "  none match the filter".to_string(),
         _ => "  none".to_string(),

@@ -13,7 +13,7 @@ use ge_console::config::{FleetConfig, parse_zones};
 use ge_console::fleet::{Fleet, FleetEvent};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, PostParams};
 use kube::{Client, Resource};
 use serde::Serialize;
@@ -412,18 +412,12 @@ pub async fn seed(client: &Client) {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "ge-reader-cluster"},
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ge-reader"}],
     })).await;
-    create(&Api::<Role>::namespaced(client.clone(), "ge-agents"), json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-        "metadata": {"name": "ge-reader", "namespace": "ge-agents"},
-        "rules": [
-            {"apiGroups": [""], "resources": ["pods"], "verbs": verbs},
-            {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"], "verbs": verbs},
-        ],
-    })).await;
+    // In ge-agents the reader has the built-in `view` role, as a team member with a Role
+    // rather than a ClusterRole would.
     create(&Api::<RoleBinding>::namespaced(client.clone(), "ge-agents"), json!({
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": {"name": "ge-reader", "namespace": "ge-agents"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "ge-reader"},
+        "metadata": {"name": "ge-reader-view", "namespace": "ge-agents"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ge-reader"}],
     })).await;
     // Read-only access to the console's kinds, for the revocable ServiceAccount token.

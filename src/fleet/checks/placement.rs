@@ -109,6 +109,15 @@ fn zone_findings(fleet: &Fleet, zone: &ZoneModel, registries: &[String]) -> Vec<
     for (_, resource) in WORKLOAD_KINDS {
         let refusal = match zone.kinds.get(&resource) {
             Some(KindStatus::Forbidden { message }) => message.clone(),
+            // Watched in the zone's namespaces only: a workload elsewhere is not seen.
+            Some(KindStatus::ForbiddenIn {
+                cluster_wide: true,
+                message,
+                ..
+            }) => format!(
+                "may not list {} cluster-wide, only the zone's namespaces are seen ({message})",
+                resource.plural()
+            ),
             Some(KindStatus::NotServed) => {
                 format!("the server does not serve {}", resource.plural())
             }

@@ -449,3 +449,36 @@ fn a_zone_not_live_is_unknown_never_judged_on_stale_workloads() {
         ]
     );
 }
+
+#[test]
+fn workloads_seen_only_in_the_zones_namespaces_could_not_be_looked_at_cluster_wide() {
+    let config = config();
+    let mut fleet = live_fleet(&config, &["v1.34.2", "v1.34.2", "v1.34.2"]);
+    let dev = &mut fleet.zones[0];
+    // A Role in ge-agents only: the cluster-wide list was refused, the zone's namespaces
+    // were watched instead and all but ge-agents refused too.
+    dev.apply(ZoneEvent::Kind(
+        ResourceKind::Deployments,
+        KindStatus::ForbiddenIn {
+            namespaces: vec!["ge-system".into(), "ge-data".into()],
+            cluster_wide: true,
+            message: "deployments.apps is forbidden".into(),
+        },
+    ));
+    deploy(dev, "ge-agents", "ge-executor", "registry.ge.internal/e:1");
+    let findings = run(&fleet, &config);
+    let dev: Vec<_> = summary(&findings)
+        .into_iter()
+        .filter(|f| f.0 == 1)
+        .map(|(_, severity, subject, message, _)| (severity, subject, message))
+        .collect();
+    assert_eq!(
+        dev,
+        [(
+            "unknown",
+            "deployments",
+            "could not look: may not list deployments cluster-wide, only the zone's namespaces \
+             are seen (deployments.apps is forbidden)"
+        )]
+    );
+}

@@ -23,8 +23,23 @@ pub fn check(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
             continue;
         }
         let watched = zone.config.event_namespaces();
+        let refused_in: &[String] = match zone.kinds.get(&ResourceKind::Services) {
+            Some(KindStatus::ForbiddenIn { namespaces, .. }) => namespaces,
+            _ => &[],
+        };
         for entry in cx.ports.services.values() {
             let subject = format!("{}/service/{}", entry.namespace, entry.name);
+            if refused_in.contains(&entry.namespace) {
+                findings.push(finding(
+                    CheckSeverity::Unknown,
+                    subject,
+                    format!(
+                        "could not look: may not list Services in {}",
+                        entry.namespace
+                    ),
+                ));
+                continue;
+            }
             if !watched.contains(&entry.namespace) {
                 findings.push(finding(
                     CheckSeverity::Unknown,
@@ -74,7 +89,7 @@ fn cannot_judge(zone: &ZoneModel) -> Option<String> {
         ));
     }
     match zone.kinds.get(&ResourceKind::Services) {
-        Some(KindStatus::Synced) => None,
+        Some(KindStatus::Synced | KindStatus::ForbiddenIn { .. }) => None,
         Some(KindStatus::Forbidden { message }) => {
             Some(format!("could not look: may not list Services ({message})"))
         }

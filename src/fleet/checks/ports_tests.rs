@@ -335,3 +335,47 @@ fn run_checks_includes_the_ports_findings() {
                 && f.zone == ZoneId(2))
     );
 }
+
+#[test]
+fn services_refused_in_one_namespace_are_unknown_there_and_judged_elsewhere() {
+    let config = config();
+    let mut fleet = live_fleet(&config);
+    // Redis on 6379 in ge-data, which answered; the wiki's Admin UI lives in ge-system, which
+    // refused.
+    upsert(
+        &mut fleet,
+        0,
+        service("ge-data", "redis", "ClusterIP", vec![port(6379, None)]),
+    );
+    fleet.zones[0].apply(ZoneEvent::Kind(
+        ResourceKind::Services,
+        KindStatus::ForbiddenIn {
+            namespaces: vec!["ge-system".into()],
+            cluster_wide: false,
+            message: "services is forbidden".into(),
+        },
+    ));
+    let ports = parse_ports(
+        "services:\n  redis: {namespace: ge-data, port: 6381}\n  admin-ui: {namespace: ge-system, port: 3000, type: ClusterIP}\n",
+        Path::new("ports.yaml"),
+    )
+    .unwrap();
+    let findings = run(&fleet, &config, &ports);
+    let zone1: Vec<(&str, CheckSeverity, &str)> = findings
+        .iter()
+        .filter(|f| f.zone == ZoneId(1))
+        .map(|f| (f.subject.as_str(), f.severity, f.message.as_str()))
+        .collect();
+    assert_eq!(zone1.len(), 2, "{zone1:#?}");
+    assert_eq!(zone1[1].0, "ge-data/service/redis");
+    assert_eq!(zone1[1].1, CheckSeverity::Fail);
+    assert_eq!(
+        zone1[0],
+        (
+            "ge-system/service/admin-ui",
+            CheckSeverity::Unknown,
+            "could not look: may not list Services in ge-system"
+        )
+    );
+    assert_eq!(fleet.zones[0].state(), ZoneState::Live);
+}

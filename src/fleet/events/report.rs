@@ -177,6 +177,7 @@ fn zone_events(zone: &ZoneModel) -> ZoneEvents {
     let (events, message) = match zone.kinds.get(&ResourceKind::Events) {
         Some(KindStatus::Synced) => ("synced", None),
         Some(KindStatus::Forbidden { message }) => ("forbidden", Some(message.clone())),
+        Some(status @ KindStatus::ForbiddenIn { .. }) => ("partly_forbidden", status.refusal()),
         Some(KindStatus::NotServed) => ("not_served", None),
         Some(KindStatus::Failed { error, .. }) => ("failed", Some(error.clone())),
         Some(KindStatus::Syncing) | None => ("syncing", None),
