@@ -6,6 +6,8 @@
 //! `provision.sh start 2` and then `cargo test --test real_apiserver -- --ignored` with
 //! `GE_CONSOLE_REAL_APISERVER` set. With `--ignored` but no reachable server, the tests fail.
 
+#[path = "real_apiserver/checks.rs"]
+mod checks;
 mod common;
 #[path = "real_apiserver/harness.rs"]
 mod harness;
