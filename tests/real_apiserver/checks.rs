@@ -104,12 +104,12 @@ fn checks(
 }
 
 /// The findings of check `id` about zone `zone` with `severity`.
-fn of<'f>(
-    findings: &'f [CheckFinding],
+fn of(
+    findings: &[CheckFinding],
     id: CheckId,
     zone: u32,
     severity: CheckSeverity,
-) -> Vec<&'f CheckFinding> {
+) -> Vec<&CheckFinding> {
     findings
         .iter()
         .filter(|f| f.id == id && f.zone == ZoneId(zone) && f.severity == severity)
