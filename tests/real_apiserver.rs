@@ -8,6 +8,8 @@
 
 #[path = "real_apiserver/back_at_once.rs"]
 mod back_at_once;
+#[path = "real_apiserver/checks.rs"]
+mod checks;
 mod common;
 #[path = "real_apiserver/harness.rs"]
 mod harness;

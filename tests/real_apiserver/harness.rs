@@ -293,6 +293,17 @@ pub fn fleet_for(run: &RunDir, contexts: &[(usize, &str)]) -> FleetConfig {
     parse_zones(&zones_toml(&zones), Path::new("zones.toml")).expect("zones parse")
 }
 
+/// The fleet config of [`fleet_for`] with `sections` (a `[promotion]` or `[checks]` section, as
+/// the team would write it) appended to the zones file.
+pub fn fleet_with(run: &RunDir, contexts: &[(usize, &str)], sections: &str) -> FleetConfig {
+    let zones: Vec<(String, String)> = contexts
+        .iter()
+        .map(|(i, c)| (c.to_string(), run.planes[*i].version.clone()))
+        .collect();
+    let text = format!("{}\n{sections}", zones_toml(&zones));
+    parse_zones(&text, Path::new("zones.toml")).expect("zones with sections parse")
+}
+
 async fn create<K>(api: &Api<K>, value: serde_json::Value)
 where
     K: Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,
