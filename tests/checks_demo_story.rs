@@ -75,7 +75,12 @@ const DOCUMENTED: &[(&str, &str, &str, &str)] = &[
         "info",
         "ge-agents/deployment/ge-executor",
     ),
-    ("staging", "drift.workload", "info", "ge-agents/deployment/ge-sandbox"),
+    (
+        "staging",
+        "drift.workload",
+        "info",
+        "ge-agents/deployment/ge-sandbox",
+    ),
     (
         "staging",
         "drift.workload",
@@ -88,7 +93,12 @@ const DOCUMENTED: &[(&str, &str, &str, &str)] = &[
         "info",
         "ge-monitoring/deployment/metrics",
     ),
-    ("staging", "drift.workload", "info", "ge-system/deployment/admin-ui"),
+    (
+        "staging",
+        "drift.workload",
+        "info",
+        "ge-system/deployment/admin-ui",
+    ),
     (
         "staging",
         "drift.workload",
@@ -101,7 +111,12 @@ const DOCUMENTED: &[(&str, &str, &str, &str)] = &[
         "info",
         "ge-system/deployment/report-builder",
     ),
-    ("staging", "drift.workload", "info", "ge-system/deployment/wiki"),
+    (
+        "staging",
+        "drift.workload",
+        "info",
+        "ge-system/deployment/wiki",
+    ),
     ("staging", "zone.platform", "info", "cni"),
     ("staging", "zone.platform", "info", "ingress"),
     ("staging", "zone.platform", "info", "storage"),
@@ -154,7 +169,12 @@ const DOCUMENTED: &[(&str, &str, &str, &str)] = &[
         "info",
         "ge-system/deployment/report-builder",
     ),
-    ("production", "drift.workload", "info", "ge-system/deployment/wiki"),
+    (
+        "production",
+        "drift.workload",
+        "info",
+        "ge-system/deployment/wiki",
+    ),
     ("production", "zone.platform", "info", "cni"),
     ("production", "zone.platform", "info", "ingress"),
     ("production", "zone.platform", "info", "storage"),
@@ -195,14 +215,19 @@ async fn the_demos_checks_find_exactly_what_its_seed_documents() {
     let (tx, mut rx) = mpsc::channel(4096);
     let _tasks = cluster::spawn_fleet(&config, &kubeconfig, tx);
     let mut fleet = Fleet::new(&config);
-    until(&mut fleet, &mut rx, "every zone live, every kind listed", |f| {
-        f.zones.iter().all(|z| {
-            z.state() == ZoneState::Live
-                && ResourceKind::ALL
-                    .iter()
-                    .all(|k| z.kinds.get(k) == Some(&KindStatus::Synced))
-        })
-    })
+    until(
+        &mut fleet,
+        &mut rx,
+        "every zone live, every kind listed",
+        |f| {
+            f.zones.iter().all(|z| {
+                z.state() == ZoneState::Live
+                    && ResourceKind::ALL
+                        .iter()
+                        .all(|k| z.kinds.get(k) == Some(&KindStatus::Synced))
+            })
+        },
+    )
     .await;
     let ports = PortsSpec::default();
     let findings = run_checks(&CheckContext {
@@ -270,7 +295,12 @@ async fn the_demos_checks_find_exactly_what_its_seed_documents() {
         .contains("ge-agents")
     );
     assert_eq!(
-        message_of(&findings, 2, CheckId::PortsMismatch, "ge-data/service/redis"),
+        message_of(
+            &findings,
+            2,
+            CheckId::PortsMismatch,
+            "ge-data/service/redis"
+        ),
         "Redis listens on 6379: the runbook says 6381, NOT default 6379"
     );
     let soak = message_of(&findings, 1, CheckId::PromotionSoak, "kubernetes");

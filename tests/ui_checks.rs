@@ -367,7 +367,10 @@ fn fg_of(lines: &[String], buffer: &Buffer, row: &str, needle: &str) -> Color {
 
 /// The foreground colour a theme role draws with.
 fn fg(role: Role) -> Color {
-    Theme::default_theme().style(role).fg.unwrap_or(Color::Reset)
+    Theme::default_theme()
+        .style(role)
+        .fg
+        .unwrap_or(Color::Reset)
 }
 
 #[test]

@@ -230,4 +230,3 @@ pub fn demo_promotion_records(now: Timestamp) -> Vec<PromotionRecord> {
     })
     .collect()
 }
-

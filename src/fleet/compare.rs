@@ -91,19 +91,17 @@ pub fn platform_rows_with(
 /// zone, for the zones at `order` (indexes in the fleet).
 pub fn runbook_platform_rows(fleet: &Fleet, order: &[usize]) -> Vec<PlatformRow> {
     let summaries = platform_summaries(fleet);
-    let row = |component: &str, aspect: &dyn Fn(&PlatformSummary) -> &Option<String>| {
-        PlatformRow {
-            component: component.to_string(),
-            cells: order
-                .iter()
-                .map(|&i| {
-                    summaries
-                        .get(i)
-                        .and_then(|s| aspect(s).clone())
-                        .unwrap_or_else(|| UNKNOWN.to_string())
-                })
-                .collect(),
-        }
+    let row = |component: &str, aspect: &dyn Fn(&PlatformSummary) -> &Option<String>| PlatformRow {
+        component: component.to_string(),
+        cells: order
+            .iter()
+            .map(|&i| {
+                summaries
+                    .get(i)
+                    .and_then(|s| aspect(s).clone())
+                    .unwrap_or_else(|| UNKNOWN.to_string())
+            })
+            .collect(),
     };
     vec![
         row("Ingress", &|s| &s.ingress),
@@ -182,7 +180,11 @@ mod tests {
         let cni = row(&rows, "CNI");
         assert_eq!(cni.cells, ["not found", "not found", "not found"]);
         assert!(!cni.differs());
-        let all = platform_rows_with(&fleet, &[0, 1, 2], runbook_platform_rows(&fleet, &[0, 1, 2]));
+        let all = platform_rows_with(
+            &fleet,
+            &[0, 1, 2],
+            runbook_platform_rows(&fleet, &[0, 1, 2]),
+        );
         assert_eq!(all.len(), 7);
         assert_eq!(all[0].component, "Kubernetes");
         assert_eq!(all[6].component, "CNI");
@@ -196,7 +198,11 @@ mod tests {
             cause: FailureCause::Unreachable,
             retry_at: None,
         }));
-        let rows = platform_rows_with(&fleet, &[0, 1, 2], runbook_platform_rows(&fleet, &[0, 1, 2]));
+        let rows = platform_rows_with(
+            &fleet,
+            &[0, 1, 2],
+            runbook_platform_rows(&fleet, &[0, 1, 2]),
+        );
         for row in &rows {
             assert_eq!(row.cells[2], UNKNOWN, "{}", row.component);
         }

@@ -343,7 +343,11 @@ fn ingress_summary(ingress: &Ingress) -> String {
             .map(|c| c.rsplit('/').next().unwrap_or(c))
             .collect()
     } else {
-        ingress.classes.iter().map(|(name, _)| name.as_str()).collect()
+        ingress
+            .classes
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
     };
     if names.is_empty() {
         "none".into()

@@ -265,7 +265,11 @@ fn classes_not_listed_are_unknown_and_a_zone_down_is_unknown() {
     assert_eq!(summaries[0].storage.as_deref(), Some("local-path"));
     assert_eq!(summaries[0].cni.as_deref(), Some("flannel (k3s)"));
     assert_eq!(
-        (&summaries[2].ingress, &summaries[2].storage, &summaries[2].cni),
+        (
+            &summaries[2].ingress,
+            &summaries[2].storage,
+            &summaries[2].cni
+        ),
         (&None, &None, &None)
     );
 }
@@ -278,7 +282,10 @@ fn summaries_name_what_each_zone_uses_in_a_word() {
     let staging = &mut fleet.zones[1];
     staging.apply(ZoneEvent::Objects(ObjectChange::Workloads(
         WorkloadKind::Deployment,
-        StoreChange::Upsert(workload(WorkloadKind::Deployment, "ingress-nginx-controller")),
+        StoreChange::Upsert(workload(
+            WorkloadKind::Deployment,
+            "ingress-nginx-controller",
+        )),
     )));
     staging.apply(ZoneEvent::Objects(ObjectChange::StorageClasses(
         StoreChange::Replace(vec![storage("standard", "example.com/disk", false)]),
@@ -286,11 +293,7 @@ fn summaries_name_what_each_zone_uses_in_a_word() {
     let summaries = platform_summaries(&fleet);
     let cells = |i: usize| {
         let s = &summaries[i];
-        (
-            s.ingress.as_deref(),
-            s.storage.as_deref(),
-            s.cni.as_deref(),
-        )
+        (s.ingress.as_deref(), s.storage.as_deref(), s.cni.as_deref())
     };
     assert_eq!(
         cells(0),

@@ -143,11 +143,8 @@ impl Layer for CompareView {
             )],
         );
         let order = zone_order(cx.fleet, cx.promotion_path);
-        let platform = platform_rows_with(
-            cx.fleet,
-            &order,
-            runbook_platform_rows(cx.fleet, &order),
-        );
+        let platform =
+            platform_rows_with(cx.fleet, &order, runbook_platform_rows(cx.fleet, &order));
         let workloads: Vec<WorkloadComparison> = compare(cx.fleet, cx.promotion_path)
             .into_iter()
             .filter(|w| self.list.filter.matches(&[&w.key.to_string()]))
