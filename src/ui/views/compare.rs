@@ -1,8 +1,9 @@
 //! The zones side by side: platform rows (Kubernetes, containerd, Traefik, CoreDNS, then the
-//! ingress, default StorageClass and CNI the `zone.platform` check reads) above the GE workloads (kube-system excluded); zones as columns in
-//! promotion order, each workload cell its image tag and ready/desired, differing cells
-//! highlighted, and a PROMOTION column saying how the workload stands along the path (the
-//! `drift.workload` check's own words). `enter` opens the selected workload's view.
+//! ingress, default StorageClass and CNI the `zone.platform` check reads) above the GE
+//! workloads (kube-system excluded); zones as columns in promotion order, each workload cell
+//! its image tag and ready/desired, differing cells highlighted, and a PROMOTION column saying
+//! how the workload stands along the path (the `drift.workload` check's own words). `enter`
+//! opens the selected workload's view.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
