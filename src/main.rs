@@ -449,30 +449,6 @@ async fn run_events(
     Ok(ExitCode::from(report.exit_code()))
 }
 
-/// The demo's promotion story, as a team's zones file would record it: dev took v1.34.2 three
-/// days ago and is soaking; staging took v1.33.5 a fortnight after dev; production runs v1.33.3,
-/// taken well after staging soaked on it.
-fn demo_promotion_records(now: jiff::Timestamp) -> Vec<config::PromotionRecord> {
-    let days_ago = |days: i64| {
-        now.checked_sub(jiff::SignedDuration::from_hours(24 * days))
-            .unwrap_or(now)
-    };
-    [
-        (1, "v1.33.5", 60),
-        (1, "v1.34.2", 3),
-        (2, "v1.33.3", 70),
-        (2, "v1.33.5", 45),
-        (3, "v1.33.3", 30),
-    ]
-    .into_iter()
-    .map(|(zone, version, days)| config::PromotionRecord {
-        zone: config::ZoneId(zone),
-        version: version.into(),
-        since: days_ago(days),
-    })
-    .collect()
-}
-
 async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let look = if args.serve {
         None
@@ -518,7 +494,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         .apply_overrides(&global.zones)
         .map_err(anyhow::Error::msg)?;
     if fleet.promotion.records.is_empty() {
-        fleet.promotion.records = demo_promotion_records(jiff::Timestamp::now());
+        fleet.promotion.records = config::demo_promotion_records(jiff::Timestamp::now());
     }
     let log = logging::init(&dirs.state, &global.log_level)?;
     let demo = DemoFleet::start(options).await?;

@@ -290,6 +290,25 @@ async fn snapshot_json_reports_every_zone_with_the_documented_fields() {
             .any(|p| p["component"] == "kubernetes" && p["ok"] == true),
         "{pins:?}"
     );
+    // The demo's runbook story reaches checks[]: staging's orchestrator hotfix, which dev never
+    // ran, is not via the promotion path.
+    let checks = report["checks"].as_array().expect("checks array");
+    let drift = checks
+        .iter()
+        .find(|c| {
+            c["id"] == "drift.workload"
+                && c["zone"] == "staging"
+                && c["subject"] == "ge-system/deployment/orchestrator"
+        })
+        .unwrap_or_else(|| panic!("no orchestrator drift finding: {checks:#?}"));
+    assert_eq!(drift["severity"], "fail");
+    assert!(
+        drift["message"]
+            .as_str()
+            .unwrap()
+            .contains("not via the promotion path"),
+        "{drift}"
+    );
     // The demo fleet carries a crash-looping system pod, so a check fails: exit status 1.
     assert_eq!(
         output.status.code(),

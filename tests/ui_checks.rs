@@ -1,16 +1,21 @@
 //! The runbook checks on screen, driven through the console's real core on a fixed fleet and
 //! clock: the Checks view (snapshots at 80×24 and 200×50, `w`, `z`, `/`, `enter` to the
-//! subject, `esc` back), the Compare view (snapshots, `enter` to a workload) and the
-//! overview's check counts.
+//! subject, `esc` back), the Compare view (snapshots, `enter` to a workload, its ingress,
+//! storage and CNI rows: a difference highlighted, a zone not live unknown) and the overview's
+//! check counts.
 
 use ge_console::config::{self, DEFAULT_ZONES_TOML, FleetConfig, ZoneId};
 use ge_console::fleet::checks::{CheckId, CheckSeverity, zone_counts};
 use ge_console::fleet::{
-    Fleet, KindStatus, LinkStatus, NodeInfo, ObjectChange, ResourceKind, StoreChange, WorkloadInfo,
-    WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
+    FailureCause, Fleet, IngressClassInfo, KindStatus, LinkStatus, NodeInfo, ObjectChange,
+    ResourceKind, StoreChange, WorkloadInfo, WorkloadKey, WorkloadKind, ZoneEvent, ZoneModel,
 };
-use ge_console::ui::{RowKey, ViewKind};
+use ge_console::ui::theme::Role;
+use ge_console::ui::{RowKey, Theme, ViewKind};
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
 
 mod common;
 use common::{Console, ch, key};
@@ -305,4 +310,107 @@ fn the_overview_header_counts_each_zones_failed_checks_and_warnings() {
         .unwrap_or_default()
         .to_string();
     assert!(!dev_header.contains('✗'), "{dev_header}");
+}
+
+/// The fixture with every zone's IngressClass `nginx` (the same everywhere) and Cilium in
+/// staging and production, while dev (k3s) runs its built-in Flannel: the CNI differs.
+fn fleet_with_platforms() -> Fleet {
+    let mut fleet = fleet();
+    for (index, zone) in fleet.zones.iter_mut().enumerate() {
+        zone.apply(ZoneEvent::Objects(ObjectChange::IngressClasses(
+            StoreChange::Replace(vec![IngressClassInfo {
+                name: "nginx".into(),
+                controller: "k8s.io/ingress-nginx".into(),
+                is_default: true,
+            }]),
+        )));
+        if index > 0 {
+            let mut cilium = deployment("kube-system", "cilium", "v1.17.8", 3);
+            cilium.kind = WorkloadKind::DaemonSet;
+            zone.apply(ZoneEvent::Objects(ObjectChange::Workloads(
+                WorkloadKind::DaemonSet,
+                StoreChange::Replace(vec![cilium]),
+            )));
+        }
+    }
+    fleet
+}
+
+/// The compare view drawn at 200×50: its text and the buffer, for styles.
+fn draw_compare(ui: &mut Console) -> (Vec<String>, Buffer) {
+    if ui.view() != ViewKind::Compare {
+        ui.key(ch('='));
+    }
+    let area = Rect::new(0, 0, 200, 50);
+    let mut buffer = Buffer::empty(area);
+    ui.core.draw(&mut buffer, area);
+    let lines = common::text_of(&buffer)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (lines, buffer)
+}
+
+/// The foreground colour of the cell where `needle` starts on the line starting with `row`.
+fn fg_of(lines: &[String], buffer: &Buffer, row: &str, needle: &str) -> Color {
+    let (y, line) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.starts_with(row))
+        .unwrap_or_else(|| panic!("no {row:?} row:\n{}", lines.join("\n")));
+    let byte = line
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {line:?}"));
+    let x = line[..byte].chars().count();
+    buffer[(x as u16, y as u16)].fg
+}
+
+/// The foreground colour a theme role draws with.
+fn fg(role: Role) -> Color {
+    Theme::default_theme()
+        .style(role)
+        .fg
+        .unwrap_or(Color::Reset)
+}
+
+#[test]
+fn the_compare_view_highlights_a_differing_cni_but_not_an_ingress_that_is_the_same() {
+    let mut ui = Console::new(&config(), fleet_with_platforms(), false);
+    let (lines, buffer) = draw_compare(&mut ui);
+    let screen = lines.join("\n");
+    let cni = lines.iter().find(|l| l.starts_with("CNI")).unwrap();
+    for expected in ["flannel (k3s)", "cilium", "differs"] {
+        assert!(cni.contains(expected), "{expected}: {cni}");
+    }
+    let ingress = lines.iter().find(|l| l.starts_with("Ingress")).unwrap();
+    assert!(
+        ingress.contains("nginx") && ingress.contains("same"),
+        "{ingress}"
+    );
+    assert!(screen.contains("Storage (default)"), "{screen}");
+    let (warning, text) = (fg(Role::Warning), fg(Role::Text));
+    assert_ne!(warning, text);
+    assert_eq!(fg_of(&lines, &buffer, "CNI", "flannel"), warning);
+    assert_eq!(fg_of(&lines, &buffer, "CNI", "cilium"), warning);
+    assert_eq!(fg_of(&lines, &buffer, "Ingress", "nginx"), text);
+}
+
+#[test]
+fn the_compare_view_shows_a_zone_that_is_not_live_as_unknown_in_the_platform_rows() {
+    let mut fleet = fleet_with_platforms();
+    fleet.zones[2].apply(ZoneEvent::Link(LinkStatus::Failed {
+        error: "connection refused".into(),
+        cause: FailureCause::Unreachable,
+        retry_at: None,
+    }));
+    let mut ui = Console::new(&config(), fleet, false);
+    let (lines, buffer) = draw_compare(&mut ui);
+    for row in ["Kubernetes", "Ingress", "Storage (default)", "CNI"] {
+        let line = lines.iter().find(|l| l.starts_with(row)).unwrap();
+        assert!(line.contains("unknown"), "{row}: {line}");
+    }
+    // Ingress is nginx in both live zones: the unknown production is no difference.
+    let ingress = lines.iter().find(|l| l.starts_with("Ingress")).unwrap();
+    assert!(ingress.trim_end().ends_with("same"), "{ingress}");
+    assert_eq!(fg_of(&lines, &buffer, "Ingress", "nginx"), fg(Role::Text));
 }

@@ -20,7 +20,7 @@ pub use ports::{
     BUILT_IN_PORTS_SOURCE, BUILT_IN_PORTS_YAML, PortEntry, PortsSpec, built_in as built_in_ports,
     load_ports, parse_ports, ports_file_path,
 };
-pub use promotion::{DEFAULT_SOAK_DAYS, PromotionConfig, PromotionRecord};
+pub use promotion::{DEFAULT_SOAK_DAYS, PromotionConfig, PromotionRecord, demo_promotion_records};
 pub use workload_ref::{WorkloadKind, WorkloadRef};
 
 pub use zones::{

@@ -206,3 +206,27 @@ pub(super) fn check(
     }
     Ok(config)
 }
+/// The demo's promotion story, as a team's zones file would record it (the demo uses it when
+/// the zones file records none): dev took v1.34.2 three days ago and is soaking; staging took
+/// v1.33.5 a fortnight after dev; production runs v1.33.3, taken well after staging soaked on
+/// it. `assets/demo-fleet.toml` documents the findings this gives.
+pub fn demo_promotion_records(now: Timestamp) -> Vec<PromotionRecord> {
+    let days_ago = |days: i64| {
+        now.checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap_or(now)
+    };
+    [
+        (1, "v1.33.5", 60),
+        (1, "v1.34.2", 3),
+        (2, "v1.33.3", 70),
+        (2, "v1.33.5", 45),
+        (3, "v1.33.3", 30),
+    ]
+    .into_iter()
+    .map(|(zone, version, days)| PromotionRecord {
+        zone: ZoneId(zone),
+        version: version.into(),
+        since: days_ago(days),
+    })
+    .collect()
+}

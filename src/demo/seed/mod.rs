@@ -61,6 +61,79 @@ mod tests {
         }
     }
 
+    /// Every pod of a zone as (namespace, name, first container's image).
+    fn pods(seed: &Seed, zone: &str) -> Vec<(String, String, String)> {
+        let zone = seed.zones.iter().find(|z| z.name == zone).unwrap();
+        let store = Store::new();
+        build_zone(seed, zone, 0, &store).unwrap();
+        let mut pods: Vec<(String, String, String)> = store
+            .list(ServedKind::Pod, None, None, None, &|_| true)
+            .items
+            .iter()
+            .map(|pod| {
+                let value = pod.to_value();
+                (
+                    value["metadata"]["namespace"].as_str().unwrap().to_string(),
+                    pod.name.clone(),
+                    value["spec"]["containers"][0]["image"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect();
+        pods.sort();
+        pods
+    }
+
+    #[test]
+    fn image_in_changes_that_zones_image_only_and_seeds_the_rest_of_the_zone_as_before() {
+        let seed = parse(SEED_FILE, SEED_TEXT).unwrap();
+        let image_in_line = SEED_TEXT
+            .lines()
+            .find(|l| l.starts_with("image_in = "))
+            .unwrap();
+        let plain = parse(SEED_FILE, &SEED_TEXT.replacen(image_in_line, "", 1)).unwrap();
+        let hotfix = "registry.ge.internal/ge-orchestrator:2026.03.25-hotfix-3f9e2c1";
+        let orchestrator = |pods: &[(String, String, String)]| -> Vec<String> {
+            pods.iter()
+                .filter(|(_, name, _)| name.starts_with("orchestrator-"))
+                .map(|(_, _, image)| image.clone())
+                .collect()
+        };
+        let staging = pods(&seed, "staging");
+        let staging_plain = pods(&plain, "staging");
+        assert_eq!(orchestrator(&staging), [hotfix]);
+        assert_eq!(
+            orchestrator(&staging_plain),
+            ["registry.ge.internal/ge-orchestrator:2026.03.18-e4d09b1"]
+        );
+        // Every other pod of staging is the same object as without the override.
+        let others = |pods: Vec<(String, String, String)>| -> Vec<(String, String, String)> {
+            pods.into_iter()
+                .filter(|(_, name, _)| !name.starts_with("orchestrator-"))
+                .collect()
+        };
+        assert_eq!(others(staging), others(staging_plain));
+        // The other zones run their own release.
+        assert_eq!(
+            orchestrator(&pods(&seed, "dev")),
+            ["registry.ge.internal/ge-orchestrator:2026.03.25-7c1e9a2"]
+        );
+
+        let unknown = parse(
+            "fleet.toml",
+            &SEED_TEXT.replacen("image_in = { staging", "image_in = { stagin", 1),
+        )
+        .unwrap_err();
+        assert!(
+            unknown
+                .to_string()
+                .contains("image_in names no zone \"stagin\""),
+            "{unknown}"
+        );
+    }
+
     #[test]
     fn a_bad_seed_names_file_line_and_problem() {
         let text = SEED_TEXT.replacen("age = \"38d\"", "age = \"38 days\"", 1);

@@ -187,6 +187,10 @@ pub(super) struct WorkloadSeed {
     pub(super) replicas: i64,
     /// Container image; `{ge_tag}` is replaced by the zone's tag.
     pub(super) image: String,
+    /// The image a named zone runs instead (zone name → image, `{ge_tag}` replaced as in
+    /// `image`): a zone whose workload did not come along the promotion path.
+    #[serde(default)]
+    pub(super) image_in: BTreeMap<String, String>,
     /// Container ports, `[name:]port[/PROTO]`.
     #[serde(default)]
     pub(super) ports: Vec<Spanned<String>>,
@@ -412,6 +416,14 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, DemoError> {
                     return Err(source.error(
                         workload.kind.span().start,
                         format!("service_in names no zone {zone_name:?}"),
+                    ));
+                }
+            }
+            for zone_name in workload.image_in.keys() {
+                if !seed.zones.iter().any(|z| &z.name == zone_name) {
+                    return Err(source.error(
+                        workload.kind.span().start,
+                        format!("image_in names no zone {zone_name:?}"),
                     ));
                 }
             }

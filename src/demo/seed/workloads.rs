@@ -24,7 +24,13 @@ const STAMP_THRESHOLD: i64 = 16;
 impl ZoneBuilder<'_> {
     /// The pod template of `workload`: one container, its ports and resources.
     fn template(&self, workload: &WorkloadSeed, selector: &Value) -> Result<Value, DemoError> {
-        let image = workload.image.replace("{ge_tag}", &self.zone.ge_tag);
+        // Only the image changes for a zone of `image_in`: its revisions, pods and their names
+        // are drawn as in every other zone, so the rest of the zone is seeded as before.
+        let image = workload
+            .image_in
+            .get(&self.zone.name)
+            .unwrap_or(&workload.image)
+            .replace("{ge_tag}", &self.zone.ge_tag);
         let mut ports = Vec::new();
         for port in &workload.ports {
             let spec = self.source.port(port)?;
@@ -494,6 +500,7 @@ impl ZoneBuilder<'_> {
                 ports: Vec::new(),
                 service: None,
                 service_in: Default::default(),
+                image_in: Default::default(),
                 revision: 1,
                 age: Spanned::new(0..0, "3h".to_string()),
                 restarts: 0,

@@ -6,7 +6,7 @@
 
 use super::{CheckContext, CheckFinding, CheckId, CheckSeverity};
 use crate::config::{SYSTEM_NAMESPACE, ZoneId};
-use crate::fleet::{KindStatus, ResourceKind, WorkloadKind, ZoneModel, ZoneState};
+use crate::fleet::{Fleet, KindStatus, ResourceKind, WorkloadKind, ZoneModel, ZoneState};
 
 /// Where the expected values come from.
 const SOURCE: &str = "wiki platform table (k3s vs UKS)";
@@ -316,6 +316,90 @@ pub fn platform_rows(cx: &CheckContext<'_>) -> Vec<PlatformRow> {
                 };
             }
             row_of(zone, &observe(zone))
+        })
+        .collect()
+}
+
+/// What one zone uses, a name or two per aspect, for the Compare view's ingress, storage and
+/// CNI cells; `None` where it cannot be told (the zone is not live, or the kind could not be
+/// listed), never what the zone showed before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformSummary {
+    /// The zone.
+    pub zone: ZoneId,
+    /// The IngressClasses' names, else the ingress controller workloads' names, else `none`.
+    pub ingress: Option<String>,
+    /// The default StorageClasses' names, else `no default`.
+    pub storage: Option<String>,
+    /// The CNI: `cilium`, `flannel (k3s)`, else `not found`.
+    pub cni: Option<String>,
+}
+
+fn ingress_summary(ingress: &Ingress) -> String {
+    let names: Vec<&str> = if ingress.classes.is_empty() {
+        ingress
+            .controllers
+            .iter()
+            .map(|c| c.rsplit('/').next().unwrap_or(c))
+            .collect()
+    } else {
+        ingress
+            .classes
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
+    };
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn storage_summary(defaults: &[(String, String)]) -> String {
+    if defaults.is_empty() {
+        "no default".into()
+    } else {
+        defaults
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn cni_summary(observed: &Observed) -> String {
+    if !observed.cni.is_empty() {
+        observed.cni.join(", ")
+    } else if observed.k3s_server {
+        "flannel (k3s)".into()
+    } else {
+        "not found".into()
+    }
+}
+
+/// Per zone, in the fleet's order, what it uses for ingress, storage and CNI, read as the
+/// `zone.platform` check reads it.
+pub fn platform_summaries(fleet: &Fleet) -> Vec<PlatformSummary> {
+    fleet
+        .zones
+        .iter()
+        .map(|zone| {
+            if zone.state() != ZoneState::Live {
+                return PlatformSummary {
+                    zone: zone.config.id,
+                    ingress: None,
+                    storage: None,
+                    cni: None,
+                };
+            }
+            let observed = observe(zone);
+            PlatformSummary {
+                zone: zone.config.id,
+                ingress: observed.ingress.as_ref().map(ingress_summary),
+                storage: observed.storage.as_deref().map(storage_summary),
+                cni: Some(cni_summary(&observed)),
+            }
         })
         .collect()
 }

@@ -259,4 +259,60 @@ fn classes_not_listed_are_unknown_and_a_zone_down_is_unknown() {
     assert!(production[0].2.starts_with("the zone is reconnecting"));
     let rows = platform_rows(&context(&fleet, &config, &ports));
     assert_eq!(rows[2].cni, "unknown (reconnecting)");
+    // The Compare view's cells: what could not be listed or a zone down is unknown (None).
+    let summaries = platform_summaries(&fleet);
+    assert_eq!(summaries[0].ingress, None);
+    assert_eq!(summaries[0].storage.as_deref(), Some("local-path"));
+    assert_eq!(summaries[0].cni.as_deref(), Some("flannel (k3s)"));
+    assert_eq!(
+        (
+            &summaries[2].ingress,
+            &summaries[2].storage,
+            &summaries[2].cni
+        ),
+        (&None, &None, &None)
+    );
+}
+
+#[test]
+fn summaries_name_what_each_zone_uses_in_a_word() {
+    let config = config();
+    let mut fleet = demo_like(&config);
+    // Staging: an ingress controller in kube-system but no IngressClass, no default class.
+    let staging = &mut fleet.zones[1];
+    staging.apply(ZoneEvent::Objects(ObjectChange::Workloads(
+        WorkloadKind::Deployment,
+        StoreChange::Upsert(workload(
+            WorkloadKind::Deployment,
+            "ingress-nginx-controller",
+        )),
+    )));
+    staging.apply(ZoneEvent::Objects(ObjectChange::StorageClasses(
+        StoreChange::Replace(vec![storage("standard", "example.com/disk", false)]),
+    )));
+    let summaries = platform_summaries(&fleet);
+    let cells = |i: usize| {
+        let s = &summaries[i];
+        (s.ingress.as_deref(), s.storage.as_deref(), s.cni.as_deref())
+    };
+    assert_eq!(
+        cells(0),
+        (Some("traefik"), Some("local-path"), Some("flannel (k3s)"))
+    );
+    assert_eq!(
+        cells(1),
+        (
+            Some("ingress-nginx-controller"),
+            Some("no default"),
+            Some("cilium")
+        )
+    );
+    assert_eq!(
+        cells(2),
+        (Some("none"), Some("upcloud-block-storage"), Some("cilium"))
+    );
+    assert_eq!(
+        summaries.iter().map(|s| s.zone.0).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
 }

@@ -1,8 +1,9 @@
-//! The zones side by side: platform rows (Kubernetes, containerd, Traefik, CoreDNS, and any
-//! rows other sources add) above the GE workloads (kube-system excluded); zones as columns in
-//! promotion order, each workload cell its image tag and ready/desired, differing cells
-//! highlighted, and a PROMOTION column saying how the workload stands along the path (the
-//! `drift.workload` check's own words). `enter` opens the selected workload's view.
+//! The zones side by side: platform rows (Kubernetes, containerd, Traefik, CoreDNS, then the
+//! ingress, default StorageClass and CNI the `zone.platform` check reads) above the GE
+//! workloads (kube-system excluded); zones as columns in promotion order, each workload cell
+//! its image tag and ready/desired, differing cells highlighted, and a PROMOTION column saying
+//! how the workload stands along the path (the `drift.workload` check's own words). `enter`
+//! opens the selected workload's view.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -13,7 +14,7 @@ use super::checks::severity_role;
 use super::{DRILL_DOWN_MODES, View, ViewKind};
 use crate::fleet::checks::drift::{Cell, WorkloadComparison, compare, workload_keys, zone_order};
 use crate::fleet::checks::{CheckFinding, CheckId, CheckSeverity};
-use crate::fleet::compare::{PlatformRow, platform_rows_with};
+use crate::fleet::compare::{PlatformRow, platform_rows_with, runbook_platform_rows};
 use crate::fleet::health::image_tag;
 use crate::fleet::{Fleet, WorkloadKey};
 use crate::sanitize::clean;
@@ -143,7 +144,8 @@ impl Layer for CompareView {
             )],
         );
         let order = zone_order(cx.fleet, cx.promotion_path);
-        let platform = platform_rows_with(cx.fleet, &order, Vec::new());
+        let platform =
+            platform_rows_with(cx.fleet, &order, runbook_platform_rows(cx.fleet, &order));
         let workloads: Vec<WorkloadComparison> = compare(cx.fleet, cx.promotion_path)
             .into_iter()
             .filter(|w| self.list.filter.matches(&[&w.key.to_string()]))
