@@ -124,37 +124,41 @@ impl GroupWatch<'_> {
     async fn run(&self, group: EventsGroup) -> Ended {
         let (zone, kind) = (self.zone, ResourceKind::Events);
         let start = |ns: &str, ns_tx: mpsc::Sender<FleetEvent>| -> BoxFuture<'static, WatchEnd> {
-            let scope = ns.to_string();
-            let wrap: Wrap<_> = Box::new(move |change| ObjectChange::Events(scope.clone(), change));
-            let client = self.client.clone();
+            let wrap = |scope: String| -> Wrap<_> {
+                Box::new(move |change| ObjectChange::Events(scope.clone(), change))
+            };
+            let core = KindWatch {
+                kind,
+                api: Api::<CoreEvent>::namespaced(self.client.clone(), ns),
+                project: event_project::core_event,
+                key: project::key_of,
+                wrap: wrap(ns.to_string()),
+                give_up_when_forbidden: false,
+            };
             let signals = self.signals.clone();
             match group {
-                EventsGroup::EventsV1 => Box::pin(run_kind_watch(
-                    zone,
-                    KindWatch {
+                // The built-in `view` role grants core/v1 events but not events.k8s.io: a
+                // namespace that refuses the one is asked for the other.
+                EventsGroup::EventsV1 => {
+                    let v1 = KindWatch {
                         kind,
-                        api: Api::<EventV1>::namespaced(client, ns),
+                        api: Api::<EventV1>::namespaced(self.client.clone(), ns),
                         project: event_project::event_v1,
                         key: project::key_of,
-                        wrap,
-                        give_up_when_forbidden: false,
-                    },
-                    ns_tx,
-                    signals,
-                )),
-                EventsGroup::Core => Box::pin(run_kind_watch(
-                    zone,
-                    KindWatch {
-                        kind,
-                        api: Api::<CoreEvent>::namespaced(client, ns),
-                        project: event_project::core_event,
-                        key: project::key_of,
-                        wrap,
-                        give_up_when_forbidden: false,
-                    },
-                    ns_tx,
-                    signals,
-                )),
+                        wrap: wrap(ns.to_string()),
+                        give_up_when_forbidden: true,
+                    };
+                    Box::pin(async move {
+                        match run_kind_watch(zone, v1, ns_tx.clone(), signals.clone()).await {
+                            WatchEnd::Forbidden(message) => {
+                                tracing::debug!(%zone, %message, "events.k8s.io refused; watching core/v1 events");
+                                run_kind_watch(zone, core, ns_tx, signals).await
+                            }
+                            other => other,
+                        }
+                    })
+                }
+                EventsGroup::Core => Box::pin(run_kind_watch(zone, core, ns_tx, signals)),
             }
         };
         NamespaceWatches {

@@ -66,18 +66,39 @@ fn a_zone_is_live_within_two_seconds_of_its_apiserver_answering_and_probes_it_ge
         let mark = w.events.len();
         let counting_from = tokio::time::Instant::now();
         w.drain_until(down_at + OUTAGE).await;
-        // Each probe of the down server reports its failure on the zone's link: count them.
-        let probes = w.events[mark..]
+        // Each probe of the down server reports its failure on the zone's link, with the time
+        // of the next probe: when it was made is that less the interval. (Not when the test
+        // applied the event: events queued while the test waited arrive together.)
+        let next_probes: Vec<std::time::SystemTime> = w.events[mark..]
             .iter()
-            .filter(|(_, e)| matches!(e.event, ZoneEvent::Link(LinkStatus::Failed { .. })))
-            .count();
+            .filter_map(|(_, e)| match &e.event {
+                ZoneEvent::Link(LinkStatus::Failed {
+                    retry_at: Some(next),
+                    ..
+                }) => Some(*next),
+                _ => None,
+            })
+            .collect();
         let window = counting_from.elapsed();
-        let most = (window.as_secs_f64() / DOWN_PROBE_INTERVAL.as_secs_f64()).ceil() as usize + 1;
-        eprintln!("{probes} probes of the down server in {window:?} (at most {most} allowed)");
-        assert!(probes >= 1, "the down server was probed: {}", w.describe());
+        let gaps: Vec<Duration> = next_probes
+            .windows(2)
+            .filter_map(|pair| pair[1].duration_since(pair[0]).ok())
+            .collect();
+        let closest = gaps.iter().min().copied();
+        eprintln!(
+            "{} probes of the down server in {window:?}, the closest two {closest:?} apart",
+            next_probes.len()
+        );
         assert!(
-            probes <= most,
-            "{probes} probes in {window:?}: more than one per {DOWN_PROBE_INTERVAL:?}"
+            next_probes.len() >= 2,
+            "the down server was probed again and again: {}",
+            w.describe()
+        );
+        assert_eq!(gaps.len() + 1, next_probes.len(), "probes in order");
+        // One probe per interval at most: each waits the interval after the one before ends.
+        assert!(
+            closest.is_some_and(|gap| gap >= DOWN_PROBE_INTERVAL),
+            "probes {closest:?} apart: more than one per {DOWN_PROBE_INTERVAL:?}"
         );
         assert_eq!(w.fleet.zones[0].state(), ZoneState::Reconnecting);
 
