@@ -24,7 +24,7 @@ use crate::clock::{Clock, TimeSource};
 use crate::config::ZoneId;
 use crate::fleet::checks::promotion::PromotionLine;
 use crate::fleet::checks::{CheckFinding, KubectlClient, VersionObservation};
-use crate::fleet::health::ZoneSummary;
+use crate::fleet::summaries::ZoneSummaries;
 use crate::fleet::{Fleet, FleetEvent, WorkloadKey, ZoneState};
 use crate::ui::{ActionSettings, KeyContext, Keymap, Scene, Theme, Ui, UiOptions, UiOutcome};
 
@@ -53,8 +53,8 @@ pub struct CoreParts {
 /// The console without a terminal: model, action runner and UI, and what the next frame needs.
 pub struct ConsoleCore {
     fleet: Fleet,
-    summaries: Vec<ZoneSummary>,
-    summaries_stale: bool,
+    /// Every zone's summary, derived again only where the model changed.
+    summaries: ZoneSummaries,
     runner: ActionRunner,
     ui: Ui,
     /// What the action keys act on (the redeploy target, the build command).
@@ -86,12 +86,11 @@ impl ConsoleCore {
         let notifier = Notifier::new(parts.actions.config.notify.clone());
         let (runner, action_events) = ActionRunner::new(parts.actions);
         let ui = Ui::new(parts.keymap, parts.theme, parts.options);
-        let summaries = parts.fleet.zones.iter().map(ZoneSummary::of).collect();
+        let summaries = ZoneSummaries::of(&parts.fleet);
         let started = parts.time.now().instant;
         let mut core = ConsoleCore {
             fleet: parts.fleet,
             summaries,
-            summaries_stale: false,
             runner,
             ui,
             settings,
@@ -255,9 +254,9 @@ impl ConsoleCore {
     /// Applies a batch of model events.
     pub fn on_fleet_events(&mut self, events: impl IntoIterator<Item = FleetEvent>) {
         for event in events {
+            self.summaries.note(&self.fleet, &event);
             self.fleet.apply(event);
         }
-        self.summaries_stale = true;
         self.screen_dirty = true;
         let clock = self.time.now();
         self.fleet.prune_events(clock.wall);
@@ -354,14 +353,11 @@ impl ConsoleCore {
 
     /// Draws a frame into `buf` (the whole `area`).
     pub fn draw(&mut self, buf: &mut Buffer, area: Rect) {
-        if self.summaries_stale {
-            self.summaries = self.fleet.zones.iter().map(ZoneSummary::of).collect();
-            self.summaries_stale = false;
-        }
+        self.summaries.refresh(&self.fleet);
         let clock: Clock = self.time.now();
         let scene = Scene {
             fleet: &self.fleet,
-            summaries: &self.summaries,
+            summaries: self.summaries.summaries(),
             actions: self.runner.view(),
             clock: &clock,
             checks: self.checks.findings(),

@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod objects;
 pub mod report;
+pub mod summaries;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
