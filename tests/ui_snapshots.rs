@@ -694,6 +694,41 @@ fn zone_view_lists_nodes_system_pods_and_workloads() {
 }
 
 #[test]
+fn a_credential_with_some_namespaces_shows_them_and_names_the_ones_that_refused() {
+    let fleet = team_fleet();
+    let mut ui = console(&fleet, false);
+    // A Role in ge-agents only: pods and deployments refused in the other namespaces.
+    for kind in [ResourceKind::Pods, ResourceKind::Deployments] {
+        change(
+            &mut ui,
+            1,
+            ZoneEvent::Kind(
+                kind,
+                KindStatus::ForbiddenIn {
+                    namespaces: vec!["ge-system".into(), "kube-system".into()],
+                    cluster_wide: kind == ResourceKind::Deployments,
+                    message: format!("{} is forbidden: User \"ge-reader\"", kind.plural()),
+                },
+            ),
+        );
+    }
+    let overview = render(&mut ui, 200, 50);
+    assert!(
+        overview.contains("forbidden in ge-system, kube-system: pods, deployments"),
+        "{overview}"
+    );
+    press(&mut ui, &[KeyCode::Tab, KeyCode::Enter]);
+    assert_eq!(ui.view(), ViewKind::Zone);
+    let zone = render(&mut ui, 140, 40);
+    assert!(
+        zone.contains("forbidden in ge-system, kube-system: pods, deployments"),
+        "{zone}"
+    );
+    // What the namespaces that answered hold still shows.
+    assert!(zone.contains("ge-executor"), "{zone}");
+}
+
+#[test]
 fn zone_view_of_a_reconnecting_zone_is_marked_stale() {
     let fleet = team_fleet();
     let mut ui = console(&fleet, false);

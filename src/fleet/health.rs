@@ -734,9 +734,17 @@ pub(crate) mod tests {
             cause: FailureCause::Unreachable,
             retry_at: None,
         };
+        // Credentials refused before the zone was ever live (a failed exec plugin, a
+        // revoked token at start-up).
+        let unauthorized = LinkStatus::Failed {
+            error: "login needed: run `kubelogin` in a terminal".into(),
+            cause: FailureCause::Unauthorized,
+            retry_at: None,
+        };
         for (link, state) in [
             (not_configured, ZoneState::NotConfigured),
             (refused, ZoneState::Unreachable),
+            (unauthorized, ZoneState::Unauthorized),
         ] {
             let mut zone = dev_zone();
             zone.apply(ZoneEvent::Link(link));
