@@ -122,6 +122,11 @@ pub struct GlobalArgs {
     /// always, never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+    /// Write the console's own latency to FILE: per model change the time from reading its
+    /// watch event to flushing the frame that shows it, per key from reading it to its frame
+    /// (lines `model MICROS`, `key MICROS`; read by `cargo bench --bench scale -- latency`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace_latency: Option<PathBuf>,
 }
 
 /// `--color WHEN`.

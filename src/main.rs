@@ -343,6 +343,7 @@ fn console_setup(
         color_depth,
         mouse: global.mouse,
         ports,
+        trace_latency: global.trace_latency.clone(),
     }
 }
 

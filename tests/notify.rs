@@ -67,10 +67,7 @@ fn executor_at(generation: i64, progress_deadline_exceeded: bool) -> WorkloadInf
 fn to_zone(zone: u32, events: Vec<ZoneEvent>) -> Vec<FleetEvent> {
     events
         .into_iter()
-        .map(|event| FleetEvent {
-            zone: ZoneId(zone),
-            event,
-        })
+        .map(|event| FleetEvent::new(ZoneId(zone), event))
         .collect()
 }
 

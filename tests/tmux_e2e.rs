@@ -633,3 +633,51 @@ fn a_credential_plugin_that_needs_a_login_gets_the_terminal_before_the_screen() 
     assert_eq!(tmux.pane_format("#{alternate_on}"), "0");
     drop(demo);
 }
+
+#[test]
+fn trace_latency_records_each_model_change_and_key_with_the_frame_that_showed_it() {
+    if !tmux_available() {
+        return;
+    }
+    assert!(bin_exists());
+    let tmux = Tmux::start(&[]);
+    let trace = tmux.dir.path().join("latency.txt");
+    tmux.start_console(&format!("demo --trace-latency '{}'", trace.display()));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the zone view", |s| {
+        Tmux::top_bar(s).contains("› Zone view")
+    });
+    // The trace is written after each frame: the frame that showed the key has been flushed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let records = loop {
+        let text = std::fs::read_to_string(&trace).unwrap_or_default();
+        let records: Vec<(String, u64)> = text
+            .lines()
+            .filter_map(|l| {
+                let (label, micros) = l.split_once(' ')?;
+                Some((label.to_string(), micros.parse().ok()?))
+            })
+            .collect();
+        if records.iter().any(|(l, _)| l == "key") {
+            break records;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no key record in {}:\n{text}",
+            trace.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let model = records.iter().filter(|(l, _)| l == "model").count();
+    // The demo's zones listed every kind: one record per relist and change at least.
+    assert!(model >= 3, "{model} model records: {records:?}");
+    assert!(
+        records.iter().all(|(l, _)| l == "model" || l == "key"),
+        "{records:?}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the overview again", |s| {
+        Tmux::top_bar(s).contains("Overview")
+    });
+    tmux.quit_and_check_restored(&["q"]);
+}

@@ -236,10 +236,7 @@ fn team_fleet(config: &FleetConfig) -> Fleet {
 fn in_zone(zone: u32, changes: Vec<ObjectChange>) -> Vec<FleetEvent> {
     changes
         .into_iter()
-        .map(|change| FleetEvent {
-            zone: ZoneId(zone),
-            event: ZoneEvent::Objects(change),
-        })
+        .map(|change| FleetEvent::new(ZoneId(zone), ZoneEvent::Objects(change)))
         .collect()
 }
 

@@ -75,13 +75,13 @@ fn live_fleet(config: &FleetConfig, executor: WorkloadInfo) -> Fleet {
 
 /// The watch of dev (zone 1) reports ge-executor deleted.
 fn executor_deleted() -> Vec<FleetEvent> {
-    vec![FleetEvent {
-        zone: ZoneId(1),
-        event: ZoneEvent::Objects(ObjectChange::Workloads(
+    vec![FleetEvent::new(
+        ZoneId(1),
+        ZoneEvent::Objects(ObjectChange::Workloads(
             WorkloadKind::Deployment,
             StoreChange::Delete(ObjectKey::new("ge-agents", "ge-executor")),
         )),
-    }]
+    )]
 }
 
 fn phases(console: &Console) -> Vec<(bool, RolloutPhase)> {

@@ -558,7 +558,7 @@ fn type_text(ui: &mut Console, text: &str) {
 /// Applies a model change to zone `zone` (an index) as the event loop does.
 fn change(ui: &mut Console, zone: usize, event: ZoneEvent) {
     let zone = ui.fleet().zones[zone].config.id;
-    ui.core.on_fleet_events([FleetEvent { zone, event }]);
+    ui.core.on_fleet_events([FleetEvent::new(zone, event)]);
 }
 
 fn executor_key() -> WorkloadKey {

@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod core;
+pub mod latency;
 pub mod notify;
 mod terminal;
 
@@ -58,6 +59,8 @@ pub struct ConsoleSetup {
     /// The ports the Services are checked against (the team's ports file, or the built-in
     /// table).
     pub ports: crate::config::PortsSpec,
+    /// Where `--trace-latency` writes the console's own event → frame and key → frame times.
+    pub trace_latency: Option<PathBuf>,
 }
 
 /// Runs the full-screen console until the user quits or a termination signal arrives.
@@ -92,30 +95,57 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
     // Inside tmux, escape sequences meant for the outer terminal (notifications) are wrapped.
     core.set_in_tmux(std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()));
 
+    let mut trace = match &setup.trace_latency {
+        Some(path) => Some(latency::LatencyTrace::create(path).map_err(|e| {
+            anyhow::anyhow!("cannot write the latency trace {}: {e}", path.display())
+        })?),
+        None => None,
+    };
     let mut guard = TerminalGuard::enter(setup.color_depth, setup.mouse)?;
     let mut input = EventStream::new();
     let mut last_tick = Instant::now();
     let mut last_draw: Option<Instant> = None;
     let mut terminate = termination_signals()?;
+    // A key's frame is drawn at once, not at the next frame interval: typing feels immediate,
+    // and keys come at human speed, so the ~30 frames a second still hold for model changes.
+    let mut key_waiting = false;
 
     loop {
         let next_frame_at = last_draw.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
         let next_tick_at = last_tick + core.tick_period();
-        if core.needs_draw() && (core.frame_is_urgent() || Instant::now() >= next_frame_at) {
+        if core.needs_draw()
+            && (key_waiting || core.frame_is_urgent() || Instant::now() >= next_frame_at)
+        {
             let mut escapes = core.take_clipboard();
             escapes.extend(core.take_notifications());
             guard.draw(&escapes, |frame| {
                 let area = frame.area();
                 core.draw(frame.buffer_mut(), area);
             })?;
-            last_draw = Some(Instant::now());
+            let flushed = Instant::now();
+            last_draw = Some(flushed);
+            key_waiting = false;
+            let written = trace.as_mut().map(|t| t.frame_flushed(flushed));
+            if let Some(Err(error)) = written {
+                // A full disk must not end the console: tracing stops, the console goes on.
+                tracing::warn!(%error, "the latency trace cannot be written; tracing stops");
+                trace = None;
+            }
         }
         tokio::select! {
+            // Input first: a key is handled before the next batch of model events, however
+            // busy the zones are.
+            biased;
+            _ = terminate.recv() => break,
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if let Some(trace) = trace.as_mut() {
+                        trace.key_read(Instant::now());
+                    }
                     if core.on_key(key) == UiOutcome::Quit {
                         break;
                     }
+                    key_waiting = true;
                 }
                 Some(Ok(Event::Mouse(mouse))) => {
                     core.on_mouse(mouse);
@@ -133,6 +163,11 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                     match model_events.try_recv() {
                         Ok(event) => batch.push(event),
                         Err(_) => break,
+                    }
+                }
+                if let Some(trace) = trace.as_mut() {
+                    for read_at in batch.iter().filter_map(|e| e.read_at) {
+                        trace.model_read(read_at);
                     }
                 }
                 core.on_fleet_events(batch);
@@ -153,7 +188,6 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                 core.on_tick();
             }
             _ = tokio::time::sleep_until(next_frame_at.into()), if core.needs_draw() => {}
-            _ = terminate.recv() => break,
         }
     }
     drop(guard);

@@ -70,10 +70,10 @@ pub async fn run_events_watch(
 ) {
     let kind = ResourceKind::Events;
     if tx
-        .send(FleetEvent {
+        .send(FleetEvent::new(
             zone,
-            event: ZoneEvent::Kind(kind, KindStatus::Syncing),
-        })
+            ZoneEvent::Kind(kind, KindStatus::Syncing),
+        ))
         .await
         .is_err()
     {
@@ -85,10 +85,10 @@ pub async fn run_events_watch(
         let Some(chosen) = group else {
             tracing::info!(%zone, "events are not served");
             let _ = tx
-                .send(FleetEvent {
+                .send(FleetEvent::new(
                     zone,
-                    event: ZoneEvent::Kind(kind, KindStatus::NotServed),
-                })
+                    ZoneEvent::Kind(kind, KindStatus::NotServed),
+                ))
                 .await;
             return;
         };

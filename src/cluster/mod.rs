@@ -335,7 +335,7 @@ async fn supervise_zone(zone: Arc<ZoneConfig>, clients: ZoneClients, tx: mpsc::S
     let id = zone.id;
     let send = |event: ZoneEvent| {
         let tx = tx.clone();
-        async move { tx.send(FleetEvent { zone: id, event }).await.is_ok() }
+        async move { tx.send(FleetEvent::new(id, event)).await.is_ok() }
     };
     if !send(ZoneEvent::Link(LinkStatus::Connecting)).await {
         return;

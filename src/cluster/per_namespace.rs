@@ -61,10 +61,7 @@ impl NamespaceWatches<'_> {
             let status = self.combined(&[]);
             let _ = self
                 .tx
-                .send(FleetEvent {
-                    zone,
-                    event: ZoneEvent::Kind(kind, status),
-                })
+                .send(FleetEvent::new(zone, ZoneEvent::Kind(kind, status)))
                 .await;
             return Ended::Closed;
         }
@@ -89,6 +86,7 @@ impl NamespaceWatches<'_> {
             let Some((ns, report)) = report else {
                 return Ended::NotServed;
             };
+            let read_at = report.read_at;
             let forward = match report.event {
                 ZoneEvent::Kind(_, status) => {
                     if let Some(slot) = statuses.iter_mut().find(|(n, _)| *n == ns) {
@@ -110,6 +108,7 @@ impl NamespaceWatches<'_> {
                 .send(FleetEvent {
                     zone,
                     event: forward,
+                    read_at,
                 })
                 .await
                 .is_err()

@@ -96,7 +96,20 @@ where
     let kind = spec.kind;
     let send = |event: ZoneEvent| {
         let tx = tx.clone();
-        async move { tx.send(FleetEvent { zone, event }).await.is_ok() }
+        async move { tx.send(FleetEvent::new(zone, event)).await.is_ok() }
+    };
+    // A model change carries when it was read from the stream (see `FleetEvent::read_at`).
+    let send_read = |event: ZoneEvent, read_at: std::time::Instant| {
+        let tx = tx.clone();
+        async move {
+            tx.send(FleetEvent {
+                zone,
+                event,
+                read_at: Some(read_at),
+            })
+            .await
+            .is_ok()
+        }
     };
     let mut backoff = DefaultBackoff::default();
     let mut status = KindStatus::Syncing;
@@ -111,6 +124,7 @@ where
         let mut failure: Option<Duration> = None;
         let mut restart_now = false;
         while let Some(item) = stream.next().await {
+            let read_at = std::time::Instant::now();
             let (change, next_status) = match item {
                 Ok(Event::Init) => {
                     buffer.clear();
@@ -189,7 +203,7 @@ where
                 }
             };
             if let Some(change) = change
-                && !send(ZoneEvent::Objects((spec.wrap)(change))).await
+                && !send_read(ZoneEvent::Objects((spec.wrap)(change)), read_at).await
             {
                 return WatchEnd::Closed;
             }

@@ -262,6 +262,20 @@ pub struct FleetEvent {
     pub zone: ZoneId,
     /// What happened in that zone.
     pub event: ZoneEvent,
+    /// When the cluster layer read it from a watch stream (a model change), for the
+    /// console's own event → frame latency (`--trace-latency`); None for what it says itself.
+    pub read_at: Option<std::time::Instant>,
+}
+
+impl FleetEvent {
+    /// An event the cluster layer says about a zone (its link, a kind's state).
+    pub fn new(zone: ZoneId, event: ZoneEvent) -> Self {
+        FleetEvent {
+            zone,
+            event,
+            read_at: None,
+        }
+    }
 }
 
 /// The state a zone is shown in; derived from its link and kind statuses.

@@ -252,7 +252,7 @@ fn event(zone: ZoneId, change: &Change) -> FleetEvent {
             retry_at: None,
         }),
     };
-    FleetEvent { zone, event }
+    FleetEvent::new(zone, event)
 }
 
 fn fleet() -> Fleet {
@@ -291,6 +291,7 @@ fn a_pod_change_derives_only_its_namespaces_block_again() {
     let mut kept = ZoneSummaries::of(&fleet);
     let crash = FleetEvent {
         zone,
+        read_at: None,
         event: ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(pod(
             "ge-agents",
             "ge-executor-1",
