@@ -223,7 +223,9 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let wanted = |case: &str| filter.is_empty() || filter.iter().any(|f| case.contains(f));
-    println!("| case | event → frame p50 / p95 / p99 / max | key → frame p50 / p95 / p99 / max | console CPU | console RSS |");
+    println!(
+        "| case | event → frame p50 / p95 / p99 / max | key → frame p50 / p95 / p99 / max | console CPU | console RSS |"
+    );
     println!("|---|---|---|---|---|");
 
     if wanted("churn") {

@@ -107,15 +107,18 @@ pub(super) fn reached_by(
         });
     }
     // Each run of observations on this version starts a soak: a build change (`+k3s1` →
-    // `+k3s2`) continues the run, another version ends it.
+    // `+k3s2`) continues the run, another version ends it. The zone's first observation is
+    // when the console first saw it, not when it changed: that run has no known start.
     let mut run_starts = Vec::new();
     let mut in_run = false;
+    let mut seen_before = false;
     for seen in cx.observations.iter().filter(|o| o.zone == zone) {
         let on = on_version(&seen.version);
-        if on && !in_run {
+        if on && !in_run && seen_before {
             run_starts.push(seen.at);
         }
         in_run = on;
+        seen_before = true;
     }
     if let Some(at) = pick(&run_starts, by) {
         return Some(Reached {

@@ -408,7 +408,12 @@ fn records_win_over_the_observation_log_which_wins_over_nodes() {
     };
     let since = |case: &Case| case.lines()[0].1.split(" · ").next().unwrap().to_string();
     assert_eq!(since(&base()), "v1.34.2 since 2026-11-15 (nodes)");
-    let logged = base().observed(1, "v1.34.2+k3s1", "2026-11-16T10:00:00Z");
+    // The console's first sight of dev is not a change: the nodes still date it.
+    let first_sight = base().observed(1, "v1.34.2+k3s1", "2026-11-16T10:00:00Z");
+    assert_eq!(since(&first_sight), "v1.34.2 since 2026-11-15 (nodes)");
+    let logged = base()
+        .observed(1, "v1.33.5+k3s1", "2026-11-01T10:00:00Z")
+        .observed(1, "v1.34.2+k3s1", "2026-11-16T10:00:00Z");
     assert_eq!(since(&logged), "v1.34.2 since 2026-11-16 (observation log)");
     let mut recorded = logged;
     recorded.config.promotion = parse_zones(
@@ -430,6 +435,8 @@ fn records_win_over_the_observation_log_which_wins_over_nodes() {
 fn the_observation_log_dates_the_latest_run_on_the_version() {
     let since = |case: &Case| case.lines()[0].1.split(" · ").next().unwrap().to_string();
     let case = Case::new("", [Some("v1.34.2+k3s2"), Some("v1.33.5"), Some("v1.33.5")])
+        .observed(1, "v1.32.9+k3s1", "2026-10-15")
+        .observed(2, "v1.32.9", "2026-10-16")
         .observed(1, "v1.33.5+k3s1", "2026-11-01")
         .observed(2, "v1.33.5", "2026-11-02")
         .observed(1, "v1.34.2+k3s1", "2026-11-18")
@@ -715,5 +722,24 @@ fn a_line_reads_as_the_worst_of_its_zones_findings() {
     assert_eq!(
         lines[2],
         (3, "v1.34.2 since 2026-11-02 (nodes)".to_string(), "fail")
+    );
+}
+
+#[test]
+fn the_consoles_first_sight_of_every_zone_is_no_simultaneous_upgrade() {
+    // A fresh state dir: the console saw all three zones for the first time in one minute.
+    let case = Case::new("", [Some("v1.34.2+k3s1"), Some("v1.34.2"), Some("v1.34.2")])
+        .observed(1, "v1.34.2+k3s1", "2026-11-29T10:00:00Z")
+        .observed(2, "v1.34.2", "2026-11-29T10:00:01Z")
+        .observed(3, "v1.34.2", "2026-11-29T10:00:02Z");
+    let simultaneous = case.findings(CheckId::PromotionSimultaneous);
+    assert!(
+        !simultaneous.iter().any(|f| f.1 == "fail"),
+        "{simultaneous:?}"
+    );
+    assert!(
+        case.lines().iter().all(|l| l.1.contains("since unknown")),
+        "{:?}",
+        case.lines()
     );
 }
