@@ -1,11 +1,14 @@
 //! Scale benchmark: start-up time and memory of the demo fleet and of the console, at the demo's
-//! default size and at 3 × 10,000 pods. Run with `cargo bench --bench scale`; it prints a table.
+//! default size and with 3 × 10,000 or 3 × 50,000 extra pods, either in `ge-load` (a namespace
+//! no zone watches) or in `ge-agents` (a GE namespace the console shows). Run with
+//! `cargo bench --bench scale`; it prints a Markdown table. Arguments pick cases by name
+//! (`cargo bench --bench scale -- ge-agents`, `-- 50000`, `-- flood`; see [`CASES`]).
 //!
 //! Each side runs as its own process so their memory is measured apart:
-//! - the fleet: `ge-console demo --serve --pods-per-zone N`; start-up is spawn → kubeconfig
-//!   printed, memory is its RSS once serving;
+//! - the fleet: `ge-console demo --serve --pods-per-zone N --load-namespace NS`; start-up is
+//!   spawn → kubeconfig printed, memory is its RSS once serving;
 //! - the console's model: `ge-console snapshot` against that fleet; time to every zone synced,
-//!   and its peak RSS (from getrusage of the waited child);
+//!   and its peak RSS (from wait4's rusage of that child alone);
 //! - the full-screen console in a real tmux pane: its own log line "first complete frame"
 //!   (time from start to the first frame with every zone live) and its RSS then;
 //! - key → screen while a workload's logs stream: `ge-console demo --log-rate 2500` in a tmux
@@ -40,13 +43,24 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
-fn children_peak_rss_kib() -> u64 {
-    // SAFETY: getrusage only fills the struct we pass.
-    unsafe {
+/// Waits for `child` and returns its exit status and its own peak RSS (KiB). wait4 reports the
+/// one child's usage, where getrusage(RUSAGE_CHILDREN) would report the largest of every child
+/// reaped so far, an earlier case's fleet included.
+fn wait_with_peak_rss(child: Child) -> (std::process::ExitStatus, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    let mut status = 0;
+    // SAFETY: wait4 only fills the two structs we pass, for a child of ours not yet reaped.
+    let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        u64::try_from(usage.ru_maxrss).unwrap_or(0)
-    }
+        let reaped = libc::wait4(pid, &mut status, 0, &mut usage);
+        assert_eq!(reaped, pid, "wait4 reaped the snapshot child");
+        usage
+    };
+    (
+        std::process::ExitStatus::from_raw(status),
+        u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    )
 }
 
 struct Fleet {
@@ -62,14 +76,16 @@ impl Drop for Fleet {
     }
 }
 
-fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
+fn start_fleet(state: &Path, case: &Case) -> Fleet {
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .args([
             "demo",
             "--serve",
             "--pods-per-zone",
-            &pods_per_zone.to_string(),
+            &case.pods_per_zone.to_string(),
+            "--load-namespace",
+            case.namespace,
         ])
         .env("GE_CONSOLE_STATE", state)
         .stdout(Stdio::piped())
@@ -98,7 +114,7 @@ fn start_fleet(state: &Path, pods_per_zone: usize) -> Fleet {
 
 fn snapshot(fleet: &Fleet, state: &Path) -> (Duration, u64) {
     let started = Instant::now();
-    let status = Command::new(BIN)
+    let child = Command::new(BIN)
         .args([
             "--kubeconfig",
             &fleet.kubeconfig,
@@ -111,13 +127,15 @@ fn snapshot(fleet: &Fleet, state: &Path) -> (Duration, u64) {
         .env("GE_CONSOLE_STATE", state)
         .env("GE_CONSOLE_CONFIG", state.join("none"))
         .stdout(Stdio::null())
-        .status()
+        .spawn()
         .expect("run snapshot");
+    let (status, peak_kib) = wait_with_peak_rss(child);
+    let synced = started.elapsed();
     assert!(
         status.code().is_some_and(|c| c <= 1),
         "snapshot saw every zone: {status}"
     );
-    (started.elapsed(), children_peak_rss_kib())
+    (synced, peak_kib)
 }
 
 /// What the full-screen console measured: first complete frame (ms), RSS then (KiB), and CPU
@@ -324,42 +342,118 @@ fn flood_key_latency(state: &Path) -> Option<FloodFigures> {
     result
 }
 
+/// One row of the table: extra pods per zone and their namespace.
+struct Case {
+    /// Extra pods per zone (0: the demo's own ~30).
+    pods_per_zone: usize,
+    /// Their namespace, and whether the console watches it.
+    namespace: &'static str,
+    watched: bool,
+}
+
+impl Case {
+    /// The name command-line filters match: `default`, `50000-ge-agents`, …
+    fn name(&self) -> String {
+        if self.pods_per_zone == 0 {
+            "default".into()
+        } else {
+            format!("{}-{}", self.pods_per_zone, self.namespace)
+        }
+    }
+}
+
+/// The rows: the demo's default size, then 3 × 10,000 and 3 × 50,000 pods outside the GE
+/// namespaces (what the console no longer receives) and inside one (what it shows).
+const CASES: &[Case] = &[
+    Case {
+        pods_per_zone: 0,
+        namespace: "ge-load",
+        watched: false,
+    },
+    Case {
+        pods_per_zone: 10_000,
+        namespace: "ge-load",
+        watched: false,
+    },
+    Case {
+        pods_per_zone: 50_000,
+        namespace: "ge-load",
+        watched: false,
+    },
+    Case {
+        pods_per_zone: 10_000,
+        namespace: "ge-agents",
+        watched: true,
+    },
+    Case {
+        pods_per_zone: 50_000,
+        namespace: "ge-agents",
+        watched: true,
+    },
+];
+
+/// A number with thousands separators, as the README writes them.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("scale: bench");
         return;
     }
-    // `cargo bench --bench scale -- flood` runs only the log flood case.
-    let only_flood = std::env::args().skip(1).any(|a| a == "flood");
-    let sizes: &[usize] = if only_flood { &[] } else { &[0, 10_000] };
-    println!(
-        "{:>14} | {:>13} {:>13} | {:>14} {:>15} | {:>16} {:>10} {:>9}",
-        "pods per zone",
-        "fleet start",
-        "fleet RSS",
-        "snapshot sync",
-        "snapshot peak",
-        "TUI first frame",
-        "TUI RSS",
-        "idle CPU"
-    );
-    for &pods in sizes {
+    // Positional arguments pick cases whose name contains one of them (`flood` is the log
+    // flood case); cargo's own `--bench` flag is not one. None: every case.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let picked =
+        |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    let cases: Vec<&Case> = CASES.iter().filter(|c| picked(&c.name())).collect();
+    if !cases.is_empty() {
+        println!(
+            "| pods per zone | in namespace | fleet start | fleet RSS | snapshot synced | \
+             snapshot peak RSS | console first complete frame | console RSS | idle CPU |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+    }
+    for case in cases {
         let state = tempfile::tempdir().expect("temp dir");
-        let fleet = start_fleet(state.path(), pods);
+        let fleet = start_fleet(state.path(), case);
         std::thread::sleep(Duration::from_millis(500));
         let fleet_rss = rss_kib(fleet.child.id()).unwrap_or(0);
         let (sync, peak) = snapshot(&fleet, state.path());
         let tui = console_first_frame(&fleet, state.path());
+        let (pods, namespace) = if case.pods_per_zone == 0 {
+            ("default (~30)".to_string(), "—".to_string())
+        } else {
+            (
+                thousands(case.pods_per_zone),
+                format!(
+                    "{} ({})",
+                    case.namespace,
+                    if case.watched {
+                        "GE, watched"
+                    } else {
+                        "not watched"
+                    }
+                ),
+            )
+        };
         println!(
-            "{:>14} | {:>10.0?} {:>10} MiB | {:>14.0?} {:>11} MiB | {:>16} {:>10} {:>9}",
-            if pods == 0 {
-                "default".to_string()
-            } else {
-                pods.to_string()
-            },
-            fleet.startup,
+            "| {pods} | {namespace} | {} ms | {} MiB | {} ms | {} MiB | {} | {} | {} |",
+            fleet.startup.as_millis(),
             fleet_rss / 1024,
-            sync,
+            sync.as_millis(),
             peak / 1024,
             tui.as_ref()
                 .map_or("n/a".into(), |t| format!("{} ms", t.first_frame_ms)),
@@ -368,6 +462,9 @@ fn main() {
             tui.as_ref()
                 .map_or("n/a".into(), |t| format!("{:.1} %", t.idle_cpu_percent)),
         );
+    }
+    if !picked("flood") {
+        return;
     }
     let state = tempfile::tempdir().expect("temp dir");
     match flood_key_latency(state.path()) {

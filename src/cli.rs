@@ -333,9 +333,13 @@ pub struct DemoArgs {
     /// Where to write the demo kubeconfig (default: demo-kubeconfig.yaml in the state dir).
     #[arg(long, value_name = "PATH")]
     pub kubeconfig_out: Option<PathBuf>,
-    /// Extra pods per zone, in a ge-load namespace.
+    /// Extra pods per zone, in the --load-namespace namespace.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub pods_per_zone: usize,
+    /// The namespace of the --pods-per-zone pods: ge-load is watched by no zone; a GE
+    /// namespace such as ge-agents puts them in front of the console.
+    #[arg(long, value_name = "NS", default_value = crate::demo::DEFAULT_LOAD_NAMESPACE)]
+    pub load_namespace: String,
     /// Pod status/label updates per second across the fleet.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub churn: f64,

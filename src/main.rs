@@ -458,6 +458,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
     };
     let options = DemoOptions {
         pods_per_zone: args.pods_per_zone,
+        load_namespace: args.load_namespace,
         churn_per_sec: args.churn,
         log_lines_per_sec: args.log_rate,
         kubeconfig_out: args.kubeconfig_out,

@@ -39,8 +39,11 @@ pub use controller::CHURN_LABEL;
 /// Options for [`DemoFleet::start`].
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
-    /// Extra pods in a `ge-load` namespace per zone.
+    /// Extra pods per zone, in [`DemoOptions::load_namespace`].
     pub pods_per_zone: usize,
+    /// The namespace the extra pods go into: `ge-load` (no zone watches it) by default, or one
+    /// of the zones' GE namespaces to load what the console shows.
+    pub load_namespace: String,
     /// Pod status/label updates per second across the fleet.
     pub churn_per_sec: f64,
     /// Where to write the kubeconfig; None = `<state_dir>/demo-kubeconfig.yaml`.
@@ -60,6 +63,10 @@ pub struct DemoOptions {
     pub event_ttl: Duration,
 }
 
+/// The default of [`DemoOptions::load_namespace`]: a namespace that is not one of the GE
+/// namespaces, like another team's.
+pub const DEFAULT_LOAD_NAMESPACE: &str = "ge-load";
+
 /// The API server's default `--event-ttl`.
 pub const DEFAULT_EVENT_TTL: Duration = Duration::from_secs(3600);
 
@@ -67,6 +74,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
             pods_per_zone: 0,
+            load_namespace: DEFAULT_LOAD_NAMESPACE.to_string(),
             churn_per_sec: 0.0,
             kubeconfig_out: None,
             state_dir: std::env::temp_dir().join("ge-console-demo"),
@@ -161,6 +169,8 @@ pub(crate) struct Zone {
     pub registry: Arc<registry::Registry>,
     /// How long an Event lives after its last write.
     pub event_ttl: Duration,
+    /// The namespace of the generated load pods, which the churn updates first.
+    pub load_namespace: String,
 }
 
 /// What every zone shares: its kubelets' log rate and image registry, its events' lifetime.
@@ -218,7 +228,7 @@ fn prepare_zone(
     seed: &seed::Seed,
     index: usize,
     port: u16,
-    pods_per_zone: usize,
+    load: &seed::LoadPods,
     time_scale: f64,
     churn_per_zone: f64,
     shared: SharedSettings,
@@ -226,7 +236,7 @@ fn prepare_zone(
     let zone_seed = &seed.zones[index];
     let store = store::Store::new();
     store.expire_after_write(resources::ServedKind::Event, shared.event_ttl);
-    let build = seed::build_zone(seed, zone_seed, pods_per_zone, &store)?;
+    let build = seed::build_zone(seed, zone_seed, load, &store)?;
     let zone = Arc::new(Zone {
         context: zone_seed.context.clone(),
         token: zone_seed.token.clone(),
@@ -238,11 +248,24 @@ fn prepare_zone(
         log_rate: shared.log_rate,
         registry: shared.registry,
         event_ttl: shared.event_ttl,
+        load_namespace: load.namespace.clone(),
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
     zone.store.reset_history();
     Ok((zone, controller))
+}
+
+/// Whether `name` is a valid namespace name: an RFC 1123 label, as the API server requires.
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    bytes.len() <= 63
+        && edge(bytes.first())
+        && edge(bytes.last())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -279,6 +302,17 @@ impl DemoFleet {
                 opts.log_lines_per_sec
             )));
         }
+        if !is_dns_label(&opts.load_namespace) {
+            return Err(DemoError::InvalidOption(format!(
+                "load namespace {:?} is not a valid namespace name (lower-case letters, digits \
+                 and '-', starting and ending with a letter or digit, at most 63 characters)",
+                opts.load_namespace
+            )));
+        }
+        let load = seed::LoadPods {
+            count: opts.pods_per_zone,
+            namespace: opts.load_namespace.clone(),
+        };
         let started = Instant::now();
         let seed = Arc::new(seed::parse(seed::SEED_FILE, seed::SEED_TEXT)?);
         let registry_path = opts
@@ -308,11 +342,19 @@ impl DemoFleet {
         }
         let mut builds = Vec::new();
         for (index, (_, port)) in listeners.iter().enumerate() {
-            let (seed, port, pods, time_scale) =
-                (seed.clone(), *port, opts.pods_per_zone, opts.time_scale);
+            let (seed, port, load, time_scale) =
+                (seed.clone(), *port, load.clone(), opts.time_scale);
             let shared = shared.clone();
             builds.push(tokio::task::spawn_blocking(move || {
-                prepare_zone(&seed, index, port, pods, time_scale, churn_per_zone, shared)
+                prepare_zone(
+                    &seed,
+                    index,
+                    port,
+                    &load,
+                    time_scale,
+                    churn_per_zone,
+                    shared,
+                )
             }));
         }
         let mut prepared = Vec::new();

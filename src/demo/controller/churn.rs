@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::Controller;
 use crate::demo::factory::timestamp;
 use crate::demo::resources::ServedKind;
+use crate::demo::seed::LOAD_WORKLOAD_PREFIX;
 use crate::demo::store::StoreKey;
 
 /// Label the churn simulation toggles on pods.
@@ -21,7 +22,8 @@ impl Controller {
         Duration::from_secs_f64((1.0 / self.churn_rate).clamp(0.05, 60.0))
     }
 
-    /// Toggle the churn label on a few pods (ge-load ones when present, else GE pods).
+    /// Toggle the churn label on a few pods (the generated load pods when there are any,
+    /// wherever their namespace, else GE pods).
     pub(super) fn churn(&mut self) {
         let now = Instant::now();
         self.churn_budget += self.churn_rate * now.duration_since(self.churn_last).as_secs_f64();
@@ -31,14 +33,17 @@ impl Controller {
             return;
         }
         self.churn_budget -= updates as f64;
-        let has_load = self.pods.keys().any(|(ns, _)| ns == "ge-load");
+        let load_namespace = self.zone.load_namespace.as_str();
+        let is_load =
+            |key: &StoreKey| key.0 == load_namespace && key.1.starts_with(LOAD_WORKLOAD_PREFIX);
+        let has_load = self.pods.keys().any(is_load);
         let candidates: Vec<StoreKey> = self
             .pods
             .iter()
             .filter(|(key, info)| {
                 !info.terminating
                     && if has_load {
-                        key.0 == "ge-load"
+                        is_load(key)
                     } else {
                         key.0.starts_with("ge-")
                     }

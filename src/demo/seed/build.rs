@@ -41,11 +41,20 @@ pub(super) struct ZoneBuilder<'a> {
     pub(super) namespaces: BTreeSet<String>,
 }
 
-/// Expand a zone of the seed into objects in `store`. `load_pods` extra pods go into `ge-load`.
+/// The generated load pods of a zone (not in the seed file): how many, and in which namespace.
+#[derive(Debug, Clone)]
+pub struct LoadPods {
+    /// How many pods, in Deployments of at most a few thousand replicas each.
+    pub count: usize,
+    /// Their namespace; it gets a Namespace object like every namespace used.
+    pub namespace: String,
+}
+
+/// Expand a zone of the seed into objects in `store`, plus the generated `load` pods.
 pub fn build_zone(
     seed: &Seed,
     zone: &ZoneSeed,
-    load_pods: usize,
+    load: &LoadPods,
     store: &Store,
 ) -> Result<ZoneBuild, DemoError> {
     let (file, text) = (SEED_FILE, SEED_TEXT);
@@ -88,7 +97,7 @@ pub fn build_zone(
     for workload in seed.workloads.iter().chain(&zone.workloads) {
         builder.workload(workload)?;
     }
-    builder.load(load_pods)?;
+    builder.load(load)?;
     builder.events();
     builder.namespace_objects()?;
     // Last, so the random draws of everything seeded before stay as they were.

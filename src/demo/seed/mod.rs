@@ -8,8 +8,9 @@ mod schema;
 mod stamp;
 mod workloads;
 
-pub use build::build_zone;
+pub use build::{LoadPods, build_zone};
 pub use schema::{Seed, parse};
+pub use workloads::LOAD_WORKLOAD_PREFIX;
 
 /// The seed compiled into the binary.
 pub const SEED_TEXT: &str = include_str!("../../../assets/demo-fleet.toml");
@@ -31,7 +32,11 @@ mod tests {
         assert_eq!(contexts, ["ge-dev", "ge-staging", "ge-production"]);
         for zone in &seed.zones {
             let store = Store::new();
-            build_zone(&seed, zone, 40, &store).unwrap();
+            let load = LoadPods {
+                count: 40,
+                namespace: "ge-load".into(),
+            };
+            build_zone(&seed, zone, &load, &store).unwrap();
             for kind in ServedKind::ALL {
                 for object in store.list(kind, None, None, None, &|_| true).items {
                     let value = object.to_value();
@@ -65,7 +70,11 @@ mod tests {
     fn pods(seed: &Seed, zone: &str) -> Vec<(String, String, String)> {
         let zone = seed.zones.iter().find(|z| z.name == zone).unwrap();
         let store = Store::new();
-        build_zone(seed, zone, 0, &store).unwrap();
+        let load = LoadPods {
+            count: 0,
+            namespace: "ge-load".into(),
+        };
+        build_zone(seed, zone, &load, &store).unwrap();
         let mut pods: Vec<(String, String, String)> = store
             .list(ServedKind::Pod, None, None, None, &|_| true)
             .items

@@ -1,6 +1,6 @@
 //! Building a zone's workloads from the seed: Deployments with their ReplicaSets, StatefulSets,
 //! DaemonSets and completed Jobs, each with steady-state pods (stamped when there are many),
-//! plus the generated `ge-load` Deployments.
+//! plus the generated load Deployments.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use toml::Spanned;
 
-use super::build::ZoneBuilder;
+use super::build::{LoadPods, ZoneBuilder};
 use super::schema::WorkloadSeed;
 use super::stamp::{SLOT_CID, SLOT_IP, SLOT_NAME, SLOT_RV, SLOT_UID, Stamp};
 use crate::demo::DemoError;
@@ -17,6 +17,10 @@ use crate::demo::factory::{
     template_hash, timestamp,
 };
 use crate::demo::resources::ServedKind;
+
+/// How the generated load Deployments' names start (`load-generator-0`, …), and so their
+/// pods' names: what tells them apart from the seeded pods of the same namespace.
+pub const LOAD_WORKLOAD_PREFIX: &str = "load-generator-";
 
 /// Deployments with more replicas than this get their pods stamped from a template.
 const STAMP_THRESHOLD: i64 = 16;
@@ -480,8 +484,10 @@ impl ZoneBuilder<'_> {
         Ok(())
     }
 
-    /// Generated `ge-load` Deployments holding `count` pods in total (not in the seed file).
-    pub(super) fn load(&mut self, count: usize) -> Result<(), DemoError> {
+    /// Generated load Deployments holding `load.count` pods in total in `load.namespace` (not
+    /// in the seed file).
+    pub(super) fn load(&mut self, load: &LoadPods) -> Result<(), DemoError> {
+        let count = load.count;
         if count == 0 {
             return Ok(());
         }
@@ -491,8 +497,8 @@ impl ZoneBuilder<'_> {
             let replicas = (count - index * PODS_PER_DEPLOYMENT).min(PODS_PER_DEPLOYMENT);
             let workload = WorkloadSeed {
                 kind: Spanned::new(0..0, "Deployment".to_string()),
-                namespace: "ge-load".into(),
-                name: format!("load-generator-{index}"),
+                namespace: load.namespace.clone(),
+                name: format!("{LOAD_WORKLOAD_PREFIX}{index}"),
                 replicas: replicas as i64,
                 // Another team's load generator: not a GE image, so the placement check leaves
                 // it alone in its own namespace.
