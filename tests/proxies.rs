@@ -105,6 +105,73 @@ async fn serve(
     Ok(())
 }
 
+/// A SOCKS5 proxy on 127.0.0.1 (no authentication, CONNECT only) that records each target
+/// and connects to the same port on 127.0.0.1.
+struct Socks5Proxy {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Socks5Proxy {
+    async fn start() -> Socks5Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let record = seen.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let _ = serve_socks5(client, record).await;
+                });
+            }
+        });
+        Socks5Proxy {
+            url: format!("socks5://{addr}"),
+            seen,
+            _task: task,
+        }
+    }
+}
+
+/// RFC 1928, the parts a CONNECT without authentication uses.
+async fn serve_socks5(
+    mut client: TcpStream,
+    record: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
+    let mut greeting = [0u8; 2];
+    client.read_exact(&mut greeting).await?;
+    let mut methods = vec![0u8; usize::from(greeting[1])];
+    client.read_exact(&mut methods).await?;
+    client.write_all(&[5, 0]).await?;
+    let mut request = [0u8; 4];
+    client.read_exact(&mut request).await?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            client.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut len = [0u8; 1];
+            client.read_exact(&mut len).await?;
+            let mut name = vec![0u8; usize::from(len[0])];
+            client.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).to_string()
+        }
+        _ => return Ok(()),
+    };
+    let mut port = [0u8; 2];
+    client.read_exact(&mut port).await?;
+    let port = u16::from_be_bytes(port);
+    record.lock().unwrap().push(format!("{host}:{port}"));
+    let mut upstream = TcpStream::connect(("127.0.0.1", port)).await?;
+    client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+    tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
+    Ok(())
+}
+
 /// A port on 127.0.0.1 where nothing listens: bound, then let go.
 fn refusing_address() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -334,5 +401,32 @@ async fn the_demo_works_with_proxies_in_the_environment() {
     }
     // The demo fleet carries a crash-looping system pod, so a check fails: exit status 1.
     assert_eq!(output.status.code(), Some(1), "{stdout}");
+    demo.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_socks5_proxy_in_all_proxy_carries_every_zone() {
+    let state = tempfile::tempdir().unwrap();
+    let demo = start_demo(&state).await;
+    let proxy = Socks5Proxy::start().await;
+    let env = ProxyEnv {
+        all_proxy: Some(proxy.url.clone()),
+        ..ProxyEnv::default()
+    };
+    let mut watched = WatchedFleet::start(behind_a_proxy(&demo), env);
+    watched.until("every zone live", all(ZoneState::Live)).await;
+    let seen = proxy.seen.lock().unwrap().clone();
+    for context in demo.contexts() {
+        let port = demo
+            .server_url(&context)
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        // The name goes to the proxy: only it can resolve `.invalid`.
+        let target = format!("{context}.proxied.invalid:{port}");
+        assert!(seen.contains(&target), "{target} in {seen:?}");
+    }
     demo.shutdown().await;
 }
