@@ -350,7 +350,12 @@ impl Follow {
                         break;
                     };
                     logs::write_line(&mut chunk, at, &line, self.timestamps);
-                    self.floor = Some(at);
+                    // The floor keeps a late stop after the lines already sent; the last
+                    // words come after the stop, so they must not move it (the stop would
+                    // follow them, and the last words with it, for ever).
+                    if !timeline.is_closing(self.next) {
+                        self.floor = Some(at);
+                    }
                     self.next += 1;
                 }
                 let mut done = false;

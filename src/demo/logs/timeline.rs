@@ -156,6 +156,12 @@ impl Timeline {
         self.sections.iter().map(|s| s.count_before(at)).sum()
     }
 
+    /// Whether the line at `position` is one of the container's last words.
+    pub fn is_closing(&self, position: u64) -> bool {
+        self.locate(position)
+            .is_some_and(|(section, _)| section.part == Part::Closing)
+    }
+
     /// When the last line was written, if any.
     pub fn last_time(&self) -> Option<Timestamp> {
         self.sections
