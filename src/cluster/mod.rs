@@ -592,75 +592,47 @@ impl WatchContext {
         .id()
     }
 
-    /// Spawns the watches of a namespaced kind in each of the zone's namespaces.
-    fn spawn_per_namespace<K, P>(
+    /// Spawns the watches of a namespaced kind: in each of the zone's namespaces, or (with
+    /// `cluster_wide_first`) cluster-wide, falling back to the zone's namespaces when the
+    /// credential may not list it cluster-wide.
+    fn spawn_namespaced<K: per_namespace::NamespacedKind, P: Send + 'static>(
         &self,
         set: &mut JoinSet<()>,
         kind: ResourceKind,
         client: Client,
+        cluster_wide_first: bool,
         project: fn(&K) -> P,
         wrap: fn(StoreChange<P>) -> ObjectChange,
-    ) -> tokio::task::Id
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug
-            + Send
-            + Sync
-            + 'static,
-        K::DynamicType: Default,
-        P: Send + 'static,
-    {
+    ) -> tokio::task::Id {
         let ctx = self.clone();
         set.spawn(async move {
-            per_namespace::run_typed(
-                ctx.zone,
-                kind,
-                client,
-                &ctx.namespaces,
-                &ctx.tx,
-                &ctx.signals,
-                None,
-                project,
-                wrap,
-            )
-            .await;
+            if cluster_wide_first {
+                per_namespace::run_cluster_wide_or_per_namespace(
+                    ctx.zone,
+                    kind,
+                    client,
+                    ctx.namespaces.clone(),
+                    ctx.tx.clone(),
+                    ctx.signals.clone(),
+                    project,
+                    wrap,
+                )
+                .await;
+            } else {
+                per_namespace::run_typed(
+                    ctx.zone,
+                    kind,
+                    client,
+                    &ctx.namespaces,
+                    &ctx.tx,
+                    &ctx.signals,
+                    None,
+                    project,
+                    wrap,
+                )
+                .await;
+            }
         })
-        .id()
-    }
-
-    /// Spawns the cluster-wide watch of a namespaced kind that falls back to the zone's
-    /// namespaces when the credential may not list it cluster-wide.
-    fn spawn_cluster_wide_or_per_namespace<K, P>(
-        &self,
-        set: &mut JoinSet<()>,
-        kind: ResourceKind,
-        client: Client,
-        project: fn(&K) -> P,
-        wrap: fn(StoreChange<P>) -> ObjectChange,
-    ) -> tokio::task::Id
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug
-            + Send
-            + Sync
-            + 'static,
-        K::DynamicType: Default,
-        P: Send + 'static,
-    {
-        set.spawn(per_namespace::run_cluster_wide_or_per_namespace(
-            self.zone,
-            kind,
-            client,
-            self.namespaces.clone(),
-            self.tx.clone(),
-            self.signals.clone(),
-            project,
-            wrap,
-        ))
         .id()
     }
 }
@@ -690,37 +662,32 @@ fn spawn_kind(
         // The console shows pods and ReplicaSets of the zone's namespaces only: the API server
         // filters, so other teams' pods are never sent, decoded or stored.
         ResourceKind::Pods => {
-            ctx.spawn_per_namespace::<Pod, _>(set, kind, c, project::pod, ObjectChange::Pods)
+            ctx.spawn_namespaced::<Pod, _>(set, kind, c, false, project::pod, ObjectChange::Pods)
         }
-        ResourceKind::ReplicaSets => ctx.spawn_per_namespace::<ReplicaSet, _>(
+        ResourceKind::ReplicaSets => ctx.spawn_namespaced::<ReplicaSet, _>(
             set,
             kind,
             c,
+            false,
             project::replicaset,
             ObjectChange::ReplicaSets,
         ),
         // Workloads are few and the placement check needs every namespace's.
-        ResourceKind::Deployments => ctx.spawn_cluster_wide_or_per_namespace::<Deployment, _>(
-            set,
-            kind,
-            c,
-            project::deployment,
-            |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
-        ),
-        ResourceKind::StatefulSets => ctx.spawn_cluster_wide_or_per_namespace::<StatefulSet, _>(
-            set,
-            kind,
-            c,
-            project::statefulset,
-            |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
-        ),
-        ResourceKind::DaemonSets => ctx.spawn_cluster_wide_or_per_namespace::<DaemonSet, _>(
-            set,
-            kind,
-            c,
-            project::daemonset,
-            |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
-        ),
+        ResourceKind::Deployments => {
+            ctx.spawn_namespaced::<Deployment, _>(set, kind, c, true, project::deployment, |c| {
+                ObjectChange::Workloads(WorkloadKind::Deployment, c)
+            })
+        }
+        ResourceKind::StatefulSets => {
+            ctx.spawn_namespaced::<StatefulSet, _>(set, kind, c, true, project::statefulset, |c| {
+                ObjectChange::Workloads(WorkloadKind::StatefulSet, c)
+            })
+        }
+        ResourceKind::DaemonSets => {
+            ctx.spawn_namespaced::<DaemonSet, _>(set, kind, c, true, project::daemonset, |c| {
+                ObjectChange::Workloads(WorkloadKind::DaemonSet, c)
+            })
+        }
         ResourceKind::IngressClasses => ctx.spawn(
             set,
             kind,

@@ -22,6 +22,30 @@ use super::watch::{KindWatch, WatchEnd, ZoneSignals, run_kind_watch};
 use crate::config::ZoneId;
 use crate::fleet::{FleetEvent, KindStatus, ObjectChange, ResourceKind, StoreChange, ZoneEvent};
 
+/// A namespaced kind the watchers can list, watch and decode: the bounds kube's `Api` and
+/// watcher need, named once.
+pub trait NamespacedKind:
+    Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> NamespacedKind for K where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// How a kind's namespace watches ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
@@ -188,14 +212,7 @@ pub async fn run_typed<K, P>(
     wrap: fn(StoreChange<P>) -> ObjectChange,
 ) -> Ended
 where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
-    K::DynamicType: Default,
+    K: NamespacedKind,
     P: Send + 'static,
 {
     let start = |ns: &str, ns_tx: mpsc::Sender<FleetEvent>| -> BoxFuture<'static, WatchEnd> {
@@ -242,14 +259,7 @@ pub async fn run_cluster_wide_or_per_namespace<K, P>(
     project: fn(&K) -> P,
     wrap: fn(StoreChange<P>) -> ObjectChange,
 ) where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
-    K::DynamicType: Default,
+    K: NamespacedKind,
     P: Send + 'static,
 {
     let cluster_wide = KindWatch {
