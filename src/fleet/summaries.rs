@@ -127,8 +127,7 @@ fn mark_objects(stale: &mut Stale, change: &ObjectChange, scope: Option<&str>) {
 }
 
 fn refresh_zone(summary: &mut ZoneSummary, stale: &Stale, zone: &ZoneModel) {
-    // The state is read on every refresh: the zone's own clock can move it without an event
-    // reaching this zone's marks (a batch applied before the cache was made).
+    // Read on every refresh: it is one field, cheaper than tracking which events move it.
     summary.state = zone.state();
     let reached = !never_reached(zone);
     if stale.zone || stale.all_namespaces || reached != summary.reached {
