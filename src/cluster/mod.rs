@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node};
 use k8s_openapi::api::networking::v1::IngressClass;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -661,9 +661,14 @@ fn spawn_kind(
         ),
         // The console shows pods and ReplicaSets of the zone's namespaces only: the API server
         // filters, so other teams' pods are never sent, decoded or stored.
-        ResourceKind::Pods => {
-            ctx.spawn_namespaced::<Pod, _>(set, kind, c, false, project::pod, ObjectChange::Pods)
-        }
+        ResourceKind::Pods => ctx.spawn_namespaced::<project::SlimPod, _>(
+            set,
+            kind,
+            c,
+            false,
+            project::slim_pod,
+            ObjectChange::Pods,
+        ),
         ResourceKind::ReplicaSets => ctx.spawn_namespaced::<ReplicaSet, _>(
             set,
             kind,

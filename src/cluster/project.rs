@@ -5,11 +5,13 @@
 
 mod containers;
 mod services;
+mod slim_pod;
 
 pub use services::{
     DEFAULT_INGRESS_CLASS_ANNOTATION, DEFAULT_STORAGE_CLASS_ANNOTATION, ingress_class, service,
     storage_class,
 };
+pub use slim_pod::SlimPod;
 
 use std::collections::BTreeMap;
 
@@ -258,6 +260,11 @@ fn is_sidecar(pod: &Pod, name: &str) -> bool {
         .is_some_and(|c| c.restart_policy.as_deref() == Some("Always"))
 }
 
+/// Projects a pod decoded with only the fields [`pod`] reads (how the watches decode them).
+pub fn slim_pod(p: &SlimPod) -> PodInfo {
+    pod(&p.0)
+}
+
 /// Projects a Pod. Ready/total and restarts count native sidecars as kubectl does.
 pub fn pod(p: &Pod) -> PodInfo {
     let status = p.status.as_ref();
@@ -483,8 +490,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Projects `v` decoded in full, and checks that decoding only the projected fields (as
+    /// the watches do) projects the same.
     fn pod_from(v: serde_json::Value) -> PodInfo {
-        pod(&serde_json::from_value::<Pod>(v).unwrap())
+        let full = pod(&serde_json::from_value::<Pod>(v.clone()).unwrap());
+        let slim = slim_pod(&serde_json::from_value::<SlimPod>(v).unwrap());
+        assert_eq!(full, slim, "the slim decoding projects as the full one");
+        full
     }
 
     #[test]
