@@ -27,12 +27,6 @@ use ge_console::ui::user_files::{Chosen, load_keymap, load_theme};
 use ge_console::ui::{Keymap, Theme, UiOptions};
 use ge_console::{logging, snapshot};
 
-/// mimalloc rather than glibc's malloc: a zone's initial list decodes tens of thousands of objects
-/// on several worker threads, and glibc spent half of that time in its own bookkeeping
-/// (consolidating and unlinking chunks across its per-thread arenas) and kept the freed pages.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Exit status for input errors found before anything started.
 const EXIT_BAD_INPUT: u8 = 3;
 
