@@ -433,6 +433,33 @@ pub fn namespace_summary(zone: &ZoneModel, namespace: &str) -> NamespaceSummary 
     }
 }
 
+/// Brings `block.pods_not_ready` up to date for the pods `names` of its namespace, one lookup
+/// each: what [`namespace_summary`] derives, without reading the namespace's other pods. The
+/// list is kept in name order, as the namespace's pods are stored.
+pub fn patch_pods_not_ready<'a>(
+    block: &mut NamespaceSummary,
+    zone: &ZoneModel,
+    names: impl IntoIterator<Item = &'a str>,
+) {
+    for name in names {
+        let key = super::ObjectKey::new(block.name.as_str(), name);
+        let now = zone
+            .pods
+            .get(&key)
+            .filter(|p| pod_is_problem(p))
+            .map(PodProblem::of);
+        let list = &mut block.pods_not_ready;
+        match (list.binary_search_by(|p| p.name.as_str().cmp(name)), now) {
+            (Ok(at), Some(problem)) => list[at] = problem,
+            (Ok(at), None) => {
+                list.remove(at);
+            }
+            (Err(at), Some(problem)) => list.insert(at, problem),
+            (Err(_), None) => {}
+        }
+    }
+}
+
 /// Everything derived about a zone, for the overview and the snapshot report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneSummary {

@@ -1,12 +1,15 @@
 //! The zones' summaries kept up to date from what changed, rather than derived again from
 //! every object after each batch: a model event marks the parts of its zone's summary it can
-//! affect (a pod of `ge-agents`: that namespace's block), and only those are derived again
-//! before the next frame. [`ZoneSummary::of`] stays the reference; the property test below
-//! holds the two equal on random change sequences.
+//! affect, and only those are brought up to date before the next frame. A pod changed or
+//! deleted is one lookup in its namespace's block (a namespace of 50,000 pods costs what one of
+//! 50 does); a relist or a workload derives the block again. [`ZoneSummary::of`] stays the
+//! reference; the property test below holds the two equal on random change sequences.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::health::{ZoneSummary, check_pins, namespace_summary, never_reached, system_pods};
+use super::health::{
+    ZoneSummary, check_pins, namespace_summary, never_reached, patch_pods_not_ready, system_pods,
+};
 use super::{Fleet, FleetEvent, ObjectChange, StoreChange, ZoneEvent, ZoneModel};
 use crate::config::SYSTEM_NAMESPACE;
 
@@ -17,8 +20,10 @@ struct Stale {
     zone: bool,
     /// Every namespace block and the system pods.
     all_namespaces: bool,
-    /// These namespaces' blocks (kube-system: the system pods).
+    /// These namespaces' blocks, derived again (kube-system: the system pods).
     namespaces: BTreeSet<String>,
+    /// Pods changed or deleted one by one, by namespace: their blocks are patched.
+    pods: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Every zone's [`ZoneSummary`], derived again only where the model changed.
@@ -95,15 +100,20 @@ fn mark_objects(stale: &mut Stale, change: &ObjectChange, scope: Option<&str>) {
         ObjectChange::Nodes(_) => stale.zone = true,
         // Whether a configured namespace exists.
         ObjectChange::Namespaces(_) => stale.all_namespaces = true,
-        ObjectChange::Pods(change) => match change {
-            StoreChange::Replace(_) => replaced(stale),
-            StoreChange::Upsert(pod) => {
-                stale.namespaces.insert(pod.namespace.clone());
+        ObjectChange::Pods(change) => {
+            let (namespace, name) = match change {
+                StoreChange::Replace(_) => return replaced(stale),
+                StoreChange::Upsert(pod) => (&pod.namespace, &pod.name),
+                StoreChange::Delete(key) => (&key.namespace, &key.name),
+            };
+            if let Some(names) = stale.pods.get_mut(namespace) {
+                names.insert(name.clone());
+            } else {
+                stale
+                    .pods
+                    .insert(namespace.clone(), BTreeSet::from([name.clone()]));
             }
-            StoreChange::Delete(key) => {
-                stale.namespaces.insert(key.namespace.clone());
-            }
-        },
+        }
         // Workloads feed their namespace's block, and kube-system's the pins.
         ObjectChange::Workloads(_, change) => {
             stale.zone = true;
@@ -136,12 +146,18 @@ fn refresh_zone(summary: &mut ZoneSummary, stale: &Stale, zone: &ZoneModel) {
         summary.nodes_total = zone.nodes.len();
         summary.reached = reached;
     }
-    if stale.all_namespaces || stale.namespaces.contains(SYSTEM_NAMESPACE) {
+    // kube-system holds a few dozen pods: its block is counted again whenever one changes.
+    if stale.all_namespaces
+        || stale.namespaces.contains(SYSTEM_NAMESPACE)
+        || stale.pods.contains_key(SYSTEM_NAMESPACE)
+    {
         summary.system_pods = system_pods(zone);
     }
     for (block, ns) in summary.namespaces.iter_mut().zip(&zone.config.namespaces) {
         if stale.all_namespaces || stale.namespaces.contains(ns) {
             *block = namespace_summary(zone, ns);
+        } else if let Some(names) = stale.pods.get(ns) {
+            patch_pods_not_ready(block, zone, names.iter().map(String::as_str));
         }
     }
 }
