@@ -1,6 +1,7 @@
 //! The runbook checks as the console holds them: their inputs from outside the clusters (the
 //! `kubectl` on PATH, the log of version changes) and their findings. Findings are recomputed
-//! after each model batch and, as soak clocks move with time, on ticks at most every
+//! after each model batch that can change them ([`crate::fleet::checks::feeds_checks`]: not
+//! one of only pods and events) and, as soak clocks move with time, on ticks at most every
 //! [`CHECKS_REFRESH`]; never per frame.
 
 use std::time::{Duration, Instant};

@@ -253,7 +253,9 @@ impl ConsoleCore {
 
     /// Applies a batch of model events.
     pub fn on_fleet_events(&mut self, events: impl IntoIterator<Item = FleetEvent>) {
+        let mut feeds_checks = false;
         for event in events {
+            feeds_checks |= crate::fleet::checks::feeds_checks(&event);
             self.summaries.note(&self.fleet, &event);
             self.fleet.apply(event);
         }
@@ -262,7 +264,9 @@ impl ConsoleCore {
         self.fleet.prune_events(clock.wall);
         self.ended_unseen
             .extend(self.runner.on_model_change(&self.fleet, &clock));
-        self.checks.recompute(&self.fleet, &clock);
+        if feeds_checks {
+            self.checks.recompute(&self.fleet, &clock);
+        }
         self.notify();
     }
 

@@ -17,7 +17,7 @@ pub mod skew;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::Fleet;
+use super::{Fleet, FleetEvent, ObjectChange, ZoneEvent};
 use crate::config::{FleetConfig, PortsSpec, ZoneId};
 
 /// Every runbook check, by its stable id.
@@ -215,6 +215,29 @@ pub fn run_checks(cx: &CheckContext<'_>) -> Vec<CheckFinding> {
     findings
 }
 
+/// Whether `event` can change any check's findings. Pods and Kubernetes events feed none (the
+/// checks read workloads, ReplicaSets, nodes, namespaces, Services, classes and the zones'
+/// links and kinds), so a batch of only those, most of a busy fleet's traffic, runs no check.
+pub fn feeds_checks(event: &FleetEvent) -> bool {
+    fn change_feeds(change: &ObjectChange) -> bool {
+        match change {
+            ObjectChange::InNamespace(_, inner) => change_feeds(inner),
+            ObjectChange::Pods(_) | ObjectChange::Events(..) => false,
+            ObjectChange::Nodes(_)
+            | ObjectChange::Namespaces(_)
+            | ObjectChange::Workloads(..)
+            | ObjectChange::ReplicaSets(_)
+            | ObjectChange::Services(..)
+            | ObjectChange::IngressClasses(_)
+            | ObjectChange::StorageClasses(_) => true,
+        }
+    }
+    match &event.event {
+        ZoneEvent::Link(_) | ZoneEvent::Kind(..) => true,
+        ZoneEvent::Objects(change) => change_feeds(change),
+    }
+}
+
 /// How many findings of each counting severity a zone has: (fail, warn).
 pub fn zone_counts(findings: &[CheckFinding], zone: ZoneId) -> (usize, usize) {
     findings
@@ -258,6 +281,81 @@ mod tests {
             serde_json::to_value(CheckSeverity::Fail).unwrap(),
             serde_json::json!("fail")
         );
+    }
+
+    /// A pod of `namespace` in trouble or not.
+    fn pod(namespace: &str, name: &str, ready: bool) -> crate::fleet::PodInfo {
+        let mut pod = crate::fleet::health::tests::pod(
+            namespace,
+            name,
+            if ready { "Running" } else { "CrashLoopBackOff" },
+            ready,
+        );
+        pod.images = vec!["registry.ge.internal/ge-executor:hotfix".into()];
+        pod
+    }
+
+    #[test]
+    fn pods_and_events_feed_no_check_and_change_no_finding() {
+        use crate::fleet::{KindStatus, ObjectKey, ResourceKind, StoreChange};
+        let config = skew::tests::config();
+        // Zones on different servers, so the promotion and skew checks have findings to lose.
+        let mut fleet = skew::tests::live_fleet(&config, &["v1.33.5", "v1.34.2", "v1.32.1"]);
+        let ports = crate::config::built_in_ports();
+        let findings = |fleet: &Fleet| {
+            run_checks(&CheckContext {
+                fleet,
+                config: &config,
+                now: Timestamp::UNIX_EPOCH,
+                kubectl: &KubectlClient::NotProbed,
+                observations: &[],
+                ports: &ports,
+            })
+        };
+        let before = findings(&fleet);
+        assert!(!before.is_empty(), "the fleet has findings to compare");
+        let zone = config.zones[0].id;
+        let changes = [
+            ObjectChange::Pods(StoreChange::Upsert(pod(
+                "ge-agents",
+                "ge-executor-1",
+                false,
+            ))),
+            ObjectChange::Pods(StoreChange::Upsert(pod("default", "ge-executor-x", true))),
+            ObjectChange::Pods(StoreChange::Upsert(pod("kube-system", "traefik-1", false))),
+            ObjectChange::InNamespace(
+                "ge-data".into(),
+                Box::new(ObjectChange::Pods(StoreChange::Replace(vec![pod(
+                    "ge-data", "redis-0", false,
+                )]))),
+            ),
+            ObjectChange::Pods(StoreChange::Delete(ObjectKey::new(
+                "ge-agents",
+                "ge-executor-1",
+            ))),
+            ObjectChange::Events("ge-agents".into(), StoreChange::Replace(Vec::new())),
+        ];
+        for change in changes {
+            let event = FleetEvent::new(zone, ZoneEvent::Objects(change));
+            assert!(!feeds_checks(&event), "{event:?} feeds no check");
+            fleet.apply(event);
+            assert_eq!(findings(&fleet), before);
+        }
+        let feeding = [
+            ZoneEvent::Kind(ResourceKind::Pods, KindStatus::Syncing),
+            ZoneEvent::Objects(ObjectChange::Nodes(StoreChange::Replace(Vec::new()))),
+            ZoneEvent::Objects(ObjectChange::ReplicaSets(StoreChange::Replace(Vec::new()))),
+            ZoneEvent::Objects(ObjectChange::InNamespace(
+                "ge-data".into(),
+                Box::new(ObjectChange::Services(
+                    "ge-data".into(),
+                    StoreChange::Replace(Vec::new()),
+                )),
+            )),
+        ];
+        for event in feeding {
+            assert!(feeds_checks(&FleetEvent::new(zone, event)));
+        }
     }
 
     #[test]
