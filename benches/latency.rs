@@ -9,6 +9,9 @@
 //!   key of that window is taken from the trace, with the console's CPU use and RSS.
 //! - sync: `--pods-per-zone 50000 --load-namespace ge-agents`, no churn; keys are pressed from
 //!   the console's start until its first complete frame, while 3 × 50,000 pods are listed.
+//! - the churn case's baseline: plain kube-rs reflectors of the same kinds on the same fleet
+//!   and churn, alone once the console has stopped; their CPU over the same window is what the
+//!   console's is compared with.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,6 +20,8 @@ use std::time::{Duration, Instant};
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/bare_reflectors.rs"]
+mod bare_reflectors;
 
 use common::{cpu_ticks, rss_kib};
 
@@ -203,7 +208,48 @@ fn wait_first_frame(console: &Console, within: Duration, mut each: impl FnMut(us
     started.elapsed()
 }
 
+/// Plain kube-rs reflectors (see [`bare_reflectors`]) on `fleet`, once synced and settled:
+/// their CPU use over [`WINDOW`] (% of one core) and their RSS (KiB).
+fn bare_reflectors_cpu(fleet: &Fleet) -> (f64, u64) {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let mut child = Command::new(exe)
+        .args([bare_reflectors::FLAG, &fleet.kubeconfig])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the bare reflectors");
+    let stdout = child.stdout.take().expect("stdout");
+    let synced = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l == bare_reflectors::SYNCED);
+    assert!(synced, "the bare reflectors synced");
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = child.id();
+    let before = cpu_ticks(pid).unwrap_or(0);
+    let started = Instant::now();
+    std::thread::sleep(WINDOW);
+    let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
+    let rss = rss_kib(pid).unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    (percent_of_core(used, started.elapsed()), rss)
+}
+
+/// `ticks` of CPU over `elapsed`, as a percentage of one core.
+fn percent_of_core(ticks: u64, elapsed: Duration) -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 / hz / elapsed.as_secs_f64() * 100.0
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == bare_reflectors::FLAG) {
+        let kubeconfig = args.get(at + 1).expect("a kubeconfig after the flag");
+        bare_reflectors::run(kubeconfig);
+        return;
+    }
     // `cargo bench` passes `--bench`; a case name filters.
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -233,19 +279,26 @@ fn main() {
             std::thread::sleep(KEY_EVERY);
         }
         let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-        let cpu = used as f64 / hz / started.elapsed().as_secs_f64() * 100.0;
+        let cpu = percent_of_core(used, started.elapsed());
         let rss = rss_kib(pid).unwrap_or(0);
         // The last frame's records are written when it is flushed.
         std::thread::sleep(Duration::from_millis(200));
         let records = console.records(from);
+        // The baseline runs alone on the same fleet and churn: the console is stopped first.
+        drop(console);
+        let (bare_cpu, bare_rss) = bare_reflectors_cpu(&fleet);
         println!(
-            "| 3 × 10,000 pods in ge-agents, 3 × 200 updates/s | {} | {} | {:.1} % | {} MiB |",
+            "| 3 × 10,000 pods in ge-agents, 3 × 200 updates/s | {} | {} | {:.1} % ({:.2}× bare reflectors) | {} MiB |",
             percentiles(of(&records, "model")),
             percentiles(of(&records, "key")),
             cpu,
+            cpu / bare_cpu.max(0.01),
             rss / 1024
+        );
+        println!(
+            "| bare kube-rs reflectors (full objects, same kinds, cluster-wide), same fleet and churn | – | – | {:.1} % | {} MiB |",
+            bare_cpu,
+            bare_rss / 1024
         );
     }
 
