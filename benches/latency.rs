@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "common/mod.rs"]
-mod common;
 #[path = "common/bare_reflectors.rs"]
 mod bare_reflectors;
+#[path = "common/mod.rs"]
+mod common;
 
 use common::{cpu_ticks, rss_kib};
 
