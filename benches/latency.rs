@@ -23,7 +23,7 @@ mod bare_reflectors;
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{cpu_ticks, rss_kib};
+use common::{cpu_ticks, percent_of_core, rss_kib};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ge-console");
 /// How long the churn case is measured.
@@ -234,13 +234,6 @@ fn bare_reflectors_cpu(fleet: &Fleet) -> (f64, u64) {
     let _ = child.kill();
     let _ = child.wait();
     (percent_of_core(used, started.elapsed()), rss)
-}
-
-/// `ticks` of CPU over `elapsed`, as a percentage of one core.
-fn percent_of_core(ticks: u64, elapsed: Duration) -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    ticks as f64 / hz / elapsed.as_secs_f64() * 100.0
 }
 
 fn main() {

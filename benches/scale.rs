@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{cpu_ticks, rss_kib};
+use common::{cpu_ticks, percent_of_core, rss_kib};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ge-console");
 
@@ -192,9 +192,7 @@ fn console_first_frame(fleet: &Fleet, state: &Path) -> Option<ConsoleFigures> {
                 let before = cpu_ticks(pid).unwrap_or(0);
                 std::thread::sleep(IDLE_WINDOW);
                 let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
-                // SAFETY: sysconf has no preconditions.
-                let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-                used as f64 / hz / IDLE_WINDOW.as_secs_f64() * 100.0
+                percent_of_core(used, IDLE_WINDOW)
             });
             result = Some(ConsoleFigures {
                 first_frame_ms: elapsed,
@@ -306,9 +304,7 @@ fn flood_key_latency(state: &Path) -> Option<FloodFigures> {
             std::thread::sleep(Duration::from_millis(100));
         }
         let used = cpu_ticks(pid)?.saturating_sub(cpu_before);
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-        let cpu_percent = used as f64 / hz / window.elapsed().as_secs_f64() * 100.0;
+        let cpu_percent = percent_of_core(used, window.elapsed());
         let screen = tmux(&["capture-pane", "-p", "-t", &session])?;
         let footer = screen
             .lines()

@@ -2,6 +2,9 @@
 //! cluster layer stores them only when that namespace is one of the zone's (the demo fleet
 //! served in-process over real HTTP, watched through the same code as `ge-console snapshot`).
 
+#[path = "demo_common/mod.rs"]
+mod demo_common;
+
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -12,8 +15,6 @@ use ge_console::fleet::{Fleet, ZoneState};
 use ge_console::snapshot;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 
 /// Extra pods per zone: enough to tell "all" from "some", small enough to start fast.
 const LOAD: usize = 200;
@@ -36,18 +37,6 @@ async fn start(load_namespace: &str, churn_per_sec: f64) -> (DemoFleet, tempfile
     (fleet, state)
 }
 
-async fn client(fleet: &DemoFleet, context: &str) -> Client {
-    let kubeconfig = Kubeconfig::read_from(fleet.kubeconfig_path()).unwrap();
-    let options = KubeConfigOptions {
-        context: Some(context.to_string()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
-
 fn default_zones() -> FleetConfig {
     parse_zones(DEFAULT_ZONES_TOML, std::path::Path::new("<built-in>")).unwrap()
 }
@@ -56,7 +45,7 @@ fn default_zones() -> FleetConfig {
 /// Deployments' ReplicaSets like any other pod, and the namespace object exists.
 async fn assert_served_in(fleet: &DemoFleet, namespace: &str) {
     for context in fleet.contexts() {
-        let client = client(fleet, &context).await;
+        let client = demo_common::client(fleet, &context).await;
         let namespaces: Api<Namespace> = Api::all(client.clone());
         let object = namespaces.get(namespace).await.unwrap();
         assert_eq!(
@@ -168,7 +157,7 @@ async fn load_pods_in_a_ge_namespace_are_all_stored() {
 #[tokio::test]
 async fn churn_updates_the_load_pods_in_the_namespace_asked_for() {
     let (fleet, _state) = start("ge-agents", 60.0).await;
-    let pods: Api<Pod> = Api::all(client(&fleet, "ge-dev").await);
+    let pods: Api<Pod> = Api::all(demo_common::client(&fleet, "ge-dev").await);
     let params = WatchParams::default().labels(CHURN_LABEL).timeout(30);
     let mut stream = pods.watch(&params, "0").await.unwrap().boxed();
     let mut seen = 0;
