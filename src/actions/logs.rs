@@ -32,6 +32,14 @@ pub enum LogSubject {
 }
 
 impl LogSubject {
+    /// The namespace of the pod or workload.
+    pub fn namespace(&self) -> &str {
+        match self {
+            LogSubject::Pod(key) => &key.namespace,
+            LogSubject::Workload(key) => &key.namespace,
+        }
+    }
+
     /// Parses `NAMESPACE/KIND/NAME`: KIND `pod` (or `po`, `pods`) for a pod, else a workload
     /// kind as kubectl accepts it (deployment, deploy, sts, ds, …).
     pub fn parse(s: &str) -> Option<LogSubject> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::clock::Clock;
 use crate::config::ZoneId;
 use crate::fleet::health::{RolloutState, rollout_state, workload_pods};
+use crate::fleet::touched::TouchedNamespaces;
 use crate::fleet::{Fleet, PodInfo, WorkloadKey, WorkloadKind, ZoneModel};
 
 /// How a followed rollout stands.
@@ -279,6 +280,10 @@ fn is_rolling(w: &crate::fleet::WorkloadInfo) -> bool {
 pub struct RolloutBoard {
     /// Active rollouts and the last few finished ones, in the order they were first followed.
     pub trackers: Vec<RolloutTracker>,
+    /// A tracker ended since the last look for new rollouts: a workload it covered may now
+    /// count as a new rollout, so the next look covers every zone. (Finished trackers are
+    /// dropped only when one ends, so dropping needs no flag of its own.)
+    rescan: bool,
 }
 
 /// How many finished rollouts the board keeps for display.
@@ -294,13 +299,33 @@ impl RolloutBoard {
 
     /// Re-judges every rollout and picks up rollouts started by someone else.
     pub fn observe(&mut self, fleet: &Fleet, clock: &Clock, timeout: Duration) {
+        self.observe_changes(fleet, clock, timeout, &TouchedNamespaces::everything());
+    }
+
+    /// [`Self::observe`] after a batch that touched only `touched`: a rollout is re-judged when
+    /// its namespace was touched, and new rollouts are looked for where workloads changed. With
+    /// the clock standing still the board ends as [`Self::observe`] would leave it; time
+    /// passing (timeouts) is judged by a call with everything touched.
+    pub fn observe_changes(
+        &mut self,
+        fleet: &Fleet,
+        clock: &Clock,
+        timeout: Duration,
+        touched: &TouchedNamespaces,
+    ) {
         let now = clock.instant;
+        let rescan = std::mem::take(&mut self.rescan);
         for zone in &fleet.zones {
-            if zone.state() != crate::fleet::ZoneState::Live {
+            if zone.state() != crate::fleet::ZoneState::Live
+                || !(rescan || touched.workloads(zone.config.id))
+            {
                 continue;
             }
             for w in zone.workloads.values() {
                 if !zone.config.namespaces.contains(&w.namespace) {
+                    continue;
+                }
+                if !rescan && !touched.namespace(zone.config.id, &w.namespace) {
                     continue;
                 }
                 if !is_rolling(w) {
@@ -332,7 +357,12 @@ impl RolloutBoard {
             }
         }
         for t in &mut self.trackers {
-            t.observe(fleet, now);
+            // A tracker not yet judged (one just followed) is judged whatever was touched.
+            if (t.progress.is_none() || touched.namespace(t.zone, &t.target.namespace))
+                && t.observe(fleet, now)
+            {
+                self.rescan = true;
+            }
         }
         let finished = self.trackers.iter().filter(|t| t.phase.is_final()).count();
         if finished > FINISHED_KEPT {
@@ -577,3 +607,7 @@ mod tests {
         assert_eq!(names, ["old"]);
     }
 }
+
+#[cfg(test)]
+#[path = "rollout_changes_tests.rs"]
+mod changes_tests;

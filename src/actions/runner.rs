@@ -21,6 +21,7 @@ use super::undo::{RollbackReceipt, UndoOrder};
 use super::{ActionContext, ActionError};
 use crate::clock::Clock;
 use crate::config::ZoneId;
+use crate::fleet::touched::TouchedNamespaces;
 use crate::fleet::{Fleet, WorkloadKey};
 
 /// Something the user asked for and confirmed.
@@ -690,10 +691,20 @@ impl ActionRunner {
         self.message = Some((Severity::Success, format!("rebuild {describe}")));
     }
 
-    /// Re-judges rollouts after a model change (or a tick); returns our rollouts that just
-    /// ended, so the loop can draw their end at once.
-    pub fn on_model_change(&mut self, fleet: &Fleet, clock: &Clock) -> Vec<(ZoneId, WorkloadKey)> {
-        self.logs.observe(fleet, &self.ctx);
+    /// Re-judges rollouts after a model change (or, with everything touched, a tick); returns
+    /// our rollouts that just ended, so the loop can draw their end at once. What follows one
+    /// workload is looked at again only when its namespace was touched.
+    pub fn on_model_change(
+        &mut self,
+        fleet: &Fleet,
+        clock: &Clock,
+        touched: &TouchedNamespaces,
+    ) -> Vec<(ZoneId, WorkloadKey)> {
+        if self.logs.session().is_some_and(|session| {
+            touched.namespace(session.order.zone, session.order.subject.namespace())
+        }) {
+            self.logs.observe(fleet, &self.ctx);
+        }
         let timeout = self.rollout_timeout();
         let running: Vec<(ZoneId, WorkloadKey)> = self
             .rollouts
@@ -701,7 +712,8 @@ impl ActionRunner {
             .filter(|t| t.ours)
             .map(|t| (t.zone, t.target.clone()))
             .collect();
-        self.rollouts.observe(fleet, clock, timeout);
+        self.rollouts
+            .observe_changes(fleet, clock, timeout, touched);
         let mut ended = Vec::new();
         for t in &self.rollouts.trackers {
             if t.ours
@@ -729,6 +741,7 @@ impl ActionRunner {
             }
         }
         if let Some(mark) = &self.stale
+            && touched.namespace(mark.zone, &mark.target.namespace)
             && let Some(zone) = fleet.zone(mark.zone)
             && zone.state() == crate::fleet::ZoneState::Live
             && super::rollout::stale_pods(zone, &mark.target, mark.build_finished).is_empty()

@@ -25,6 +25,7 @@ use crate::config::ZoneId;
 use crate::fleet::checks::promotion::PromotionLine;
 use crate::fleet::checks::{CheckFinding, KubectlClient, VersionObservation};
 use crate::fleet::summaries::ZoneSummaries;
+use crate::fleet::touched::TouchedNamespaces;
 use crate::fleet::{Fleet, FleetEvent, WorkloadKey, ZoneState};
 use crate::ui::{ActionSettings, KeyContext, Keymap, Scene, Theme, Ui, UiOptions, UiOutcome};
 
@@ -254,8 +255,10 @@ impl ConsoleCore {
     /// Applies a batch of model events.
     pub fn on_fleet_events(&mut self, events: impl IntoIterator<Item = FleetEvent>) {
         let mut feeds_checks = false;
+        let mut touched = TouchedNamespaces::default();
         for event in events {
             feeds_checks |= crate::fleet::checks::feeds_checks(&event);
+            touched.note(&event);
             self.summaries.note(&self.fleet, &event);
             self.fleet.apply(event);
         }
@@ -263,7 +266,7 @@ impl ConsoleCore {
         let clock = self.time.now();
         self.fleet.prune_events(clock.wall);
         self.ended_unseen
-            .extend(self.runner.on_model_change(&self.fleet, &clock));
+            .extend(self.runner.on_model_change(&self.fleet, &clock, &touched));
         if feeds_checks {
             self.checks.recompute(&self.fleet, &clock);
         }
@@ -284,8 +287,12 @@ impl ConsoleCore {
         let clock = self.time.now();
         // Events age out of their window as time passes, not only when new ones arrive.
         self.fleet.prune_events(clock.wall);
-        self.ended_unseen
-            .extend(self.runner.on_model_change(&self.fleet, &clock));
+        // Rollout timeouts move with time: every rollout is judged again.
+        self.ended_unseen.extend(self.runner.on_model_change(
+            &self.fleet,
+            &clock,
+            &TouchedNamespaces::everything(),
+        ));
         // Soak clocks move with time: the checks are judged again every few seconds.
         self.checks.on_tick(&self.fleet, &clock);
         self.screen_dirty = true;

@@ -13,6 +13,7 @@ pub mod history;
 pub mod objects;
 pub mod report;
 pub mod summaries;
+pub mod touched;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
