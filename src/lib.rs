@@ -5,7 +5,7 @@
 //! ```text
 //! config ──► cluster ──► fleet ──► ui ──► actions ──► cluster (clients, mutations)
 //!                                         app, commands, snapshot: the top, may use all
-//! demo: a separate world (a fake API server); leaves: clock, file_error, suggest, sanitize
+//! demo: a separate world (a fake API server); leaves: clock, file_error, suggest, sanitize, heap
 //! ```
 //!
 //! - [`config`] reads the zones file before anything starts; it uses no other room.
@@ -30,6 +30,7 @@ pub mod config;
 pub mod demo;
 pub mod file_error;
 pub mod fleet;
+pub mod heap;
 pub mod logging;
 pub mod sanitize;
 pub mod snapshot;

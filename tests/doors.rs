@@ -67,6 +67,11 @@ const RULES: &[(&str, Doors, &str)] = &[
         "sanitize is a leaf every room may use: it uses no room",
     ),
     (
+        "heap",
+        Doors::Only(&[]),
+        "heap is a leaf the binary uses: it uses no room",
+    ),
+    (
         "demo",
         Doors::Not(&[
             "cluster", "fleet", "ui", "actions", "config", "app", "commands",
