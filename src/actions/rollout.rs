@@ -280,10 +280,12 @@ fn is_rolling(w: &crate::fleet::WorkloadInfo) -> bool {
 pub struct RolloutBoard {
     /// Active rollouts and the last few finished ones, in the order they were first followed.
     pub trackers: Vec<RolloutTracker>,
-    /// A tracker ended since the last look for new rollouts: a workload it covered may now
-    /// count as a new rollout, so the next look covers every zone. (Finished trackers are
-    /// dropped only when one ends, so dropping needs no flag of its own.)
-    rescan: bool,
+    /// Every zone's workloads have been looked at for new rollouts, and no tracker has ended
+    /// since. False at first (the model may already hold workloads) and after a tracker ended
+    /// (a workload it covered may now count as a new rollout): the next look covers every
+    /// zone, not only what the batch touched. (Finished trackers are dropped only when one
+    /// ends, so dropping needs no flag of its own.)
+    looked_everywhere: bool,
 }
 
 /// How many finished rollouts the board keeps for display.
@@ -314,7 +316,7 @@ impl RolloutBoard {
         touched: &TouchedNamespaces,
     ) {
         let now = clock.instant;
-        let rescan = std::mem::take(&mut self.rescan);
+        let rescan = !std::mem::replace(&mut self.looked_everywhere, true);
         for zone in &fleet.zones {
             if zone.state() != crate::fleet::ZoneState::Live
                 || !(rescan || touched.workloads(zone.config.id))
@@ -361,7 +363,7 @@ impl RolloutBoard {
             if (t.progress.is_none() || touched.namespace(t.zone, &t.target.namespace))
                 && t.observe(fleet, now)
             {
-                self.rescan = true;
+                self.looked_everywhere = false;
             }
         }
         let finished = self.trackers.iter().filter(|t| t.phase.is_final()).count();

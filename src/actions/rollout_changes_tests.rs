@@ -1,6 +1,7 @@
 //! A board judged only where each batch touched ends every batch as one judged in full
-//! ([`RolloutBoard::observe`]): random workloads rolling, their ReplicaSets and pods changing,
-//! deleted and relisted, zones going down and up, and rollouts of ours followed.
+//! ([`RolloutBoard::observe`]): from a model that may already hold rollouts, random workloads
+//! rolling, their ReplicaSets and pods changing, deleted and relisted, zones going down and
+//! up, and rollouts of ours followed.
 
 use proptest::prelude::*;
 
@@ -345,11 +346,16 @@ proptest! {
 
     #[test]
     fn a_board_judged_where_touched_equals_one_judged_in_full(
+        before in proptest::collection::vec(change(), 0..6),
         batches in proptest::collection::vec(proptest::collection::vec(change(), 1..5), 1..40)
     ) {
         let clock = Clock::now();
         let timeout = Duration::from_secs(3600);
         let mut fleet = live_fleet();
+        // What the model held before the boards were made: the first look must find it.
+        for event in before.iter().filter_map(event) {
+            fleet.apply(event);
+        }
         let mut touched_board = RolloutBoard::default();
         let mut full_board = RolloutBoard::default();
         for batch in &batches {
