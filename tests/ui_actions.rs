@@ -1608,6 +1608,49 @@ async fn redeploy_builds_restarts_and_clears_the_stale_mark_once_pods_are_replac
 // The core's frame and tick decisions, which the event loop follows.
 
 #[tokio::test]
+async fn an_object_written_again_as_stored_is_no_change_and_draws_no_frame() {
+    let config = zones_config();
+    let mut fleet = team_fleet(&config);
+    apply(&mut fleet, executor_rolling());
+    let mut c = Console::new(&config, fleet, false);
+    c.render(100, 30);
+    let read_at = |events: Vec<FleetEvent>| {
+        let now = std::time::Instant::now();
+        events
+            .into_iter()
+            .map(|mut e| {
+                e.read_at = Some(now);
+                e
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // The watch sends the same pod, workload and ReplicaSet again (a label, a probe time or
+    // the resourceVersion moved, none of which is projected).
+    let again = c.core.on_fleet_events(read_at(executor_rolling()));
+    assert!(again.is_empty(), "no change to trace: {again:?}");
+    assert!(!c.core.needs_draw(), "nothing to draw");
+
+    // One of them really changed: it is applied, traced and drawn.
+    let mut events = read_at(executor_rolling());
+    let ZoneEvent::Objects(ObjectChange::Pods(StoreChange::Upsert(pod))) = &mut events[2].event
+    else {
+        panic!("executor_rolling's third event is its new pod");
+    };
+    pod.restarts += 1;
+    let expected_restarts = pod.restarts;
+    let changed = c.core.on_fleet_events(events);
+    assert_eq!(changed.len(), 1, "only the pod changed");
+    assert!(c.core.needs_draw());
+    let restarts = c
+        .fleet()
+        .zone(ZoneId(1))
+        .and_then(|z| z.pods.values().find(|p| p.name.ends_with("k2x9p")))
+        .map(|p| p.restarts);
+    assert_eq!(restarts, Some(expected_restarts));
+}
+
+#[tokio::test]
 async fn the_core_draws_only_after_changes_and_at_once_when_our_rollout_ends() {
     use ge_console::app::core::{BUSY_TICK, IDLE_TICK};
     let config = zones_config();

@@ -252,15 +252,32 @@ impl ConsoleCore {
         }
     }
 
-    /// Applies a batch of model events.
-    pub fn on_fleet_events(&mut self, events: impl IntoIterator<Item = FleetEvent>) {
+    /// Applies a batch of model events. An object written again as it is stored (only what
+    /// its projection leaves out moved) changes nothing: it is dropped, and a batch of only
+    /// such events neither re-judges anything nor draws a frame. Returns when each event that
+    /// did change the model was read from its watch (for `--trace-latency`: the next frame
+    /// shows them).
+    pub fn on_fleet_events(
+        &mut self,
+        events: impl IntoIterator<Item = FleetEvent>,
+    ) -> Vec<Instant> {
         let mut feeds_checks = false;
         let mut touched = TouchedNamespaces::default();
+        let mut applied = 0usize;
+        let mut read_at = Vec::new();
         for event in events {
+            if self.fleet.unchanged_by(&event) {
+                continue;
+            }
+            applied += 1;
+            read_at.extend(event.read_at);
             feeds_checks |= crate::fleet::checks::feeds_checks(&event);
             touched.note(&event);
             self.summaries.note(&self.fleet, &event);
             self.fleet.apply(event);
+        }
+        if applied == 0 {
+            return read_at;
         }
         self.screen_dirty = true;
         let clock = self.time.now();
@@ -271,6 +288,7 @@ impl ConsoleCore {
             self.checks.recompute(&self.fleet, &clock);
         }
         self.notify();
+        read_at
     }
 
     /// Applies one report of the action runner's tasks.

@@ -165,12 +165,12 @@ pub async fn run_console(setup: ConsoleSetup) -> anyhow::Result<()> {
                         Err(_) => break,
                     }
                 }
+                let changed_read_at = core.on_fleet_events(batch);
                 if let Some(trace) = trace.as_mut() {
-                    for read_at in batch.iter().filter_map(|e| e.read_at) {
+                    for read_at in changed_read_at {
                         trace.model_read(read_at);
                     }
                 }
-                core.on_fleet_events(batch);
             }
             // The runner keeps a sender, so this channel stays open while the loop runs.
             Some(event) = action_events.recv() => {

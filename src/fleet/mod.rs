@@ -457,6 +457,28 @@ impl ZoneModel {
         }
     }
 
+    /// True when `change` would leave the zone's objects as they are: an object written again
+    /// as it is stored, because what moved (a label, an annotation, a probe time, the
+    /// resourceVersion) is left out of its projection. Nothing shown or derived changes.
+    pub fn unchanged_by(&self, change: &ObjectChange) -> bool {
+        fn same<T: Keyed + PartialEq>(map: &ObjectMap<T>, change: &StoreChange<T>) -> bool {
+            match change {
+                StoreChange::Upsert(object) => map.get(&object.key()) == Some(object),
+                StoreChange::Replace(_) | StoreChange::Delete(_) => false,
+            }
+        }
+        match change {
+            ObjectChange::InNamespace(_, inner) => self.unchanged_by(inner),
+            ObjectChange::Pods(change) => same(&self.pods, change),
+            ObjectChange::ReplicaSets(change) => same(&self.replicasets, change),
+            ObjectChange::Nodes(change) => same(&self.nodes, change),
+            ObjectChange::Workloads(_, StoreChange::Upsert(w)) => {
+                self.workloads.get(&w.workload_key()) == Some(w)
+            }
+            _ => false,
+        }
+    }
+
     /// Applies one event and re-derives the state.
     pub fn apply(&mut self, event: ZoneEvent) {
         if matches!(
@@ -666,6 +688,15 @@ impl Fleet {
             removed += zone.events.prune(now);
         }
         removed > 0
+    }
+
+    /// True when `event` would change nothing in its zone's model (see
+    /// [`ZoneModel::unchanged_by`]); link and kind events always count as changes.
+    pub fn unchanged_by(&self, event: &FleetEvent) -> bool {
+        match (&event.event, self.zone(event.zone)) {
+            (ZoneEvent::Objects(change), Some(zone)) => zone.unchanged_by(change),
+            _ => false,
+        }
     }
 
     /// Applies an event to its zone; events for unknown zones are ignored.

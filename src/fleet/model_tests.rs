@@ -237,3 +237,51 @@ fn a_kind_forbidden_in_some_namespaces_is_settled_and_named() {
         Some("forbidden in ge-system, kube-system: pods is forbidden")
     );
 }
+
+#[test]
+fn only_an_object_written_again_as_stored_leaves_the_zone_unchanged() {
+    use crate::fleet::health::tests::pod;
+    let mut zone = dev_zone();
+    let stored = pod("ge-data", "d1", "Running", true);
+    let upsert = |p: PodInfo| {
+        ObjectChange::InNamespace(
+            "ge-data".into(),
+            Box::new(ObjectChange::Pods(StoreChange::Upsert(p))),
+        )
+    };
+    assert!(
+        !zone.unchanged_by(&upsert(stored.clone())),
+        "not stored yet"
+    );
+    zone.apply(ZoneEvent::Objects(upsert(stored.clone())));
+    assert!(zone.unchanged_by(&upsert(stored.clone())));
+    let mut restarted = stored.clone();
+    restarted.restarts += 1;
+    assert!(!zone.unchanged_by(&upsert(restarted)));
+    assert!(!zone.unchanged_by(&ObjectChange::Pods(StoreChange::Replace(vec![stored]))));
+    assert!(
+        !zone.unchanged_by(&ObjectChange::Pods(StoreChange::Delete(ObjectKey::new(
+            "ge-data", "gone"
+        ))))
+    );
+
+    let node = NodeInfo {
+        name: "n1".into(),
+        ready: true,
+        unschedulable: false,
+        roles: Vec::new(),
+        kubelet_version: "v1.34.2+k3s1".into(),
+        container_runtime: "containerd://2.1.4".into(),
+        os_image: String::new(),
+        kernel_version: String::new(),
+        created: None,
+    };
+    let nodes = |n: NodeInfo| ObjectChange::Nodes(StoreChange::Upsert(n));
+    zone.apply(ZoneEvent::Objects(nodes(node.clone())));
+    assert!(zone.unchanged_by(&nodes(node.clone())));
+    let cordoned = NodeInfo {
+        unschedulable: true,
+        ..node
+    };
+    assert!(!zone.unchanged_by(&nodes(cordoned)));
+}
