@@ -343,6 +343,10 @@ pub struct DemoArgs {
     /// Pod status/label updates per second across the fleet.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub churn: f64,
+    /// The share (0 to 1) of --churn updates that also count a container restart, which the
+    /// console shows; the others move only a label and a probe time.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub churn_restarts: f64,
     /// Log lines per second of each pod of a busy workload (ge-executor, orchestrator);
     /// quieter pods write a fraction of it.
     #[arg(long, value_name = "LINES", default_value_t = crate::demo::DEFAULT_LOG_LINES_PER_SEC)]

@@ -461,6 +461,7 @@ async fn run_demo(global: &GlobalArgs, dirs: &Dirs, args: DemoArgs) -> anyhow::R
         pods_per_zone: args.pods_per_zone,
         load_namespace: args.load_namespace,
         churn_per_sec: args.churn,
+        churn_restart_share: args.churn_restarts,
         log_lines_per_sec: args.log_rate,
         kubeconfig_out: args.kubeconfig_out,
         state_dir: dirs.state.clone(),

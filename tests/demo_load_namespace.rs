@@ -179,6 +179,52 @@ async fn churn_updates_the_load_pods_in_the_namespace_asked_for() {
 }
 
 #[tokio::test]
+async fn churn_counts_restarts_in_the_share_asked_for() {
+    let state = tempfile::tempdir().unwrap();
+    let fleet = DemoFleet::start(DemoOptions {
+        pods_per_zone: LOAD,
+        load_namespace: "ge-agents".into(),
+        churn_per_sec: 60.0,
+        churn_restart_share: 0.5,
+        state_dir: state.path().to_path_buf(),
+        time_scale: 0.1,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let pods: Api<Pod> = Api::all(demo_common::client(&fleet, "ge-dev").await);
+    let params = WatchParams::default().labels(CHURN_LABEL).timeout(30);
+    let mut stream = pods.watch(&params, "0").await.unwrap().boxed();
+    let (mut updates, mut restarted) = (0, 0);
+    while updates < 40 {
+        let event = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("a churned pod within the deadline")
+            .unwrap()
+            .expect("the watch stays open");
+        let WatchEvent::Modified(pod) = event else {
+            continue;
+        };
+        updates += 1;
+        let restarts = pod
+            .status
+            .and_then(|s| s.container_statuses)
+            .and_then(|c| c.first().map(|c| c.restart_count))
+            .unwrap_or(0);
+        if restarts > 0 {
+            restarted += 1;
+        }
+    }
+    // Half the updates count a restart, and a pod churned again keeps its count: at least
+    // half of the 40 show one.
+    assert!(
+        restarted >= 20,
+        "{restarted} of {updates} updates show a restart"
+    );
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_load_namespace_that_is_not_a_namespace_name_is_refused() {
     let state = tempfile::tempdir().unwrap();
     for bad in ["", "GE-Load", "ge_load", "-load", "load-", &"n".repeat(64)] {

@@ -46,6 +46,9 @@ pub struct DemoOptions {
     pub load_namespace: String,
     /// Pod status/label updates per second across the fleet.
     pub churn_per_sec: f64,
+    /// The share (0 to 1) of churn updates that also count a container restart, which the
+    /// console shows; the others move only a label and a probe time, which it leaves out.
+    pub churn_restart_share: f64,
     /// Where to write the kubeconfig; None = `<state_dir>/demo-kubeconfig.yaml`.
     pub kubeconfig_out: Option<PathBuf>,
     /// Directory for the demo's files.
@@ -76,6 +79,7 @@ impl Default for DemoOptions {
             pods_per_zone: 0,
             load_namespace: DEFAULT_LOAD_NAMESPACE.to_string(),
             churn_per_sec: 0.0,
+            churn_restart_share: 0.0,
             kubeconfig_out: None,
             state_dir: std::env::temp_dir().join("ge-console-demo"),
             time_scale: 1.0,
@@ -171,6 +175,8 @@ pub(crate) struct Zone {
     pub event_ttl: Duration,
     /// The namespace of the generated load pods, which the churn updates first.
     pub load_namespace: String,
+    /// The share of churn updates that also count a container restart.
+    pub churn_restart_share: f64,
 }
 
 /// What every zone shares: its kubelets' log rate and image registry, its events' lifetime.
@@ -179,6 +185,7 @@ struct SharedSettings {
     log_rate: f64,
     registry: Arc<registry::Registry>,
     event_ttl: Duration,
+    churn_restart_share: f64,
 }
 
 /// A running server: its stop signal and task.
@@ -249,6 +256,7 @@ fn prepare_zone(
         registry: shared.registry,
         event_ttl: shared.event_ttl,
         load_namespace: load.namespace.clone(),
+        churn_restart_share: shared.churn_restart_share,
     });
     let mut controller = controller::Controller::new(zone.clone(), build.rng, churn_per_zone);
     controller.settle();
@@ -294,6 +302,12 @@ impl DemoFleet {
                 opts.churn_per_sec
             )));
         }
+        if !(0.0..=1.0).contains(&opts.churn_restart_share) {
+            return Err(DemoError::InvalidOption(format!(
+                "churn_restart_share must be between 0 and 1, got {}",
+                opts.churn_restart_share
+            )));
+        }
         if !(opts.log_lines_per_sec.is_finite()
             && (0.0..=MAX_LOG_LINES_PER_SEC).contains(&opts.log_lines_per_sec))
         {
@@ -323,6 +337,7 @@ impl DemoFleet {
             log_rate: opts.log_lines_per_sec,
             registry: Arc::new(registry::Registry::new(registry_path)),
             event_ttl: opts.event_ttl,
+            churn_restart_share: opts.churn_restart_share,
         };
         let churn_per_zone = opts.churn_per_sec / seed.zones.len().max(1) as f64;
         // Bind first (ports go into the kubeconfig), then build the zones in parallel: seeding

@@ -1,5 +1,6 @@
 //! Churn: pod label and probe-time updates at a steady rate, so watchers have traffic to
-//! follow (`--churn-per-sec`).
+//! follow (`--churn`); a share of them also counts a container restart (`--churn-restarts`),
+//! so that some of the traffic changes what the console shows.
 
 use std::time::Duration;
 
@@ -60,6 +61,7 @@ impl Controller {
             };
             self.churn_counter += 1;
             let value = self.churn_counter.to_string();
+            let restart = counts_a_restart(self.churn_counter, self.zone.churn_restart_share);
             let probe = timestamp(Timestamp::now());
             let _ = self
                 .zone
@@ -74,8 +76,34 @@ impl Controller {
                             condition["lastProbeTime"] = json!(probe);
                         }
                     }
+                    if restart && let Some(status) = pod["status"]["containerStatuses"].get_mut(0) {
+                        let restarts = status["restartCount"].as_u64().unwrap_or(0);
+                        status["restartCount"] = json!(restarts + 1);
+                    }
                     Some(pod)
                 });
         }
+    }
+}
+
+/// Whether the `counter`th churn update counts a restart: spread evenly, `share` of them.
+fn counts_a_restart(counter: u64, share: f64) -> bool {
+    let upto = |n: u64| (n as f64 * share).floor();
+    counter > 0 && upto(counter) > upto(counter - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts_a_restart;
+
+    #[test]
+    fn restarts_are_the_share_asked_for_spread_evenly() {
+        let counted = |share: f64| (1..=1_000).filter(|&n| counts_a_restart(n, share)).count();
+        assert_eq!(counted(0.0), 0);
+        assert_eq!(counted(0.1), 100);
+        assert_eq!(counted(0.5), 500);
+        assert_eq!(counted(1.0), 1_000);
+        let tenth: Vec<u64> = (1..=30).filter(|&n| counts_a_restart(n, 0.1)).collect();
+        assert_eq!(tenth, [10, 20, 30]);
     }
 }
