@@ -5,8 +5,9 @@
 //! - churn: `demo --serve --pods-per-zone 10000 --load-namespace ge-agents --churn 600` (3 ×
 //!   10,000 pods the console watches, 200 pod updates a second in each zone); the console runs
 //!   in a real tmux pane with `--trace-latency`; once its first complete frame is drawn and
-//!   it has settled, a key is pressed every 150 ms for [`WINDOW`] and every model change and
-//!   key of that window is taken from the trace, with the console's CPU use and RSS. The
+//!   it has settled, its CPU use is taken over [`WINDOW`] with no key pressed (as the
+//!   reflectors get none), then a key is pressed every 150 ms for another [`WINDOW`]; every
+//!   model change and key of both windows is taken from the trace, and its RSS at the end. The
 //!   updates move a label and a probe time, which the console leaves out of its model: no
 //!   model change, so no event → frame figure.
 //! - churn-restarts: the same with `--churn-restarts 1`: every update also counts a restart,
@@ -297,7 +298,12 @@ fn churn_case(restart_share: f64, moves: &str) {
     std::thread::sleep(Duration::from_secs(3));
     let from = console.trace_len();
     let pid = console.pid().expect("console pid");
+    // CPU is taken over a window of its own with no key pressed, as the reflectors get none.
     let before = cpu_ticks(pid).unwrap_or(0);
+    let started = Instant::now();
+    std::thread::sleep(WINDOW);
+    let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
+    let cpu = percent_of_core(used, started.elapsed());
     let started = Instant::now();
     let mut n = 0;
     while started.elapsed() < WINDOW {
@@ -305,8 +311,6 @@ fn churn_case(restart_share: f64, moves: &str) {
         n += 1;
         std::thread::sleep(KEY_EVERY);
     }
-    let used = cpu_ticks(pid).unwrap_or(before).saturating_sub(before);
-    let cpu = percent_of_core(used, started.elapsed());
     let rss = rss_kib(pid).unwrap_or(0);
     // The last frame's records are written when it is flushed.
     std::thread::sleep(Duration::from_millis(200));
