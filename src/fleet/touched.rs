@@ -1,7 +1,7 @@
 //! Which namespaces a batch of model events touched, per zone: what follows one workload
 //! (rollout judgements, a log session, the stale-pod hint) is judged again only when its
 //! namespace's workloads, ReplicaSets or pods changed, or its zone's state may have moved. A
-//! batch of pod changes in `ge-load` then costs a rollout followed in `ge-agents` nothing.
+//! batch of pod changes in `ge-data` then costs a rollout followed in `ge-agents` nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
