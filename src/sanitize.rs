@@ -25,6 +25,14 @@ pub fn clean_owned(s: &str) -> String {
     clean(s).into_owned()
 }
 
+/// [`clean`] of a string already owned: kept as it is (no copy) when there is nothing to remove.
+pub fn clean_string(s: String) -> String {
+    if !s.chars().any(needs_cleaning) {
+        return s;
+    }
+    filter(&s, false)
+}
+
 fn needs_cleaning(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
@@ -116,6 +124,22 @@ impl vte::Perform for Keep {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_owned_string_is_kept_when_clean_and_cleaned_otherwise() {
+        let plain = String::from("ge-executor-7d9f");
+        let at = plain.as_ptr();
+        assert_eq!(
+            clean_string(plain).as_ptr(),
+            at,
+            "no copy of a clean string"
+        );
+        assert_eq!(
+            clean_string("a\x1b[31mb\u{202E}c".into()),
+            clean("a\x1b[31mb\u{202E}c")
+        );
+        assert_eq!(clean_string("a\x1b[31mb".into()), "ab");
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

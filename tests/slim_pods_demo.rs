@@ -23,7 +23,7 @@ async fn every_demo_pod_projects_the_same_decoded_slim_or_in_full() {
             .await
             .unwrap();
         let mut full: Vec<_> = full.items.iter().map(project::pod).collect();
-        let mut slim: Vec<_> = slim.items.iter().map(project::slim_pod).collect();
+        let mut slim: Vec<_> = slim.items.into_iter().map(project::slim_pod).collect();
         full.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         slim.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         assert!(!full.is_empty(), "{context} serves pods");

@@ -130,7 +130,7 @@ impl GroupWatch<'_> {
             let core = KindWatch {
                 kind,
                 api: Api::<CoreEvent>::namespaced(self.client.clone(), ns),
-                project: event_project::core_event,
+                project: |e| event_project::core_event(&e),
                 key: project::key_of,
                 wrap: wrap(ns.to_string()),
                 give_up_when_forbidden: false,
@@ -143,7 +143,7 @@ impl GroupWatch<'_> {
                     let v1 = KindWatch {
                         kind,
                         api: Api::<EventV1>::namespaced(self.client.clone(), ns),
-                        project: event_project::event_v1,
+                        project: |e| event_project::event_v1(&e),
                         key: project::key_of,
                         wrap: wrap(ns.to_string()),
                         give_up_when_forbidden: true,

@@ -564,7 +564,7 @@ impl WatchContext {
         set: &mut JoinSet<()>,
         kind: ResourceKind,
         api: Api<K>,
-        project: fn(&K) -> P,
+        project: fn(K) -> P,
         wrap: fn(StoreChange<P>) -> ObjectChange,
     ) -> tokio::task::Id
     where
@@ -601,7 +601,7 @@ impl WatchContext {
         kind: ResourceKind,
         client: Client,
         cluster_wide_first: bool,
-        project: fn(&K) -> P,
+        project: fn(K) -> P,
         wrap: fn(StoreChange<P>) -> ObjectChange,
     ) -> tokio::task::Id {
         let ctx = self.clone();
@@ -649,14 +649,14 @@ fn spawn_kind(
             set,
             kind,
             Api::<Node>::all(c),
-            project::node,
+            |n| project::node(&n),
             ObjectChange::Nodes,
         ),
         ResourceKind::Namespaces => ctx.spawn(
             set,
             kind,
             Api::<Namespace>::all(c),
-            project::namespace,
+            |n| project::namespace(&n),
             ObjectChange::Namespaces,
         ),
         // The console shows pods and ReplicaSets of the zone's namespaces only: the API server
@@ -674,37 +674,46 @@ fn spawn_kind(
             kind,
             c,
             false,
-            project::replicaset,
+            |rs| project::replicaset(&rs),
             ObjectChange::ReplicaSets,
         ),
         // Workloads are few and the placement check needs every namespace's.
-        ResourceKind::Deployments => {
-            ctx.spawn_namespaced::<Deployment, _>(set, kind, c, true, project::deployment, |c| {
-                ObjectChange::Workloads(WorkloadKind::Deployment, c)
-            })
-        }
-        ResourceKind::StatefulSets => {
-            ctx.spawn_namespaced::<StatefulSet, _>(set, kind, c, true, project::statefulset, |c| {
-                ObjectChange::Workloads(WorkloadKind::StatefulSet, c)
-            })
-        }
-        ResourceKind::DaemonSets => {
-            ctx.spawn_namespaced::<DaemonSet, _>(set, kind, c, true, project::daemonset, |c| {
-                ObjectChange::Workloads(WorkloadKind::DaemonSet, c)
-            })
-        }
+        ResourceKind::Deployments => ctx.spawn_namespaced::<Deployment, _>(
+            set,
+            kind,
+            c,
+            true,
+            |w| project::deployment(&w),
+            |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
+        ),
+        ResourceKind::StatefulSets => ctx.spawn_namespaced::<StatefulSet, _>(
+            set,
+            kind,
+            c,
+            true,
+            |w| project::statefulset(&w),
+            |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
+        ),
+        ResourceKind::DaemonSets => ctx.spawn_namespaced::<DaemonSet, _>(
+            set,
+            kind,
+            c,
+            true,
+            |w| project::daemonset(&w),
+            |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
+        ),
         ResourceKind::IngressClasses => ctx.spawn(
             set,
             kind,
             Api::<IngressClass>::all(c),
-            project::ingress_class,
+            |c| project::ingress_class(&c),
             ObjectChange::IngressClasses,
         ),
         ResourceKind::StorageClasses => ctx.spawn(
             set,
             kind,
             Api::<StorageClass>::all(c),
-            project::storage_class,
+            |c| project::storage_class(&c),
             ObjectChange::StorageClasses,
         ),
         ResourceKind::Services => set

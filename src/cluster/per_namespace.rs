@@ -208,7 +208,7 @@ pub async fn run_typed<K, P>(
     tx: &mpsc::Sender<FleetEvent>,
     signals: &ZoneSignals,
     cluster_wide_refused: Option<String>,
-    project: fn(&K) -> P,
+    project: fn(K) -> P,
     wrap: fn(StoreChange<P>) -> ObjectChange,
 ) -> Ended
 where
@@ -256,7 +256,7 @@ pub async fn run_cluster_wide_or_per_namespace<K, P>(
     namespaces: std::sync::Arc<Vec<String>>,
     tx: mpsc::Sender<FleetEvent>,
     signals: ZoneSignals,
-    project: fn(&K) -> P,
+    project: fn(K) -> P,
     wrap: fn(StoreChange<P>) -> ObjectChange,
 ) where
     K: NamespacedKind,

@@ -24,7 +24,7 @@ use crate::fleet::{
     ConditionInfo, NamespaceInfo, NodeInfo, ObjectKey, OwnerRef, PodInfo, ReplicaSetInfo,
     WorkloadInfo, WorkloadKind,
 };
-use crate::sanitize::clean_owned as clean;
+use crate::sanitize::{clean_owned as clean, clean_string};
 
 /// The annotation `kubectl rollout restart` sets on a pod template.
 pub const RESTARTED_AT_ANNOTATION: &str = "kubectl.kubernetes.io/restartedAt";
@@ -56,6 +56,20 @@ fn controller_of(meta: &ObjectMeta) -> Option<OwnerRef> {
     Some(OwnerRef {
         kind: clean(&owner.kind),
         name: clean(&owner.name),
+    })
+}
+
+/// [`controller_of`], taking the owner's kind and name out of `meta`.
+fn take_controller(meta: &mut ObjectMeta) -> Option<OwnerRef> {
+    let refs = meta.owner_references.as_mut()?;
+    let at = refs
+        .iter()
+        .position(|r| r.controller == Some(true))
+        .unwrap_or(0);
+    let owner = refs.get_mut(at)?;
+    Some(OwnerRef {
+        kind: clean_string(std::mem::take(&mut owner.kind)),
+        name: clean_string(std::mem::take(&mut owner.name)),
     })
 }
 
@@ -260,71 +274,94 @@ fn is_sidecar(pod: &Pod, name: &str) -> bool {
         .is_some_and(|c| c.restart_policy.as_deref() == Some("Always"))
 }
 
-/// Projects a pod decoded with only the fields [`pod`] reads (how the watches decode them).
-pub fn slim_pod(p: &SlimPod) -> PodInfo {
-    pod(&p.0)
+/// Projects a pod decoded with only the fields [`pod`] reads (how the watches decode them),
+/// taking its strings rather than copying them.
+pub fn slim_pod(p: SlimPod) -> PodInfo {
+    pod_owned(*p.0)
 }
 
-/// Projects a Pod. Ready/total and restarts count native sidecars as kubectl does.
+/// Projects a Pod held by reference (a copy is projected: the watches use [`slim_pod`]).
 pub fn pod(p: &Pod) -> PodInfo {
+    pod_owned(p.clone())
+}
+
+/// Projects a Pod, moving its strings into the projection. Ready/total and restarts count
+/// native sidecars as kubectl does.
+///
+/// What reads across fields (the STATUS word, the counts, the failing conditions) is worked
+/// out first, by reference; then the strings the projection keeps are taken out of the pod
+/// and only copied when they must be cleaned. A watch projects every pod it is sent, so a copy
+/// of each string was an allocation per field per update, and garbage beside the kept ones.
+fn pod_owned(mut p: Pod) -> PodInfo {
     let status = p.status.as_ref();
     let main: &[ContainerStatus] = status
         .and_then(|s| s.container_statuses.as_deref())
         .unwrap_or_default();
-    let sidecars: Vec<&ContainerStatus> = status
+    let init: &[ContainerStatus] = status
         .and_then(|s| s.init_container_statuses.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .filter(|c| is_sidecar(p, &c.name))
-        .collect();
-    let statuses: Vec<&ContainerStatus> = main.iter().chain(sidecars.iter().copied()).collect();
-    let total = p.spec.as_ref().map_or(statuses.len(), |s| {
-        (s.containers.len() + sidecars.len()).max(statuses.len())
+        .unwrap_or_default();
+    let sidecars = init.iter().filter(|c| is_sidecar(&p, &c.name));
+    let counted = || main.iter().chain(sidecars.clone());
+    let total = p.spec.as_ref().map_or(counted().count(), |s| {
+        (s.containers.len() + sidecars.clone().count()).max(counted().count())
     });
-    let all_init_restarts: u32 = status
-        .and_then(|s| s.init_container_statuses.as_deref())
-        .unwrap_or_default()
+    let ready_containers = counted().filter(|c| c.ready).count();
+    let restarts = init
         .iter()
-        .filter(|c| !is_sidecar(p, &c.name))
+        .chain(main)
         .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
-        .sum();
-    let (status_word, message) = pod_status(p);
+        .fold(0u32, u32::saturating_add);
+    let (status_word, message) = pod_status(&p);
+    let conditions = containers::failing_conditions(&p);
+    let created = created(&p.metadata);
+    let started = status.and_then(|s| s.start_time.as_ref()).map(|t| t.0);
+    let deleting = p.metadata.deletion_timestamp.is_some();
+
+    let meta = &mut p.metadata;
+    let namespace = clean_string(meta.namespace.take().unwrap_or_default());
+    let name = clean_string(meta.name.take().unwrap_or_default());
+    let owner = take_controller(meta);
+    // ReplicaSet pods carry pod-template-hash; StatefulSet pods controller-revision-hash,
+    // whose value is the StatefulSet's currentRevision/updateRevision.
+    let template_hash = meta.labels.as_mut().and_then(|l| {
+        l.remove("pod-template-hash")
+            .or_else(|| l.remove("controller-revision-hash"))
+            .map(clean_string)
+    });
+    let mut status = p.status.take().unwrap_or_default();
+    let phase = clean_string(status.phase.take().unwrap_or_else(|| "Unknown".into()));
+    let mut main = status.container_statuses.take().unwrap_or_default();
+    let init = status.init_container_statuses.take().unwrap_or_default();
     let images = if main.is_empty() {
         spec_images(p.spec.as_ref())
     } else {
-        main.iter().map(|c| clean(&c.image)).collect()
+        main.iter_mut()
+            .map(|c| clean_string(std::mem::take(&mut c.image)))
+            .collect()
     };
+    let containers = containers::container_summaries(init, main, |name| is_sidecar(&p, name));
     PodInfo {
-        namespace: clean(&p.namespace().unwrap_or_default()),
-        name: clean(&p.name_any()),
-        phase: clean(status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown")),
+        namespace,
+        name,
+        phase,
         status: status_word,
         message,
-        ready_containers: u16::try_from(statuses.iter().filter(|c| c.ready).count())
-            .unwrap_or(u16::MAX),
+        ready_containers: u16::try_from(ready_containers).unwrap_or(u16::MAX),
         total_containers: u16::try_from(total).unwrap_or(u16::MAX),
-        restarts: statuses
-            .iter()
-            .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
-            .sum::<u32>()
-            .saturating_add(all_init_restarts),
+        restarts,
         node: p
             .spec
-            .as_ref()
-            .and_then(|s| s.node_name.as_deref())
-            .map(clean),
+            .as_mut()
+            .and_then(|s| s.node_name.take())
+            .map(clean_string),
         images,
-        owner: controller_of(&p.metadata),
-        // ReplicaSet pods carry pod-template-hash; StatefulSet pods controller-revision-hash,
-        // whose value is the StatefulSet's currentRevision/updateRevision.
-        template_hash: label(&p.metadata, "pod-template-hash")
-            .or_else(|| label(&p.metadata, "controller-revision-hash"))
-            .map(|s| clean(s)),
-        created: created(&p.metadata),
-        started: status.and_then(|s| s.start_time.as_ref()).map(|t| t.0),
-        deleting: p.metadata.deletion_timestamp.is_some(),
-        containers: containers::container_summaries(p, |name| is_sidecar(p, name)),
-        conditions: containers::failing_conditions(p),
+        owner,
+        template_hash,
+        created,
+        started,
+        deleting,
+        containers,
+        conditions,
     }
 }
 
@@ -494,7 +531,7 @@ mod tests {
     /// the watches do) projects the same.
     fn pod_from(v: serde_json::Value) -> PodInfo {
         let full = pod(&serde_json::from_value::<Pod>(v.clone()).unwrap());
-        let slim = slim_pod(&serde_json::from_value::<SlimPod>(v).unwrap());
+        let slim = slim_pod(serde_json::from_value::<SlimPod>(v).unwrap());
         assert_eq!(full, slim, "the slim decoding projects as the full one");
         full
     }

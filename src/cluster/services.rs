@@ -34,7 +34,7 @@ pub async fn run_services_watch(
             KindWatch {
                 kind,
                 api: Api::<Service>::namespaced(client.clone(), ns),
-                project: project::service,
+                project: |s| project::service(&s),
                 key: project::key_of,
                 wrap: Box::new(move |change| ObjectChange::Services(scope.clone(), change)),
                 give_up_when_forbidden: false,

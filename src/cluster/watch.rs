@@ -27,7 +27,8 @@ pub type Wrap<P> = Box<dyn Fn(StoreChange<P>) -> ObjectChange + Send + Sync>;
 pub struct KindWatch<K, P> {
     pub kind: ResourceKind,
     pub api: Api<K>,
-    pub project: fn(&K) -> P,
+    /// Takes the object, so that a projection can move its strings instead of copying them.
+    pub project: fn(K) -> P,
     pub key: fn(&K) -> ObjectKey,
     pub wrap: Wrap<P>,
     /// A 403 ends the watch (the caller watches namespace by namespace instead) rather than
@@ -134,7 +135,7 @@ where
                     (None, next)
                 }
                 Ok(Event::InitApply(obj)) => {
-                    buffer.push((spec.project)(&obj));
+                    buffer.push((spec.project)(obj));
                     (None, None)
                 }
                 Ok(Event::InitDone) => {
@@ -144,7 +145,7 @@ where
                         Some(KindStatus::Synced),
                     )
                 }
-                Ok(Event::Apply(obj)) => (Some(StoreChange::Upsert((spec.project)(&obj))), None),
+                Ok(Event::Apply(obj)) => (Some(StoreChange::Upsert((spec.project)(obj))), None),
                 Ok(Event::Delete(obj)) => (Some(StoreChange::Delete((spec.key)(&obj))), None),
                 Err(err) => {
                     let class = classify_watcher_error(&err);

@@ -10,10 +10,11 @@ use crate::fleet::{
     CONTAINER_MESSAGE_MAX, ConditionInfo, ContainerRole, ContainerState, ContainerSummary,
     Termination, Waiting,
 };
-use crate::sanitize::clean;
+use crate::sanitize::{clean, clean_string};
 
-/// The pod conditions worth keeping when they are not True.
-const KEPT_CONDITIONS: [&str; 4] = ["PodScheduled", "Initialized", "ContainersReady", "Ready"];
+/// The pod conditions worth keeping when they are not True (the STATUS word reads only these).
+pub(super) const KEPT_CONDITIONS: [&str; 4] =
+    ["PodScheduled", "Initialized", "ContainersReady", "Ready"];
 
 /// A cleaned message, cut to [`CONTAINER_MESSAGE_MAX`] characters; `None` when empty.
 fn message(text: Option<&str>) -> Option<String> {
@@ -62,9 +63,9 @@ fn state(s: Option<&ApiState>) -> ContainerState {
     }
 }
 
-fn summary(cs: &ContainerStatus, role: ContainerRole) -> ContainerSummary {
+fn summary(cs: ContainerStatus, role: ContainerRole) -> ContainerSummary {
     ContainerSummary {
-        name: clean(&cs.name).into_owned(),
+        name: clean_string(cs.name),
         role,
         ready: cs.ready,
         restarts: u32::try_from(cs.restart_count).unwrap_or(0),
@@ -78,29 +79,21 @@ fn summary(cs: &ContainerStatus, role: ContainerRole) -> ContainerSummary {
 }
 
 /// Every container's summary: init containers (and native sidecars) first, then the main
-/// containers, each in the order the status lists them.
+/// containers, each in the order the status lists them; their names are taken, not copied.
 pub(super) fn container_summaries(
-    pod: &Pod,
+    init: Vec<ContainerStatus>,
+    main: Vec<ContainerStatus>,
     is_sidecar: impl Fn(&str) -> bool,
 ) -> Vec<ContainerSummary> {
-    let status = pod.status.as_ref();
-    let init = status
-        .and_then(|s| s.init_container_statuses.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(|cs| {
-            let role = if is_sidecar(&cs.name) {
-                ContainerRole::Sidecar
-            } else {
-                ContainerRole::Init
-            };
-            summary(cs, role)
-        });
-    let main = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(|cs| summary(cs, ContainerRole::Main));
+    let init = init.into_iter().map(|cs| {
+        let role = if is_sidecar(&cs.name) {
+            ContainerRole::Sidecar
+        } else {
+            ContainerRole::Init
+        };
+        summary(cs, role)
+    });
+    let main = main.into_iter().map(|cs| summary(cs, ContainerRole::Main));
     init.chain(main).collect()
 }
 

@@ -74,12 +74,109 @@ struct WirePod {
 struct WireMeta {
     name: Option<String>,
     namespace: Option<String>,
-    uid: Option<String>,
     resource_version: Option<String>,
+    #[serde(default, deserialize_with = "revision_labels")]
     labels: Option<BTreeMap<String, String>>,
-    owner_references: Option<Vec<OwnerReference>>,
+    owner_references: Option<Vec<WireOwnerReference>>,
     creation_timestamp: Option<Time>,
     deletion_timestamp: Option<Time>,
+}
+
+/// An owner reference without its API version and uid, which the projection does not read.
+#[derive(Deserialize)]
+struct WireOwnerReference {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    controller: Option<bool>,
+}
+
+/// A set of words a decoded string is compared with, without copying it.
+trait KnownWords {
+    /// The words kept; any other string is known only as "other".
+    const WORDS: &'static [&'static str];
+}
+
+/// The labels a pod's revision is read from; every other label is skipped unread.
+struct RevisionLabels;
+
+impl KnownWords for RevisionLabels {
+    const WORDS: &'static [&'static str] = &["pod-template-hash", "controller-revision-hash"];
+}
+
+/// The condition types the projection reads; others are skipped.
+struct ReadConditions;
+
+impl KnownWords for ReadConditions {
+    const WORDS: &'static [&'static str] = &super::containers::KEPT_CONDITIONS;
+}
+
+/// A string decoded as one of `W`'s words, or `None` for any other (never allocated).
+struct OneOf<W>(Option<&'static str>, std::marker::PhantomData<W>);
+
+impl<W> Default for OneOf<W> {
+    fn default() -> Self {
+        OneOf(None, std::marker::PhantomData)
+    }
+}
+
+impl<'de, W: KnownWords> Deserialize<'de> for OneOf<W> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WordVisitor<W>(std::marker::PhantomData<W>);
+        impl<W: KnownWords> serde::de::Visitor<'_> for WordVisitor<W> {
+            type Value = OneOf<W>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<OneOf<W>, E> {
+                let known = W::WORDS.iter().copied().find(|w| *w == word);
+                Ok(OneOf(known, std::marker::PhantomData))
+            }
+        }
+        deserializer.deserialize_str(WordVisitor(std::marker::PhantomData))
+    }
+}
+
+/// `metadata.labels`, keeping only [`RevisionLabels`]: a pod's other labels (often a dozen)
+/// would each be two allocations, dropped as soon as the pod is projected.
+fn revision_labels<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct LabelsVisitor;
+    impl<'de> serde::de::Visitor<'de> for LabelsVisitor {
+        type Value = Option<BTreeMap<String, String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of labels")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut kept = BTreeMap::new();
+            while let Some(OneOf(key, _)) = map.next_key::<OneOf<RevisionLabels>>()? {
+                match key {
+                    Some(key) => {
+                        kept.insert(key.to_string(), map.next_value::<String>()?);
+                    }
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Some(kept))
+        }
+    }
+    deserializer.deserialize_option(LabelsVisitor)
 }
 
 #[derive(Deserialize)]
@@ -111,11 +208,12 @@ struct WireStatus {
     init_container_statuses: Option<Vec<WireContainerStatus>>,
 }
 
-/// A condition without its times, which the projection does not read.
+/// A condition without its times, which the projection does not read; its type is `None`
+/// when the projection does not read that type either.
 #[derive(Deserialize)]
 struct WireCondition {
     #[serde(default, rename = "type")]
-    type_: String,
+    type_: OneOf<ReadConditions>,
     #[serde(default)]
     status: String,
     reason: Option<String>,
@@ -145,10 +243,9 @@ impl WirePod {
             metadata: ObjectMeta {
                 name: m.name,
                 namespace: m.namespace,
-                uid: m.uid,
                 resource_version: m.resource_version,
                 labels: m.labels,
-                owner_references: m.owner_references,
+                owner_references: m.owner_references.map(owner_references),
                 creation_timestamp: m.creation_timestamp,
                 deletion_timestamp: m.deletion_timestamp,
                 ..ObjectMeta::default()
@@ -173,6 +270,17 @@ impl WirePod {
     }
 }
 
+fn owner_references(wire: Vec<WireOwnerReference>) -> Vec<OwnerReference> {
+    wire.into_iter()
+        .map(|r| OwnerReference {
+            kind: r.kind,
+            name: r.name,
+            controller: r.controller,
+            ..OwnerReference::default()
+        })
+        .collect()
+}
+
 fn containers(wire: Option<Vec<WireContainer>>) -> Vec<Container> {
     wire.unwrap_or_default()
         .into_iter()
@@ -187,8 +295,9 @@ fn containers(wire: Option<Vec<WireContainer>>) -> Vec<Container> {
 
 fn conditions(wire: Vec<WireCondition>) -> Vec<PodCondition> {
     wire.into_iter()
-        .map(|c| PodCondition {
-            type_: c.type_,
+        .filter_map(|c| Some((c.type_.0?, c)))
+        .map(|(type_, c)| PodCondition {
+            type_: type_.to_string(),
             status: c.status,
             reason: c.reason,
             message: c.message,
@@ -247,7 +356,8 @@ mod tests {
             "status": {
                 "phase": "Running", "startTime": "2026-11-30T10:00:02Z", "podIP": "10.0.0.7",
                 "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady",
-                    "message": "containers with unready status: [app]", "lastProbeTime": null}],
+                    "message": "containers with unready status: [app]", "lastProbeTime": null},
+                    {"type": "PodReadyToStartContainers", "status": "True"}],
                 "containerStatuses": [{"name": "app", "image": "registry.ge.internal/ge-executor:1",
                     "imageID": "sha256:1", "ready": false, "restartCount": 3, "started": false,
                     "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off"}},
@@ -271,7 +381,42 @@ mod tests {
         assert!(spec.tolerations.is_none() && spec.volumes.is_none());
         assert!(spec.containers[0].resources.is_none());
         assert_eq!(slim.0.metadata.resource_version.as_deref(), Some("42"));
-        assert_eq!(slim.0.metadata.uid.as_deref(), Some("u-1"));
+        assert!(slim.0.metadata.uid.is_none());
+        let labels = slim.0.metadata.labels.as_ref().unwrap();
+        assert_eq!(
+            labels.iter().collect::<Vec<_>>(),
+            [(&"pod-template-hash".to_string(), &"6d9f".to_string())],
+            "only the revision label is kept"
+        );
+        let owner = &slim.0.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str(), owner.controller),
+            ("ReplicaSet", "ge-executor-6d9f", Some(true))
+        );
+        assert!(owner.uid.is_empty() && owner.api_version.is_empty());
+        let conditions = slim.0.status.as_ref().unwrap().conditions.iter().flatten();
+        let kinds: Vec<&str> = conditions.map(|c| c.type_.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["Ready"],
+            "a condition type the projection never reads is skipped"
+        );
+    }
+
+    #[test]
+    fn a_pod_with_no_labels_null_labels_or_a_condition_without_type_decodes() {
+        for labels in [json!(null), json!({}), json!({"app": "x"})] {
+            let mut v = served_pod();
+            v["metadata"]["labels"] = labels.clone();
+            v["status"]["conditions"] = json!([{"status": "True"}]);
+            let slim: SlimPod = serde_json::from_value(v.clone()).unwrap();
+            let full: Pod = serde_json::from_value(v).unwrap();
+            assert_eq!(
+                super::super::pod(&full),
+                super::super::slim_pod(slim),
+                "labels {labels}"
+            );
+        }
     }
 
     #[test]
