@@ -31,7 +31,7 @@ use ge_console::{logging, snapshot};
 const EXIT_BAD_INPUT: u8 = 3;
 
 fn main() -> ExitCode {
-    ge_console::heap::give_large_buffers_back();
+    ge_console::heap::tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
