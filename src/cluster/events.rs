@@ -132,6 +132,7 @@ impl GroupWatch<'_> {
                 api: Api::<CoreEvent>::namespaced(self.client.clone(), ns),
                 project: |e| event_project::core_event(&e),
                 key: project::key_of,
+                fingerprint: None,
                 wrap: wrap(ns.to_string()),
                 give_up_when_forbidden: false,
             };
@@ -145,6 +146,7 @@ impl GroupWatch<'_> {
                         api: Api::<EventV1>::namespaced(self.client.clone(), ns),
                         project: |e| event_project::event_v1(&e),
                         key: project::key_of,
+                        fingerprint: None,
                         wrap: wrap(ns.to_string()),
                         give_up_when_forbidden: true,
                     };

@@ -14,6 +14,7 @@ mod per_namespace;
 pub mod project;
 pub mod proxy;
 pub mod rollback;
+mod sent;
 mod services;
 mod watch;
 
@@ -582,6 +583,7 @@ impl WatchContext {
             api,
             project,
             key: project::key_of,
+            fingerprint: None,
             wrap: Box::new(wrap),
             give_up_when_forbidden: false,
         };
@@ -595,6 +597,7 @@ impl WatchContext {
     /// Spawns the watches of a namespaced kind: in each of the zone's namespaces, or (with
     /// `cluster_wide_first`) cluster-wide, falling back to the zone's namespaces when the
     /// credential may not list it cluster-wide.
+    #[allow(clippy::too_many_arguments)]
     fn spawn_namespaced<K: per_namespace::NamespacedKind, P: Send + 'static>(
         &self,
         set: &mut JoinSet<()>,
@@ -602,6 +605,7 @@ impl WatchContext {
         client: Client,
         cluster_wide_first: bool,
         project: fn(K) -> P,
+        fingerprint: Option<sent::FingerprintOf<P>>,
         wrap: fn(StoreChange<P>) -> ObjectChange,
     ) -> tokio::task::Id {
         let ctx = self.clone();
@@ -628,6 +632,7 @@ impl WatchContext {
                     &ctx.signals,
                     None,
                     project,
+                    fingerprint,
                     wrap,
                 )
                 .await;
@@ -667,6 +672,8 @@ fn spawn_kind(
             c,
             false,
             project::slim_pod,
+            // The demo's churn and real kubelets' status writes often change nothing shown.
+            Some(sent::pod_fingerprint),
             ObjectChange::Pods,
         ),
         ResourceKind::ReplicaSets => ctx.spawn_namespaced::<ReplicaSet, _>(
@@ -675,6 +682,7 @@ fn spawn_kind(
             c,
             false,
             |rs| project::replicaset(&rs),
+            None,
             ObjectChange::ReplicaSets,
         ),
         // Workloads are few and the placement check needs every namespace's.
@@ -684,6 +692,7 @@ fn spawn_kind(
             c,
             true,
             |w| project::deployment(&w),
+            None,
             |c| ObjectChange::Workloads(WorkloadKind::Deployment, c),
         ),
         ResourceKind::StatefulSets => ctx.spawn_namespaced::<StatefulSet, _>(
@@ -692,6 +701,7 @@ fn spawn_kind(
             c,
             true,
             |w| project::statefulset(&w),
+            None,
             |c| ObjectChange::Workloads(WorkloadKind::StatefulSet, c),
         ),
         ResourceKind::DaemonSets => ctx.spawn_namespaced::<DaemonSet, _>(
@@ -700,6 +710,7 @@ fn spawn_kind(
             c,
             true,
             |w| project::daemonset(&w),
+            None,
             |c| ObjectChange::Workloads(WorkloadKind::DaemonSet, c),
         ),
         ResourceKind::IngressClasses => ctx.spawn(

@@ -18,6 +18,7 @@ use tokio_stream::StreamMap;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::project;
+use super::sent::FingerprintOf;
 use super::watch::{KindWatch, WatchEnd, ZoneSignals, run_kind_watch};
 use crate::config::ZoneId;
 use crate::fleet::{FleetEvent, KindStatus, ObjectChange, ResourceKind, StoreChange, ZoneEvent};
@@ -209,6 +210,7 @@ pub async fn run_typed<K, P>(
     signals: &ZoneSignals,
     cluster_wide_refused: Option<String>,
     project: fn(K) -> P,
+    fingerprint: Option<FingerprintOf<P>>,
     wrap: fn(StoreChange<P>) -> ObjectChange,
 ) -> Ended
 where
@@ -224,6 +226,7 @@ where
                 api: Api::<K>::namespaced(client.clone(), ns),
                 project,
                 key: project::key_of,
+                fingerprint,
                 wrap: Box::new(move |change| {
                     ObjectChange::InNamespace(scope.clone(), Box::new(wrap(change)))
                 }),
@@ -267,6 +270,7 @@ pub async fn run_cluster_wide_or_per_namespace<K, P>(
         api: Api::<K>::all(client.clone()),
         project,
         key: project::key_of,
+        fingerprint: None,
         wrap: Box::new(wrap),
         give_up_when_forbidden: true,
     };
@@ -285,6 +289,7 @@ pub async fn run_cluster_wide_or_per_namespace<K, P>(
         &signals,
         Some(message),
         project,
+        None,
         wrap,
     )
     .await;

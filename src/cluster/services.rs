@@ -36,6 +36,7 @@ pub async fn run_services_watch(
                 api: Api::<Service>::namespaced(client.clone(), ns),
                 project: |s| project::service(&s),
                 key: project::key_of,
+                fingerprint: None,
                 wrap: Box::new(move |change| ObjectChange::Services(scope.clone(), change)),
                 give_up_when_forbidden: false,
             },

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::classify::{ErrorClass, classify_watcher_error};
+use super::sent::{FingerprintOf, SentProjections};
 use crate::config::ZoneId;
 use crate::fleet::{
     FailureCause, FleetEvent, KindStatus, ObjectChange, ObjectKey, ResourceKind, StoreChange,
@@ -30,6 +31,9 @@ pub struct KindWatch<K, P> {
     /// Takes the object, so that a projection can move its strings instead of copying them.
     pub project: fn(K) -> P,
     pub key: fn(&K) -> ObjectKey,
+    /// Fingerprints projections, for a kind whose updates often project as before: such an
+    /// update is then not sent (see [`SentProjections`]).
+    pub fingerprint: Option<FingerprintOf<P>>,
     pub wrap: Wrap<P>,
     /// A 403 ends the watch (the caller watches namespace by namespace instead) rather than
     /// showing the kind as forbidden and retrying.
@@ -122,6 +126,8 @@ where
     loop {
         let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
         let mut buffer: Vec<P> = Vec::new();
+        // What this watcher sent, when the kind is fingerprinted; a relist replaces it.
+        let mut sent = SentProjections::default();
         let mut failure: Option<Duration> = None;
         let mut restart_now = false;
         while let Some(item) = stream.next().await {
@@ -140,13 +146,26 @@ where
                 }
                 Ok(Event::InitDone) => {
                     backoff.reset();
+                    if let Some(fingerprint) = spec.fingerprint {
+                        sent.replace(buffer.iter().map(fingerprint));
+                    }
                     (
                         Some(StoreChange::Replace(std::mem::take(&mut buffer))),
                         Some(KindStatus::Synced),
                     )
                 }
-                Ok(Event::Apply(obj)) => (Some(StoreChange::Upsert((spec.project)(obj))), None),
-                Ok(Event::Delete(obj)) => (Some(StoreChange::Delete((spec.key)(&obj))), None),
+                Ok(Event::Apply(obj)) => {
+                    let projected = (spec.project)(obj);
+                    let changed = spec
+                        .fingerprint
+                        .is_none_or(|fingerprint| sent.changed_by(fingerprint(&projected)));
+                    (changed.then_some(StoreChange::Upsert(projected)), None)
+                }
+                Ok(Event::Delete(obj)) => {
+                    let key = (spec.key)(&obj);
+                    sent.delete(&key);
+                    (Some(StoreChange::Delete(key)), None)
+                }
                 Err(err) => {
                     let class = classify_watcher_error(&err);
                     if class == ErrorClass::Gone {

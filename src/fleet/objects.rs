@@ -72,7 +72,7 @@ impl Keyed for NodeInfo {
 }
 
 /// The controller that owns an object (from its controller ownerReference).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct OwnerRef {
     /// The owner's kind (ReplicaSet, StatefulSet, DaemonSet, Job, ...).
     pub kind: String,
@@ -81,7 +81,7 @@ pub struct OwnerRef {
 }
 
 /// A pod: its status as kubectl would summarise it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct PodInfo {
     /// The pod's namespace.
     pub namespace: String,
@@ -136,7 +136,7 @@ impl PodInfo {
 }
 
 /// What part a container plays in its pod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum ContainerRole {
     /// An init container: runs to completion before the others start.
@@ -148,7 +148,7 @@ pub enum ContainerRole {
 }
 
 /// How a container ended: its last run's `terminated` state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Termination {
     /// `reason`: Error, OOMKilled, Completed, ContainerCannotRun, ...
     pub reason: String,
@@ -163,7 +163,7 @@ pub struct Termination {
 }
 
 /// A container that is not running yet or any more: `waiting` with its reason and message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Waiting {
     /// `reason`: ContainerCreating, ImagePullBackOff, CrashLoopBackOff, ...
     pub reason: String,
@@ -177,7 +177,7 @@ pub const CONTAINER_MESSAGE_MAX: usize = 512;
 
 /// A container's current state. The rare states are boxed, so a running container costs no
 /// more than its tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum ContainerState {
     /// Running.
@@ -203,7 +203,7 @@ impl ContainerState {
 }
 
 /// One container of a pod, as much as explaining the pod needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct ContainerSummary {
     /// The container's name.
     pub name: String,
@@ -233,7 +233,7 @@ impl Keyed for PodInfo {
 }
 
 /// A status condition kept from a workload (Progressing, Available).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct ConditionInfo {
     /// The condition type (Progressing, Available, ...).
     pub kind: String,
