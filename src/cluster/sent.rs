@@ -72,25 +72,9 @@ mod tests {
     use super::*;
 
     fn pod(name: &str, restarts: u32) -> PodInfo {
-        PodInfo {
-            namespace: "ge-agents".into(),
-            name: name.into(),
-            phase: "Running".into(),
-            status: "Running".into(),
-            message: None,
-            ready_containers: 1,
-            total_containers: 1,
-            restarts,
-            node: Some("n1".into()),
-            images: vec!["ge-executor:1".into()],
-            owner: None,
-            template_hash: Some("6d9f".into()),
-            created: None,
-            started: None,
-            deleting: false,
-            containers: Vec::new(),
-            conditions: Vec::new(),
-        }
+        let mut pod = crate::fleet::health::tests::pod("ge-agents", name, "Running", true);
+        pod.restarts = restarts;
+        pod
     }
 
     #[test]
