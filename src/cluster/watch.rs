@@ -126,7 +126,7 @@ where
     loop {
         let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
         let mut buffer: Vec<P> = Vec::new();
-        // What this watcher sent, when the kind is fingerprinted; a relist replaces it.
+        // What this watcher sent since its last relist, when the kind is fingerprinted.
         let mut sent = SentProjections::default();
         let mut failure: Option<Duration> = None;
         let mut restart_now = false;
@@ -146,9 +146,7 @@ where
                 }
                 Ok(Event::InitDone) => {
                     backoff.reset();
-                    if let Some(fingerprint) = spec.fingerprint {
-                        sent.replace(buffer.iter().map(fingerprint));
-                    }
+                    sent.forget_all();
                     (
                         Some(StoreChange::Replace(std::mem::take(&mut buffer))),
                         Some(KindStatus::Synced),
