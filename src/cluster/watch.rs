@@ -124,7 +124,10 @@ where
         return WatchEnd::Closed;
     }
     loop {
-        let mut stream = watcher(spec.api.clone(), watcher::Config::default()).boxed();
+        let config = watcher::Config::default();
+        // A relist longer than a page left page buffers free in the heap (see `crate::heap`).
+        let list_page = config.page_size.map_or(usize::MAX, |n| n as usize);
+        let mut stream = watcher(spec.api.clone(), config).boxed();
         let mut buffer: Vec<P> = Vec::new();
         // What this watcher sent since its last relist, when the kind is fingerprinted.
         let mut sent = SentProjections::default();
@@ -147,6 +150,9 @@ where
                 Ok(Event::InitDone) => {
                     backoff.reset();
                     sent.forget_all();
+                    if buffer.len() > list_page {
+                        crate::heap::release_free_memory();
+                    }
                     (
                         Some(StoreChange::Replace(std::mem::take(&mut buffer))),
                         Some(KindStatus::Synced),
