@@ -14,7 +14,7 @@
 //!   [`release_free_memory`] hands the free pages back. Measured: sync of 3 × 50,000 watched
 //!   pods 4.4–4.5 s of CPU against 5.0–5.4 s; 65–67 MiB at 3 × 10,000, as before.
 //! - **No fast bins.** A small chunk freed past the per-thread cache waits in a fast bin, and
-//!   every later request of a kilobyte or more (a decoded `Pod` is 2 KiB) first merges all
+//!   every later request of a kilobyte or more (a decoded `Pod` was 2 KiB then) first merges all
 //!   waiting chunks into the heap. Decoding a pod frees dozens of small strings and vectors, so
 //!   that merge ran once or twice per pod. Without fast bins such chunks are merged as they are
 //!   freed. Syncing 3 × 50,000 watched pods took 7 % less CPU (4.8–4.9 s against 5.1–5.4 s),

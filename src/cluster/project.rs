@@ -12,11 +12,12 @@ pub use services::{
     storage_class,
 };
 pub use slim_pod::SlimPod;
+use slim_pod::{SlimContainerStatus, SlimSpec};
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Node, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::ResourceExt;
 
@@ -78,6 +79,18 @@ fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a String> {
 }
 
 fn spec_images(spec: Option<&PodSpec>) -> Vec<String> {
+    spec.map(|s| {
+        s.containers
+            .iter()
+            .filter_map(|c| c.image.as_deref())
+            .map(clean)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// [`spec_images`] of a decoded pod's spec.
+fn slim_spec_images(spec: Option<&SlimSpec>) -> Vec<String> {
     spec.map(|s| {
         s.containers
             .iter()
@@ -154,7 +167,7 @@ pub fn namespace(ns: &Namespace) -> NamespaceInfo {
 }
 
 /// kubectl's STATUS word and an optional message for a pod (the logic of `kubectl get pods`).
-fn pod_status(pod: &Pod) -> (String, Option<String>) {
+fn pod_status(pod: &SlimPod) -> (String, Option<String>) {
     let status = pod.status.as_ref();
     let phase = status
         .and_then(|s| s.phase.clone())
@@ -207,11 +220,11 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
 
     let initialized = status
         .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "Initialized"))
+        .and_then(|cs| cs.iter().find(|c| c.kind() == Some("Initialized")))
         .is_some_and(|c| c.status == "True");
     if !initializing || initialized {
         let mut has_running = false;
-        let statuses: &[ContainerStatus] = status
+        let statuses: &[SlimContainerStatus] = status
             .and_then(|s| s.container_statuses.as_deref())
             .unwrap_or_default();
         for cs in statuses.iter().rev() {
@@ -235,7 +248,7 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
         if reason == "Completed" && has_running {
             let ready_condition = status
                 .and_then(|s| s.conditions.as_ref())
-                .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
+                .and_then(|cs| cs.iter().find(|c| c.kind() == Some("Ready")))
                 .is_some_and(|c| c.status == "True");
             reason = if ready_condition {
                 "Running"
@@ -258,7 +271,7 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
             .and_then(|s| s.conditions.as_ref())
             .and_then(|cs| {
                 cs.iter()
-                    .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+                    .find(|c| c.kind() == Some("PodScheduled") && c.status == "False")
             })
             .and_then(|c| c.message.clone());
     }
@@ -266,7 +279,7 @@ fn pod_status(pod: &Pod) -> (String, Option<String>) {
 }
 
 /// Is the named init container a native sidecar (`restartPolicy: Always`)?
-fn is_sidecar(pod: &Pod, name: &str) -> bool {
+fn is_sidecar(pod: &SlimPod, name: &str) -> bool {
     pod.spec
         .as_ref()
         .and_then(|s| s.init_containers.as_ref())
@@ -277,27 +290,28 @@ fn is_sidecar(pod: &Pod, name: &str) -> bool {
 /// Projects a pod decoded with only the fields [`pod`] reads (how the watches decode them),
 /// taking its strings rather than copying them.
 pub fn slim_pod(p: SlimPod) -> PodInfo {
-    pod_owned(*p.0)
+    pod_owned(p)
 }
 
-/// Projects a Pod held by reference (a copy is projected: the watches use [`slim_pod`]).
+/// Projects a full Pod, held by reference: the fields the watches decode are picked out of a
+/// copy of it (the watches use [`slim_pod`]).
 pub fn pod(p: &Pod) -> PodInfo {
-    pod_owned(p.clone())
+    pod_owned(SlimPod::from(p.clone()))
 }
 
-/// Projects a Pod, moving its strings into the projection. Ready/total and restarts count
+/// Projects a decoded pod, moving its strings into the projection. Ready/total and restarts count
 /// native sidecars as kubectl does.
 ///
 /// What reads across fields (the STATUS word, the counts, the failing conditions) is worked
 /// out first, by reference; then the strings the projection keeps are taken out of the pod
 /// and only copied when they must be cleaned. A watch projects every pod it is sent, so a copy
 /// of each string was an allocation per field per update, and garbage beside the kept ones.
-fn pod_owned(mut p: Pod) -> PodInfo {
+fn pod_owned(mut p: SlimPod) -> PodInfo {
     let status = p.status.as_ref();
-    let main: &[ContainerStatus] = status
+    let main: &[SlimContainerStatus] = status
         .and_then(|s| s.container_statuses.as_deref())
         .unwrap_or_default();
-    let init: &[ContainerStatus] = status
+    let init: &[SlimContainerStatus] = status
         .and_then(|s| s.init_container_statuses.as_deref())
         .unwrap_or_default();
     let sidecars = init.iter().filter(|c| is_sidecar(&p, &c.name));
@@ -333,7 +347,7 @@ fn pod_owned(mut p: Pod) -> PodInfo {
     let mut main = status.container_statuses.take().unwrap_or_default();
     let init = status.init_container_statuses.take().unwrap_or_default();
     let images = if main.is_empty() {
-        spec_images(p.spec.as_ref())
+        slim_spec_images(p.spec.as_ref())
     } else {
         main.iter_mut()
             .map(|c| clean_string(std::mem::take(&mut c.image)))

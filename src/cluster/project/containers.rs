@@ -2,9 +2,10 @@
 //! console can say why a pod is not ready (a pull that fails, a crash loop and its last exit,
 //! the scheduler's refusal) without another request to the server.
 
-use k8s_openapi::api::core::v1::{
-    ContainerState as ApiState, ContainerStateTerminated, ContainerStatus, Pod,
-};
+use k8s_openapi::api::core::v1::{ContainerState as ApiState, ContainerStateTerminated};
+
+use super::SlimPod;
+use super::slim_pod::SlimContainerStatus;
 
 use crate::fleet::{
     CONTAINER_MESSAGE_MAX, ConditionInfo, ContainerRole, ContainerState, ContainerSummary,
@@ -63,7 +64,7 @@ fn state(s: Option<&ApiState>) -> ContainerState {
     }
 }
 
-fn summary(cs: ContainerStatus, role: ContainerRole) -> ContainerSummary {
+fn summary(cs: SlimContainerStatus, role: ContainerRole) -> ContainerSummary {
     ContainerSummary {
         name: clean_string(cs.name),
         role,
@@ -81,8 +82,8 @@ fn summary(cs: ContainerStatus, role: ContainerRole) -> ContainerSummary {
 /// Every container's summary: init containers (and native sidecars) first, then the main
 /// containers, each in the order the status lists them; their names are taken, not copied.
 pub(super) fn container_summaries(
-    init: Vec<ContainerStatus>,
-    main: Vec<ContainerStatus>,
+    init: Vec<SlimContainerStatus>,
+    main: Vec<SlimContainerStatus>,
     is_sidecar: impl Fn(&str) -> bool,
 ) -> Vec<ContainerSummary> {
     let init = init.into_iter().map(|cs| {
@@ -98,15 +99,16 @@ pub(super) fn container_summaries(
 }
 
 /// The pod's kept conditions whose status is not True.
-pub(super) fn failing_conditions(pod: &Pod) -> Vec<ConditionInfo> {
+pub(super) fn failing_conditions(pod: &SlimPod) -> Vec<ConditionInfo> {
     pod.status
         .as_ref()
         .and_then(|s| s.conditions.as_deref())
         .unwrap_or_default()
         .iter()
-        .filter(|c| KEPT_CONDITIONS.contains(&c.type_.as_str()) && c.status != "True")
-        .map(|c| ConditionInfo {
-            kind: clean(&c.type_).into_owned(),
+        .filter(|c| c.status != "True")
+        .filter_map(|c| Some((c.kind()?, c)))
+        .map(|(kind, c)| ConditionInfo {
+            kind: kind.to_string(),
             status: clean(&c.status).into_owned(),
             reason: clean(c.reason.as_deref().unwrap_or_default()).into_owned(),
             message: message(c.message.as_deref()).unwrap_or_default(),
