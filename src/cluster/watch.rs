@@ -149,7 +149,9 @@ where
                 }
                 Ok(Event::InitDone) => {
                     backoff.reset();
-                    sent.forget_all();
+                    if let Some(fingerprint) = spec.fingerprint {
+                        sent.relisted(buffer.iter().map(fingerprint));
+                    }
                     if buffer.len() > list_page {
                         crate::heap::release_free_memory();
                     }
