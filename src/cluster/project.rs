@@ -11,8 +11,8 @@ pub use services::{
     DEFAULT_INGRESS_CLASS_ANNOTATION, DEFAULT_STORAGE_CLASS_ANNOTATION, ingress_class, service,
     storage_class,
 };
+use slim_pod::SlimContainerStatus;
 pub use slim_pod::SlimPod;
-use slim_pod::{SlimContainerStatus, SlimSpec};
 
 use std::collections::BTreeMap;
 
@@ -78,27 +78,14 @@ fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a String> {
     meta.labels.as_ref().and_then(|l| l.get(key))
 }
 
-fn spec_images(spec: Option<&PodSpec>) -> Vec<String> {
-    spec.map(|s| {
-        s.containers
-            .iter()
-            .filter_map(|c| c.image.as_deref())
-            .map(clean)
-            .collect()
-    })
-    .unwrap_or_default()
+/// The cleaned images of a spec's containers, those that name one.
+fn images<'a>(images: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    images.flatten().map(clean).collect()
 }
 
-/// [`spec_images`] of a decoded pod's spec.
-fn slim_spec_images(spec: Option<&SlimSpec>) -> Vec<String> {
-    spec.map(|s| {
-        s.containers
-            .iter()
-            .filter_map(|c| c.image.as_deref())
-            .map(clean)
-            .collect()
-    })
-    .unwrap_or_default()
+fn spec_images(spec: Option<&PodSpec>) -> Vec<String> {
+    spec.map(|s| images(s.containers.iter().map(|c| c.image.as_deref())))
+        .unwrap_or_default()
 }
 
 fn template_images(t: &PodTemplateSpec) -> Vec<String> {
@@ -347,7 +334,9 @@ fn pod_owned(mut p: SlimPod) -> PodInfo {
     let mut main = status.container_statuses.take().unwrap_or_default();
     let init = status.init_container_statuses.take().unwrap_or_default();
     let images = if main.is_empty() {
-        slim_spec_images(p.spec.as_ref())
+        p.spec.as_ref().map_or_else(Vec::new, |s| {
+            images(s.containers.iter().map(|c| c.image.as_deref()))
+        })
     } else {
         main.iter_mut()
             .map(|c| clean_string(std::mem::take(&mut c.image)))

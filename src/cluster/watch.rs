@@ -129,7 +129,7 @@ where
         let list_page = config.page_size.map_or(usize::MAX, |n| n as usize);
         let mut stream = watcher(spec.api.clone(), config).boxed();
         let mut buffer: Vec<P> = Vec::new();
-        // What this watcher sent since its last relist, when the kind is fingerprinted.
+        // What this watcher last relisted or sent of each object, when the kind is fingerprinted.
         let mut sent = SentProjections::default();
         let mut failure: Option<Duration> = None;
         let mut restart_now = false;

@@ -155,29 +155,32 @@ struct WireOwnerReference {
 
 /// `metadata`, decoded with only the fields the projection reads.
 fn slim_meta<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectMeta, D::Error> {
-    let m = WireMeta::deserialize(deserializer)?;
-    Ok(ObjectMeta {
-        name: m.name,
-        namespace: m.namespace,
-        resource_version: m.resource_version,
-        labels: m.labels,
-        owner_references: m.owner_references.map(|refs| {
-            refs.into_iter()
-                .map(|r| slim_owner(r.kind, r.name, r.controller))
-                .collect()
-        }),
-        creation_timestamp: m.creation_timestamp,
-        deletion_timestamp: m.deletion_timestamp,
-        ..ObjectMeta::default()
-    })
+    WireMeta::deserialize(deserializer).map(WireMeta::into_meta)
 }
 
-fn slim_owner(kind: String, name: String, controller: Option<bool>) -> OwnerReference {
-    OwnerReference {
-        kind,
-        name,
-        controller,
-        ..OwnerReference::default()
+impl WireMeta {
+    /// The metadata as a k8s-openapi `ObjectMeta` (what kube's `Resource` hands out).
+    fn into_meta(self) -> ObjectMeta {
+        let m = self;
+        ObjectMeta {
+            name: m.name,
+            namespace: m.namespace,
+            resource_version: m.resource_version,
+            labels: m.labels,
+            owner_references: m.owner_references.map(|refs| {
+                refs.into_iter()
+                    .map(|r| OwnerReference {
+                        kind: r.kind,
+                        name: r.name,
+                        controller: r.controller,
+                        ..OwnerReference::default()
+                    })
+                    .collect()
+            }),
+            creation_timestamp: m.creation_timestamp,
+            deletion_timestamp: m.deletion_timestamp,
+            ..ObjectMeta::default()
+        }
     }
 }
 
@@ -285,26 +288,30 @@ fn revision_labels<'de, D: Deserializer<'de>>(
 impl From<Pod> for SlimPod {
     fn from(pod: Pod) -> SlimPod {
         let m = pod.metadata;
+        let metadata = WireMeta {
+            name: m.name,
+            namespace: m.namespace,
+            resource_version: m.resource_version,
+            labels: m.labels.map(|labels| {
+                labels
+                    .into_iter()
+                    .filter(|(key, _)| RevisionLabels::find(key).is_some())
+                    .collect()
+            }),
+            owner_references: m.owner_references.map(|refs| {
+                refs.into_iter()
+                    .map(|r| WireOwnerReference {
+                        kind: r.kind,
+                        name: r.name,
+                        controller: r.controller,
+                    })
+                    .collect()
+            }),
+            creation_timestamp: m.creation_timestamp,
+            deletion_timestamp: m.deletion_timestamp,
+        };
         SlimPod {
-            metadata: ObjectMeta {
-                name: m.name,
-                namespace: m.namespace,
-                resource_version: m.resource_version,
-                labels: m.labels.map(|labels| {
-                    labels
-                        .into_iter()
-                        .filter(|(key, _)| RevisionLabels::find(key).is_some())
-                        .collect()
-                }),
-                owner_references: m.owner_references.map(|refs| {
-                    refs.into_iter()
-                        .map(|r| slim_owner(r.kind, r.name, r.controller))
-                        .collect()
-                }),
-                creation_timestamp: m.creation_timestamp,
-                deletion_timestamp: m.deletion_timestamp,
-                ..ObjectMeta::default()
-            },
+            metadata: metadata.into_meta(),
             spec: pod.spec.map(slim_spec),
             status: pod.status.map(slim_status),
         }
