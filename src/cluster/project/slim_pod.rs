@@ -5,7 +5,7 @@
 //! quantity, volume, probe and managed-fields entry only to drop them after projection. Serde
 //! skips a field a struct does not name without allocating, so these structs name only what the
 //! projection needs, and the projection reads them; a full `Pod` (tests, tools) is projected by
-//! first picking the same fields out of it ([`From<Pod>`]). They are decoded straight into,
+//! first picking the same fields out of it (`From<Pod>`). They are decoded straight into,
 //! with no `Pod` between: one of those is 2 KiB plus 2 KiB per container, allocated and moved
 //! for each pod only to be taken apart again, which was a tenth of the CPU of a sync. Written by
 //! hand because k8s-openapi has no partial types and kube's metadata-only watches drop the
