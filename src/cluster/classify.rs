@@ -13,8 +13,9 @@ use crate::sanitize::clean_owned;
 pub enum ErrorClass {
     /// 410 inside a watch stream: the resourceVersion expired; the watcher relists by itself.
     Gone,
-    /// 410 as the answer to a new watch request: kube-runtime would retry the same expired
-    /// resourceVersion forever, so the watcher must be restarted (which relists).
+    /// 410 as the answer to a new watch request: the list-then-watch (like kube-runtime's
+    /// watcher) would retry the same expired resourceVersion forever, so the watcher must be
+    /// restarted (which relists).
     GoneRestart,
     /// 403, with the server's message.
     Forbidden(String),
@@ -72,7 +73,8 @@ pub fn classify_client_error(err: &kube::Error) -> ErrorClass {
     }
 }
 
-/// Classifies an error from a kube-runtime watcher stream.
+/// Classifies an error from a watch stream (kube-runtime's watcher errors, which the
+/// list-then-watch hands out too).
 pub fn classify_watcher_error(err: &watcher::Error) -> ErrorClass {
     match err {
         watcher::Error::InitialListFailed(e)

@@ -7,6 +7,7 @@ mod clients;
 pub mod event_project;
 mod events;
 pub mod exec_auth;
+pub mod list_watch;
 pub mod logs;
 pub mod mutate;
 pub mod object_yaml;

@@ -1,5 +1,6 @@
-//! One watcher task per zone and kind: kube-runtime's watcher with its default backoff policy,
-//! projected into the fleet model's structs, with reflector semantics (a relist replaces).
+//! One watcher task per zone and kind: a list-then-watch ([`super::list_watch`]) with
+//! kube-runtime's default backoff policy, projected into the fleet model's structs, with
+//! reflector semantics (a relist replaces).
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -7,12 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
 use kube::runtime::utils::Backoff;
-use kube::runtime::watcher::{self, DefaultBackoff, Event, watcher};
+use kube::runtime::watcher::{DefaultBackoff, Event};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::classify::{ErrorClass, classify_watcher_error};
+use super::list_watch::{PAGE_SIZE, list_watch};
 use super::sent::{FingerprintOf, SentProjections};
 use crate::config::ZoneId;
 use crate::fleet::{
@@ -80,7 +82,7 @@ impl ZoneSignals {
 
 /// Runs one kind's watch until the receiver goes away or the kind turns out not to be served.
 ///
-/// Errors that kube-runtime's watcher recovers from by itself (410 Gone: it relists) are let
+/// Errors that the list-then-watch recovers from by itself (410 Gone: it relists) are let
 /// through. Any other failure ends that watcher: the task waits for the delay of kube-runtime's
 /// [`DefaultBackoff`] policy and starts a fresh watcher, which relists. The relist is what
 /// tells us the zone is healthy again (the watcher gives no signal when a re-established watch
@@ -124,10 +126,7 @@ where
         return WatchEnd::Closed;
     }
     loop {
-        let config = watcher::Config::default();
-        // A relist longer than a page left page buffers free in the heap (see `crate::heap`).
-        let list_page = config.page_size.map_or(usize::MAX, |n| n as usize);
-        let mut stream = watcher(spec.api.clone(), config).boxed();
+        let mut stream = list_watch(spec.api.clone()).boxed();
         let mut buffer: Vec<P> = Vec::new();
         // What this watcher last relisted or sent of each object, when the kind is fingerprinted.
         let mut sent = SentProjections::default();
@@ -152,7 +151,9 @@ where
                     if let Some(fingerprint) = spec.fingerprint {
                         sent.relisted(buffer.iter().map(fingerprint));
                     }
-                    if buffer.len() > list_page {
+                    // A relist longer than a page left page buffers free in the heap (see
+                    // `crate::heap`).
+                    if buffer.len() > PAGE_SIZE as usize {
                         crate::heap::release_free_memory();
                     }
                     (
