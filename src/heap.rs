@@ -2,17 +2,20 @@
 //! and watch events into many small, short-lived allocations beside the small projections it
 //! keeps.
 //!
-//! - **A list page's buffers come from the heap, and the heap is trimmed after a paged relist.**
-//!   kube reads each list page (500 objects, about 1.25 MB of JSON for the demo's pods) into a
-//!   buffer and copies it once more before decoding. glibc gives allocations above its mmap
-//!   threshold (128 KiB at start) mappings of their own, so each page cost three fresh
-//!   mappings, a page fault and a zeroed page per 4 KiB of them, and an unmap: about a sixth of
-//!   the CPU of syncing 3 × 50,000 watched pods. The threshold is fixed at 4 MiB instead, so
-//!   that page buffers reuse heap memory. glibc would otherwise raise it by itself (up to
-//!   32 MiB) but never give the holes such buffers leave back: with 3 × 10,000 watched pods
-//!   that was 32 MiB free in a 70 MiB heap. So after a relist that came in more than one page,
-//!   [`release_free_memory`] hands the free pages back. Measured: sync of 3 × 50,000 watched
-//!   pods 4.2–4.4 s of CPU against 5.2–5.3 s; 66–68 MiB at 3 × 10,000, against 66.
+//! - **Large short-lived buffers come from the heap, and the heap is trimmed after a paged
+//!   relist.** A list page (500 objects, about 1.25 MB of JSON for the demo's pods) is read into
+//!   a buffer, with hyper's read buffers before it and the page's decoded objects after it.
+//!   glibc gives allocations above its mmap threshold (128 KiB at start) mappings of their own,
+//!   each faulted in and zeroed per 4 KiB and unmapped again. When kube-runtime's watcher still
+//!   read the pages (it made two fresh copies of each), that was about a sixth of the CPU of
+//!   syncing 3 × 50,000 watched pods; the threshold was fixed at 4 MiB, so that such buffers
+//!   reuse heap memory. (The list-then-watch, `cluster::list_watch`, now reuses one page buffer
+//!   through a list; the threshold still serves the rest.) glibc would otherwise raise it by
+//!   itself (up to 32 MiB) but never give the holes such buffers leave back: with 3 × 10,000
+//!   watched pods that was 32 MiB free in a 70 MiB heap. So after a relist that came in more
+//!   than one page, [`release_free_memory`] hands the free pages back. Measured then: sync of
+//!   3 × 50,000 watched pods 4.2–4.4 s of CPU against 5.2–5.3 s; 66–68 MiB at 3 × 10,000,
+//!   against 66.
 //! - **No fast bins.** A small chunk freed past the per-thread cache waits in a fast bin, and
 //!   every later request of a kilobyte or more (a decoded `Pod` was 2 KiB then) first merges all
 //!   waiting chunks into the heap. Decoding a pod frees dozens of small strings and vectors, so
