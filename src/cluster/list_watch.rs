@@ -7,9 +7,9 @@
 //! of the demo's pods is 1.25 MB, so each page cost two fresh buffers of that size, faulted in
 //! and zeroed 4 KiB at a time: the profile of syncing 3 × 50,000 watched pods put two thirds
 //! of the console's page faults there. Reading into one buffer, the console takes 81,000 page
-//! faults instead of 231,000–241,000 to sync them, 3.5 s of CPU instead of 4.1–4.2 s (alternating
-//! runs of both). Its list mode (`ApiMode`) is private, so the paging
-//! cannot be swapped alone. The states, requests, events and errors are kube-runtime's own
+//! faults instead of 231,000–241,000 to sync them, and 3.5 s of CPU instead of 4.1–4.2 s
+//! (alternating runs of both). Its list mode (`ApiMode`) is private, so the paging cannot be
+//! swapped alone. The states, requests, events and errors are kube-runtime's own
 //! (`watcher::Event`, `watcher::Error`), so the code that drives a watch is unchanged:
 //!
 //! - a list in pages of [`PAGE_SIZE`] (`Init`, `InitApply` per object, `InitDone`), with the
