@@ -2,35 +2,24 @@
 //! a small server that records each request and serves pages, watch streams and broken answers,
 //! and against the demo fleet, where its list must match what kube-rs's plain list returns.
 
-use std::time::Duration;
+#[path = "demo_common/mod.rs"]
+mod demo_common;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use demo_common::{DEADLINE, serve};
 use futures::{Stream, StreamExt};
 use ge_console::cluster::list_watch::{PAGE_SIZE, list_watch};
-use ge_console::demo::{DemoFleet, DemoOptions};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher::{Error, Event};
 use kube::{Client, Config, ResourceExt};
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// Serves `app` on a free local port; a client for it.
-async fn serve(app: Router) -> Client {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let config = Config::new(format!("http://{addr}").parse().unwrap());
-    Client::try_from(config).unwrap()
-}
 
 fn pod(name: &str, resource_version: &str) -> serde_json::Value {
     json!({
@@ -247,26 +236,10 @@ async fn a_body_cut_off_midway_is_the_connections_error_not_a_decoding_one() {
 
 #[tokio::test]
 async fn the_demo_fleets_pods_list_in_pages_as_one_plain_list_and_a_delete_is_seen() {
-    let state = tempfile::tempdir().unwrap();
-    let fleet = DemoFleet::start(DemoOptions {
-        pods_per_zone: 2 * PAGE_SIZE as usize + 17,
-        load_namespace: "ge-agents".into(),
-        kubeconfig_out: None,
-        state_dir: state.path().to_path_buf(),
-        time_scale: 0.1,
-        ..DemoOptions::default()
-    })
-    .await
-    .unwrap();
-    let kubeconfig = Kubeconfig::read_from(fleet.kubeconfig_path()).unwrap();
-    let options = KubeConfigOptions {
-        context: Some("ge-staging".into()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .unwrap();
-    let pods: Api<Pod> = Api::namespaced(Client::try_from(config).unwrap(), "ge-agents");
+    let (fleet, _state) =
+        demo_common::fleet_with_pods(2 * PAGE_SIZE as usize + 17, "ge-agents").await;
+    let client = demo_common::client(&fleet, "ge-staging").await;
+    let pods: Api<Pod> = Api::namespaced(client, "ge-agents");
     let mut expected: Vec<String> = pods
         .list(&ListParams::default())
         .await

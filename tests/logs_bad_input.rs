@@ -9,11 +9,14 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+#[path = "demo_common/mod.rs"]
+mod demo_common;
+
+use demo_common::serve;
 use ge_console::actions::log_buffer::{CUT_MARK, LogLine};
 use ge_console::cluster::logs::{
     CONNECT_TIMEOUT, LogError, LogOptions, MAX_LINE_BYTES, open_log, pod_containers,
 };
-use kube::{Client, Config};
 
 /// What the log endpoint serves: a terminal attack, broken bytes, a 1 MB line, then more.
 fn hostile_log() -> Vec<u8> {
@@ -24,14 +27,6 @@ fn hostile_log() -> Vec<u8> {
     body.push(b'\n');
     body.extend_from_slice("after the flood: ça va\n".as_bytes());
     body
-}
-
-async fn serve(app: Router) -> Client {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let config = Config::new(format!("http://{addr}").parse().unwrap());
-    Client::try_from(config).unwrap()
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! Helpers shared by the demo-fleet event and history tests: a fleet with a chosen event TTL,
-//! kube-rs clients for its contexts, polling with a deadline, raw GETs and watch steps.
+//! Helpers shared by the tests that talk HTTP: a demo fleet with a chosen event TTL or extra
+//! pods, kube-rs clients for its contexts, a small server of the test's own, polling with a
+//! deadline, raw GETs and watch steps.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -29,6 +30,32 @@ pub async fn fleet_with_ttl(event_ttl: Duration) -> (DemoFleet, tempfile::TempDi
     .await
     .unwrap();
     (fleet, state)
+}
+
+/// A demo fleet (time scale 0.1) with `pods_per_zone` extra pods in `namespace`.
+pub async fn fleet_with_pods(
+    pods_per_zone: usize,
+    namespace: &str,
+) -> (DemoFleet, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    let fleet = DemoFleet::start(DemoOptions {
+        pods_per_zone,
+        load_namespace: namespace.to_string(),
+        state_dir: state.path().to_path_buf(),
+        time_scale: 0.1,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    (fleet, state)
+}
+
+/// Serves `app` on a free local port: a client for it.
+pub async fn serve(app: axum::Router) -> Client {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Client::try_from(Config::new(format!("http://{addr}").parse().unwrap())).unwrap()
 }
 
 /// A demo fleet (time scale 0.1) with the real server's event TTL.
