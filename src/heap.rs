@@ -10,7 +10,8 @@
 //!   read the pages (it made two fresh copies of each), that was about a sixth of the CPU of
 //!   syncing 3 × 50,000 watched pods; the threshold was fixed at 4 MiB, so that such buffers
 //!   reuse heap memory. (The list-then-watch, `cluster::list_watch`, now reuses one page buffer
-//!   through a list; the threshold still serves the rest.) glibc would otherwise raise it by
+//!   through a list; the threshold keeps the other such buffers in the heap, not measured on
+//!   its own since.) glibc would otherwise raise it by
 //!   itself (up to 32 MiB) but never give the holes such buffers leave back: with 3 × 10,000
 //!   watched pods that was 32 MiB free in a 70 MiB heap. So after a relist that came in more
 //!   than one page, [`release_free_memory`] hands the free pages back. Measured then: sync of
