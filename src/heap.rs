@@ -11,12 +11,11 @@
 //!   syncing 3 × 50,000 watched pods; the threshold was fixed at 4 MiB, so that such buffers
 //!   reuse heap memory. (The list-then-watch, `cluster::list_watch`, now reuses one page buffer
 //!   through a list; the threshold keeps the other such buffers in the heap, not measured on
-//!   its own since.) glibc would otherwise raise it by
-//!   itself (up to 32 MiB) but never give the holes such buffers leave back: with 3 × 10,000
-//!   watched pods that was 32 MiB free in a 70 MiB heap. So after a relist that came in more
-//!   than one page, [`release_free_memory`] hands the free pages back. Measured then: sync of
-//!   3 × 50,000 watched pods 4.2–4.4 s of CPU against 5.2–5.3 s; 66–68 MiB at 3 × 10,000,
-//!   against 66.
+//!   its own since.) glibc would otherwise raise it by itself (up to 32 MiB) but never give the
+//!   holes such buffers leave back: with 3 × 10,000 watched pods that was 32 MiB free in a
+//!   70 MiB heap. So after a relist that came in more than one page, [`release_free_memory`]
+//!   hands the free pages back. Measured then: sync of 3 × 50,000 watched pods 4.2–4.4 s of CPU
+//!   against 5.2–5.3 s; 66–68 MiB at 3 × 10,000, against 66.
 //! - **No fast bins.** A small chunk freed past the per-thread cache waits in a fast bin, and
 //!   every later request of a kilobyte or more (a decoded `Pod` was 2 KiB then) first merges all
 //!   waiting chunks into the heap. Decoding a pod frees dozens of small strings and vectors, so
