@@ -1,11 +1,14 @@
 //! The demo fleet seen through kube-rs (and raw HTTP where a client library would hide the
 //! detail), the way the console uses it.
 
+#[path = "demo_common/mod.rs"]
+mod demo_common;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use ge_console::demo::{DemoError, DemoFleet, DemoOptions};
+use ge_console::demo::{DEFAULT_LOAD_NAMESPACE, DemoError, DemoFleet, DemoOptions};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
@@ -22,18 +25,7 @@ async fn fleet() -> (DemoFleet, tempfile::TempDir) {
 }
 
 async fn fleet_with(pods_per_zone: usize, churn_per_sec: f64) -> (DemoFleet, tempfile::TempDir) {
-    let state = tempfile::tempdir().unwrap();
-    let fleet = DemoFleet::start(DemoOptions {
-        pods_per_zone,
-        churn_per_sec,
-        kubeconfig_out: None,
-        state_dir: state.path().to_path_buf(),
-        time_scale: 0.1,
-        ..DemoOptions::default()
-    })
-    .await
-    .unwrap();
-    (fleet, state)
+    demo_common::fleet_with_load(pods_per_zone, DEFAULT_LOAD_NAMESPACE, churn_per_sec).await
 }
 
 async fn client(fleet: &DemoFleet, context: &str) -> Client {

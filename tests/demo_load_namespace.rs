@@ -23,18 +23,7 @@ const LOAD_PREFIX: &str = "load-generator-";
 const DEADLINE: Duration = Duration::from_secs(60);
 
 async fn start(load_namespace: &str, churn_per_sec: f64) -> (DemoFleet, tempfile::TempDir) {
-    let state = tempfile::tempdir().unwrap();
-    let fleet = DemoFleet::start(DemoOptions {
-        pods_per_zone: LOAD,
-        load_namespace: load_namespace.to_string(),
-        churn_per_sec,
-        state_dir: state.path().to_path_buf(),
-        time_scale: 0.1,
-        ..DemoOptions::default()
-    })
-    .await
-    .unwrap();
-    (fleet, state)
+    demo_common::fleet_with_load(LOAD, load_namespace, churn_per_sec).await
 }
 
 fn default_zones() -> FleetConfig {

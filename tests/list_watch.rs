@@ -237,7 +237,7 @@ async fn a_body_cut_off_midway_is_the_connections_error_not_a_decoding_one() {
 #[tokio::test]
 async fn the_demo_fleets_pods_list_in_pages_as_one_plain_list_and_a_delete_is_seen() {
     let (fleet, _state) =
-        demo_common::fleet_with_pods(2 * PAGE_SIZE as usize + 17, "ge-agents").await;
+        demo_common::fleet_with_load(2 * PAGE_SIZE as usize + 17, "ge-agents", 0.0).await;
     let client = demo_common::client(&fleet, "ge-staging").await;
     let pods: Api<Pod> = Api::namespaced(client, "ge-agents");
     let mut expected: Vec<String> = pods

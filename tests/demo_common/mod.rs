@@ -32,15 +32,18 @@ pub async fn fleet_with_ttl(event_ttl: Duration) -> (DemoFleet, tempfile::TempDi
     (fleet, state)
 }
 
-/// A demo fleet (time scale 0.1) with `pods_per_zone` extra pods in `namespace`.
-pub async fn fleet_with_pods(
+/// A demo fleet (time scale 0.1) with `pods_per_zone` extra pods in `namespace`, `churn_per_sec`
+/// of them written a second.
+pub async fn fleet_with_load(
     pods_per_zone: usize,
     namespace: &str,
+    churn_per_sec: f64,
 ) -> (DemoFleet, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let fleet = DemoFleet::start(DemoOptions {
         pods_per_zone,
         load_namespace: namespace.to_string(),
+        churn_per_sec,
         state_dir: state.path().to_path_buf(),
         time_scale: 0.1,
         ..DemoOptions::default()
