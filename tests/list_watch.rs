@@ -203,6 +203,21 @@ async fn a_page_that_is_not_a_list_is_a_decoding_error() {
         matches!(err, Error::InitialListFailed(kube::Error::SerdeError(_))),
         "{err:?}"
     );
+
+    // Bytes that are not UTF-8 inside a string: the page is checked once, as a whole.
+    let app = Router::new().route(
+        "/api/v1/namespaces/ns/pods",
+        get(|| async {
+            let mut body = br#"{"kind": "PodList", "items": [{"metadata": {"name": ""#.to_vec();
+            body.extend_from_slice(b"\xff\xfe\"}}]}");
+            Body::from(body)
+        }),
+    );
+    let err = list_error(app).await;
+    assert!(
+        matches!(&err, Error::InitialListFailed(kube::Error::SerdeError(e)) if e.to_string().contains("utf-8")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
