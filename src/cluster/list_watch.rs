@@ -12,8 +12,8 @@
 //! runs of both). The page is then checked to be UTF-8 once, as a whole, and decoded as text:
 //! `serde_json` reading bytes checks every string it reads, keys included, which cost 10 % more
 //! CPU (4.2–4.3 s against 3.6–4.1 s, alternating runs). The states, requests, events and errors
-//! are kube-runtime's own
-//! (`watcher::Event`, `watcher::Error`), so the code that drives a watch is unchanged:
+//! are kube-runtime's own (`watcher::Event`, `watcher::Error`), so the code that drives a watch
+//! is unchanged:
 //!
 //! - a list in pages of [`PAGE_SIZE`] (`Init`, `InitApply` per object, `InitDone`), with the
 //!   most recent semantic (no resourceVersion: a quorum read);
