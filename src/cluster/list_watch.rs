@@ -204,12 +204,10 @@ where
         let body = self.client.request_stream(request).await?;
         self.page.clear();
         futures::pin_mut!(body);
+        // The body's own error (kube's, wrapped by the reader) comes back out unchanged.
         body.read_to_end(&mut self.page).await.map_err(|err| {
-            match err.into_inner().map(|e| e.downcast::<kube::Error>()) {
-                Some(Ok(kube_error)) => *kube_error,
-                Some(Err(other)) => kube::Error::ReadEvents(std::io::Error::other(other)),
-                None => kube::Error::ReadEvents(std::io::Error::other("list body ended")),
-            }
+            err.downcast::<kube::Error>()
+                .unwrap_or_else(kube::Error::ReadEvents)
         })?;
         // One check of the whole page is cheaper than serde_json's check of each string it reads.
         let text = std::str::from_utf8(&self.page).map_err(|err| {
