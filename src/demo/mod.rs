@@ -12,6 +12,7 @@ mod kubeconfig;
 mod lease;
 mod logs;
 mod patch;
+mod protobuf;
 mod registry;
 mod resources;
 mod seed;

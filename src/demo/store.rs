@@ -10,12 +10,24 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 use super::lease::Leases;
+use super::protobuf;
 use super::resources::ServedKind;
 
 /// How many past events a zone keeps for watches that resume from a resourceVersion.
 pub const HISTORY_CAPACITY: usize = 5_000;
 /// How many undelivered events a watcher may fall behind before it is disconnected.
 pub const BROADCAST_CAPACITY: usize = 4_096;
+
+/// The protobuf message of an object of `kind`, when the demo encodes that kind and every
+/// field of the object; else the object is only ever sent as JSON.
+fn protobuf_of(kind: ServedKind, object: &Value) -> Option<Bytes> {
+    if kind != ServedKind::Pod {
+        return None;
+    }
+    protobuf::pod(object)
+        .inspect_err(|unencodable| tracing::debug!(%unencodable, "pod is sent as JSON only"))
+        .ok()
+}
 
 /// A receiver of every store event.
 pub type EventReceiver = broadcast::Receiver<Arc<WatchEvent>>;
@@ -40,6 +52,9 @@ pub struct StoredObject {
     pub fields: Vec<(&'static str, String)>,
     /// The complete object, serialized.
     pub json: Bytes,
+    /// The object's protobuf message, for a pod the demo can encode (see [`protobuf`]); made
+    /// when it is written, as a real server's watch cache keeps objects ready to send.
+    pub protobuf: Option<Bytes>,
 }
 
 impl StoredObject {
@@ -70,6 +85,7 @@ impl StoredObject {
             .unwrap_or_default();
         let fields = kind.field_values(&object);
         let json = Bytes::from(serde_json::to_vec(&object).unwrap_or_default());
+        let protobuf = protobuf_of(kind, &object);
         StoredObject {
             namespace,
             name,
@@ -77,6 +93,7 @@ impl StoredObject {
             labels,
             fields,
             json,
+            protobuf,
         }
     }
 
@@ -450,13 +467,18 @@ impl Store {
         let mut inner = self.lock();
         inner.resource_version += 1;
         let resource_version = inner.resource_version;
+        let json = render(resource_version);
+        let protobuf = serde_json::from_slice(&json)
+            .ok()
+            .and_then(|object| protobuf_of(kind, &object));
         let stored = Arc::new(StoredObject {
             namespace: namespace.to_string(),
             name: name.to_string(),
             resource_version,
             labels,
             fields,
-            json: Bytes::from(render(resource_version)),
+            json: Bytes::from(json),
+            protobuf,
         });
         inner
             .objects

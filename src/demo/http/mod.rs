@@ -15,7 +15,7 @@ pub use server::serve;
 #[cfg(test)]
 mod tests {
     use super::read::{decode_continue, encode_continue};
-    use super::request::{Query, Representation};
+    use super::request::{Query, Representation, prefers_protobuf};
     use super::route::parse_target;
     use crate::demo::resources::ServedKind;
 
@@ -44,6 +44,21 @@ mod tests {
             ),
             Representation::Metadata
         );
+    }
+
+    #[test]
+    fn protobuf_is_served_only_to_a_client_that_puts_it_first() {
+        let client_go = "application/vnd.kubernetes.protobuf, application/json";
+        assert!(prefers_protobuf(client_go));
+        assert!(prefers_protobuf("application/vnd.kubernetes.protobuf, */*"));
+        assert!(!prefers_protobuf(
+            "application/json, application/vnd.kubernetes.protobuf"
+        ));
+        assert!(!prefers_protobuf("application/json"));
+        assert!(!prefers_protobuf(""));
+        let protobuf_table = "application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io, \
+                              application/json;as=Table;v=v1;g=meta.k8s.io, application/json";
+        assert!(!prefers_protobuf(protobuf_table));
     }
 
     #[test]

@@ -8,8 +8,11 @@ use hyper::Response;
 use serde_json::{Value, json};
 
 use super::request::{ApiRequest, Representation, Target, namespace_of};
-use super::response::{json_response, not_found, object_response, value_response};
+use super::response::{
+    json_response, not_found, object_response, protobuf_response, value_response,
+};
 use crate::demo::Zone;
+use crate::demo::protobuf;
 use crate::demo::resources::ServedKind;
 use crate::demo::selector::{FieldSelector, LabelSelector};
 use crate::demo::status::ApiError;
@@ -96,6 +99,23 @@ pub(super) fn list(
             &last.namespace,
             &last.name
         ));
+    }
+    // Pods, when the client takes protobuf first and every pod of the page has its message.
+    if request.protobuf
+        && request.representation == Representation::Plain
+        && kind == ServedKind::Pod
+        && let Some(messages) = page
+            .items
+            .iter()
+            .map(|item| item.protobuf.as_deref())
+            .collect::<Option<Vec<&[u8]>>>()
+    {
+        let continue_token = metadata["continue"].as_str();
+        return Ok(protobuf_response(protobuf::pod_list(
+            &resource_version.to_string(),
+            continue_token,
+            messages.iter().copied(),
+        )));
     }
     match request.representation {
         Representation::Plain => {

@@ -58,6 +58,24 @@ impl Representation {
     }
 }
 
+/// Whether an Accept header names Kubernetes' plain protobuf encoding before any JSON
+/// representation the server can produce: client-go's "protobuf, then JSON". Protobuf with
+/// `as=` (a Table or metadata) is not served, so such a range is passed over, as the JSON
+/// negotiation passes over what it cannot produce.
+pub fn prefers_protobuf(accept: &str) -> bool {
+    for range in accept.split(',') {
+        let mut parameters = range.split(';').map(str::trim);
+        let media = parameters.next().unwrap_or_default();
+        let has_as = parameters.any(|p| p.starts_with("as="));
+        match media {
+            crate::demo::protobuf::MEDIA_TYPE if !has_as => return true,
+            "application/json" | "*/*" | "application/*" => return false,
+            _ => continue,
+        }
+    }
+    false
+}
+
 /// Decoded query parameters.
 pub struct Query(HashMap<String, String>);
 
@@ -118,6 +136,8 @@ pub(super) struct ApiRequest {
     pub(super) query: Query,
     /// How objects are to be represented in the response.
     pub(super) representation: Representation,
+    /// The client takes protobuf before JSON (see [`prefers_protobuf`]).
+    pub(super) protobuf: bool,
     /// The Content-Type header.
     pub(super) content_type: String,
     /// The body.

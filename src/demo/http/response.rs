@@ -21,6 +21,15 @@ pub(super) fn json_response(code: u16, body: impl Into<Bytes>) -> Response<Body>
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
+/// A 200 response of a body in Kubernetes' protobuf encoding.
+pub(super) fn protobuf_response(body: Vec<u8>) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, crate::demo::protobuf::MEDIA_TYPE)
+        .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
 /// A JSON response of `value`.
 pub(super) fn value_response(code: u16, value: &Value) -> Response<Body> {
     json_response(code, serde_json::to_vec(value).unwrap_or_default())

@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::request::{ApiRequest, Query, Representation};
+use super::request::{ApiRequest, Query, Representation, prefers_protobuf};
 use super::response::{error_response, value_response};
 use super::route::route;
 use crate::demo::Zone;
@@ -102,6 +102,7 @@ async fn handle(zone: Arc<Zone>, request: Request<Incoming>) -> Response<Body> {
         path,
         query,
         representation: Representation::negotiate(&header_text(header::ACCEPT)),
+        protobuf: prefers_protobuf(&header_text(header::ACCEPT)),
         content_type: header_text(header::CONTENT_TYPE),
         body,
     };
