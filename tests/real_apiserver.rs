@@ -15,6 +15,7 @@ mod common;
 mod harness;
 #[path = "real_apiserver/node_agent.rs"]
 mod node_agent;
+mod pod_pages;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -1313,5 +1314,80 @@ fn a_restart_shows_the_controller_managers_events_in_the_console_and_headless() 
             events.iter().all(|e| e["namespace"] == "ge-agents"),
             "{stdout}"
         );
+    });
+}
+
+#[test]
+#[ignore = "needs a real kube-apiserver: see tests/real-apiserver/README.md"]
+fn pods_read_the_same_from_the_real_servers_protobuf_as_from_its_json() {
+    use ge_console::cluster::project::{SlimPod, decode_pod_list};
+    use ge_console::cluster::protobuf::{MAGIC, PROTOBUF_OR_JSON};
+    use kube::api::{ObjectList, Patch, PatchParams};
+    use pod_pages::{get_raw, projected};
+
+    run(|h| async move {
+        let config = fleet_for(&h.run, &[(1, "ge-real-1")]);
+        let client = cluster::zone_client(&config.zones[0], &h.kubeconfig)
+            .await
+            .unwrap();
+        // A pod on a node no agent runs, with a status written as a kubelet writes one: every
+        // field the console reads, set, from waiting and terminated states to a zero signal.
+        let probe = bare_pod(&client, "ge-data", "protobuf-probe", "z2-no-agent").await;
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "ge-data");
+        let status = json!({"status": {
+            "phase": "Running", "reason": "Evicting", "message": "the node is short of memory",
+            "startTime": "2026-11-30T10:00:00Z",
+            "conditions": [
+                {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
+                 "message": "containers with unready status: [probe]",
+                 "lastTransitionTime": "2026-11-30T10:00:05Z"},
+                {"type": "PodScheduled", "status": "True",
+                 "lastTransitionTime": "2026-11-30T10:00:00Z"}],
+            "initContainerStatuses": [{"name": "init", "image": "busybox:1.37", "imageID": "",
+                "ready": true, "restartCount": 0,
+                "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                    "startedAt": "2026-11-30T10:00:01Z", "finishedAt": "2026-11-30T10:00:02Z",
+                    "containerID": "containerd://init"}}}],
+            "containerStatuses": [{"name": "probe", "image": "busybox:1.37", "imageID": "",
+                "ready": false, "started": false, "restartCount": 3,
+                "state": {"waiting": {"reason": "CrashLoopBackOff",
+                    "message": "back-off 40s restarting failed container"}},
+                "lastState": {"terminated": {"exitCode": 137, "signal": 9, "reason": "Error",
+                    "startedAt": "2026-11-30T10:00:03Z", "finishedAt": "2026-11-30T10:00:04Z",
+                    "containerID": "containerd://probe"}}}],
+        }});
+        pods.patch_status(&probe.name, &PatchParams::default(), &Patch::Merge(&status))
+            .await
+            .unwrap();
+
+        // Other pods (the agents' deployments) change now and then: compare one version.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let protobuf = get_raw(&client, "/api/v1/pods", PROTOBUF_OR_JSON).await;
+            assert_eq!(protobuf.code, 200);
+            assert_eq!(protobuf.content_type, "application/vnd.kubernetes.protobuf");
+            assert!(protobuf.body.starts_with(MAGIC));
+            let from_protobuf = decode_pod_list(&protobuf.body).unwrap();
+            let json = get_raw(&client, "/api/v1/pods", "application/json").await;
+            let from_json: ObjectList<SlimPod> = serde_json::from_slice(&json.body).unwrap();
+            if from_protobuf.metadata.resource_version != from_json.metadata.resource_version {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the pods never held still"
+                );
+                continue;
+            }
+            let (from_protobuf, from_json) = (projected(from_protobuf), projected(from_json));
+            let probed = from_json
+                .iter()
+                .find(|(meta, _)| meta.name.as_deref() == Some("protobuf-probe"))
+                .expect("the probe pod is listed");
+            assert_eq!(probed.1.restarts, 3, "{:?}", probed.1);
+            assert_eq!(from_protobuf, from_json);
+            break;
+        }
+        let _ = pods
+            .delete(&probe.name, &DeleteParams::default().grace_period(0))
+            .await;
     });
 }

@@ -1,38 +1,84 @@
 //! List-then-watch for one kind, as kube-runtime's `watcher` does it, with each list page read
-//! into one buffer the list reuses and decoded from it.
+//! into one buffer the list reuses and decoded from it, in protobuf for a kind that has a
+//! protobuf reader ([`ListPages`]).
 //!
 //! Written here because kube-runtime's watcher reads a page with `Client::request_text`: it
 //! collects the body into a fresh buffer, copies that into a `String` to check it is UTF-8,
 //! and queues the decoded page once more. At the page size both use (500, client-go's), a page
-//! of the demo's pods is 1.25 MB, so each page cost two fresh buffers of that size, faulted in
-//! and zeroed 4 KiB at a time: the profile of syncing 3 × 50,000 watched pods put two thirds
-//! of the console's page faults there. Its list mode (`ApiMode`) is private, so the paging
-//! cannot be swapped alone. Reading into one buffer, the console takes 81,000 page faults
+//! of the demo's pods is 1.25 MB of JSON, so each page cost two fresh buffers of that size,
+//! faulted in and zeroed 4 KiB at a time: the profile of syncing 3 × 50,000 watched pods put two
+//! thirds of the console's page faults there. Its list mode (`ApiMode`) is private, so the
+//! paging cannot be swapped alone. Reading into one buffer, the console takes 81,000 page faults
 //! instead of 231,000–241,000 to sync them, and 3.5 s of CPU instead of 4.1–4.2 s (alternating
-//! runs of both). The page is then checked to be UTF-8 once, as a whole, and decoded as text:
+//! runs of both). A JSON page is then checked to be UTF-8 once, as a whole, and decoded as text:
 //! `serde_json` reading bytes checks every string it reads, keys included, which cost 10 % more
-//! CPU (4.2–4.3 s against 3.6–4.1 s, alternating runs). The states, requests, events and errors
-//! are kube-runtime's own (`watcher::Event`, `watcher::Error`), so the code that drives a watch
-//! is unchanged:
+//! CPU (4.2–4.3 s against 3.6–4.1 s, alternating runs). kube-runtime also asks for JSON only;
+//! pods are asked for as protobuf first, as client-go asks for built-in kinds, and read in
+//! whichever format the server answered (see `project::slim_pod_protobuf`). The states,
+//! requests, events and errors are kube-runtime's own (`watcher::Event`, `watcher::Error`), so
+//! the code that drives a watch is unchanged:
 //!
 //! - a list in pages of [`PAGE_SIZE`] (`Init`, `InitApply` per object, `InitDone`), with the
 //!   most recent semantic (no resourceVersion: a quorum read);
 //! - then a watch from the list's resourceVersion, with bookmarks, restarted from the last
 //!   version seen when the server ends it or it is idle longer than its timeout;
 //! - a 410 inside the watch relists; any other error is passed on and the watch goes on.
+//!
+//! Watches stay JSON: during a sync they carry few events, and kube's watch stream reads JSON
+//! lines only.
 
 use std::fmt::Debug;
 use std::time::Duration;
 
 use futures::stream::BoxStream;
-use futures::{AsyncReadExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
+use http::header::{ACCEPT, HeaderValue};
+use http_body_util::BodyExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
+use k8s_openapi::api::networking::v1::IngressClass;
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
+use kube::core::Status;
 use kube::runtime::watcher::{Error, Event};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
+use super::protobuf::{self, MAGIC, PROTOBUF_OR_JSON, ProtobufError};
+
 /// Objects per list page: kube-runtime's and client-go's default.
 pub const PAGE_SIZE: u32 = 500;
+
+/// Reads a kind's list page sent as protobuf.
+pub type ProtobufPage<K> = fn(&[u8]) -> Result<ObjectList<K>, ProtobufError>;
+
+/// How a kind's list pages are read: as JSON, or, for a kind with a protobuf reader, asked for
+/// as protobuf first (as client-go asks for built-in kinds) and read in whichever format the
+/// server chose.
+pub trait ListPages: Clone {
+    /// The kind's protobuf reader, if the console has one.
+    const PROTOBUF: Option<ProtobufPage<Self>> = None;
+}
+
+/// Kinds read as JSON: few objects each, or (a full `Pod`) read by tools and tests only.
+macro_rules! json_pages {
+    ($($kind:ty),* $(,)?) => { $(impl ListPages for $kind {})* };
+}
+
+json_pages!(
+    Node,
+    Namespace,
+    Pod,
+    ReplicaSet,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    Service,
+    IngressClass,
+    StorageClass,
+    k8s_openapi::api::core::v1::Event,
+    k8s_openapi::api::events::v1::Event,
+);
 
 /// How long past the server's watch timeout a silent watch is taken for a dead connection:
 /// kube-runtime's margin.
@@ -72,7 +118,7 @@ struct Lister<K> {
 /// default configuration, reading each page into one reused buffer (see the module).
 pub fn list_watch<K>(api: Api<K>) -> impl Stream<Item = Result<Event<K>, Error>> + Send
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    K: Resource + ListPages + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     let client = api.clone().into_client();
     let lister = Lister {
@@ -96,7 +142,7 @@ where
 
 impl<K> Lister<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    K: Resource + ListPages + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     /// One step: what to hand out (if anything) and the state after it.
     async fn step(&mut self, state: State<K>) -> (Option<Result<Event<K>, Error>>, State<K>) {
@@ -194,31 +240,76 @@ where
         }
     }
 
-    /// Reads one list page into the page buffer and decodes it. Errors are kube's own: an
-    /// API error (a `Status`) as kube makes it, a broken body as the body's error.
+    /// Reads one list page into the page buffer and decodes it, asking for protobuf when the
+    /// kind has a reader for it. Errors are kube's own: an API error (a `Status`, in either
+    /// format) as kube makes it, a broken body as the body's error.
     async fn list_page(&mut self, params: &ListParams) -> kube::Result<ObjectList<K>> {
         let mut request = kube::core::Request::new(self.api.resource_url())
             .list(params)
             .map_err(kube::Error::BuildRequest)?;
         request.extensions_mut().insert("list");
-        let body = self.client.request_stream(request).await?;
+        if K::PROTOBUF.is_some() {
+            request
+                .headers_mut()
+                .insert(ACCEPT, HeaderValue::from_static(PROTOBUF_OR_JSON));
+        }
+        let response = self
+            .client
+            .send(request.map(kube::client::Body::from))
+            .await?;
+        let code = response.status();
         self.page.clear();
-        futures::pin_mut!(body);
-        // The body's own error (kube's, wrapped by the reader) comes back out unchanged.
-        body.read_to_end(&mut self.page).await.map_err(|err| {
-            err.downcast::<kube::Error>()
-                .unwrap_or_else(kube::Error::ReadEvents)
-        })?;
-        // One check of the whole page is cheaper than serde_json's check of each string it reads.
-        let text = std::str::from_utf8(&self.page).map_err(|err| {
-            tracing::warn!(error = %err, "list page is not UTF-8");
-            kube::Error::SerdeError(serde::de::Error::custom(err))
-        })?;
-        serde_json::from_str(text).map_err(|err| {
-            tracing::warn!(error = %err, "list page does not decode");
-            kube::Error::SerdeError(err)
-        })
+        let mut body = response.into_body();
+        while let Some(frame) = body.frame().await {
+            if let Some(data) = frame?.data_ref() {
+                self.page.extend_from_slice(data);
+            }
+        }
+        if code.is_client_error() || code.is_server_error() {
+            return Err(kube::Error::Api(api_error(code, &self.page).boxed()));
+        }
+        decode_page(&self.page)
     }
+}
+
+/// A list page in the format the server chose: protobuf when it starts with the magic bytes
+/// and the kind has a reader, else JSON.
+fn decode_page<K: ListPages + Clone + DeserializeOwned>(
+    page: &[u8],
+) -> kube::Result<ObjectList<K>> {
+    if let Some(read) = K::PROTOBUF
+        && page.starts_with(MAGIC)
+    {
+        return read(page).map_err(|err| {
+            tracing::warn!(error = %err, "protobuf list page does not decode");
+            kube::Error::SerdeError(serde::de::Error::custom(err))
+        });
+    }
+    // One check of the whole page is cheaper than serde_json's check of each string it reads.
+    let text = std::str::from_utf8(page).map_err(|err| {
+        tracing::warn!(error = %err, "list page is not UTF-8");
+        kube::Error::SerdeError(serde::de::Error::custom(err))
+    })?;
+    serde_json::from_str(text).map_err(|err| {
+        tracing::warn!(error = %err, "list page does not decode");
+        kube::Error::SerdeError(err)
+    })
+}
+
+/// The `Status` of an error answer, as kube's own requests make it: decoded when the server
+/// sent one (as protobuf or JSON), else made from the status code and the body's text (a proxy's
+/// plain-text or HTML page).
+fn api_error(code: http::StatusCode, body: &[u8]) -> Status {
+    if body.starts_with(MAGIC) {
+        match protobuf::status(body) {
+            Ok(status) => return status,
+            Err(err) => tracing::debug!(error = %err, "protobuf error status does not decode"),
+        }
+    } else if let Ok(status) = serde_json::from_slice::<Status>(body) {
+        return status;
+    }
+    let text = String::from_utf8_lossy(body);
+    Status::failure(text.trim(), "Failed to parse error data").with_code(code.as_u16())
 }
 
 /// What one item of a running watch means, and where the watch goes on from.

@@ -13,6 +13,7 @@ pub mod mutate;
 pub mod object_yaml;
 mod per_namespace;
 pub mod project;
+pub mod protobuf;
 pub mod proxy;
 pub mod rollback;
 mod sent;
@@ -571,6 +572,7 @@ impl WatchContext {
     ) -> tokio::task::Id
     where
         K: kube::Resource
+            + list_watch::ListPages
             + Clone
             + serde::de::DeserializeOwned
             + std::fmt::Debug

@@ -27,6 +27,7 @@ use crate::fleet::{FleetEvent, KindStatus, ObjectChange, ResourceKind, StoreChan
 /// watcher need, named once.
 pub trait NamespacedKind:
     Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+    + super::list_watch::ListPages
     + Clone
     + DeserializeOwned
     + Debug
@@ -38,6 +39,7 @@ pub trait NamespacedKind:
 
 impl<K> NamespacedKind for K where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + super::list_watch::ListPages
         + Clone
         + DeserializeOwned
         + Debug

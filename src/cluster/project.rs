@@ -6,6 +6,7 @@
 mod containers;
 mod services;
 mod slim_pod;
+mod slim_pod_protobuf;
 
 pub use services::{
     DEFAULT_INGRESS_CLASS_ANNOTATION, DEFAULT_STORAGE_CLASS_ANNOTATION, ingress_class, service,
@@ -13,6 +14,7 @@ pub use services::{
 };
 use slim_pod::SlimContainerStatus;
 pub use slim_pod::SlimPod;
+pub use slim_pod_protobuf::decode_pod_list;
 
 use std::collections::BTreeMap;
 

@@ -97,7 +97,7 @@ pub async fn run_kind_watch<K, P>(
     signals: ZoneSignals,
 ) -> WatchEnd
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    K: Resource + super::list_watch::ListPages + Clone + DeserializeOwned + Debug + Send + 'static,
     P: Send + 'static,
 {
     let kind = spec.kind;

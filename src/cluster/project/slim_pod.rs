@@ -99,7 +99,7 @@ pub(super) struct SlimStatus {
 pub(super) struct SlimCondition {
     /// The condition's type when the projection reads that type, else `None`.
     #[serde(default, rename = "type")]
-    type_: OneOf<ReadConditions>,
+    pub(super) type_: OneOf<ReadConditions>,
     #[serde(default)]
     pub(super) status: String,
     pub(super) reason: Option<String>,
@@ -185,7 +185,7 @@ impl WireMeta {
 }
 
 /// A set of words a decoded string is compared with, without copying it.
-trait KnownWords {
+pub(super) trait KnownWords {
     /// The words kept; any other string is known only as "other".
     const WORDS: &'static [&'static str];
 
@@ -196,7 +196,7 @@ trait KnownWords {
 }
 
 /// The labels a pod's revision is read from; every other label is skipped unread.
-struct RevisionLabels;
+pub(super) struct RevisionLabels;
 
 impl KnownWords for RevisionLabels {
     const WORDS: &'static [&'static str] = &["pod-template-hash", "controller-revision-hash"];
@@ -204,7 +204,7 @@ impl KnownWords for RevisionLabels {
 
 /// The condition types the projection reads; others are skipped.
 #[derive(Clone, Debug, Default)]
-struct ReadConditions;
+pub(super) struct ReadConditions;
 
 impl KnownWords for ReadConditions {
     const WORDS: &'static [&'static str] = &super::containers::KEPT_CONDITIONS;
@@ -212,7 +212,7 @@ impl KnownWords for ReadConditions {
 
 /// A string decoded as one of `W`'s words, or `None` for any other (never allocated).
 #[derive(Clone, Debug)]
-struct OneOf<W>(Option<&'static str>, std::marker::PhantomData<W>);
+pub(super) struct OneOf<W>(Option<&'static str>, std::marker::PhantomData<W>);
 
 impl<W> Default for OneOf<W> {
     fn default() -> Self {
@@ -221,7 +221,8 @@ impl<W> Default for OneOf<W> {
 }
 
 impl<W: KnownWords> OneOf<W> {
-    fn of(word: &str) -> Self {
+    /// The word of `W` equal to `word`, if any.
+    pub(super) fn of(word: &str) -> Self {
         OneOf(W::find(word), std::marker::PhantomData)
     }
 }
