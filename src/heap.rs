@@ -3,10 +3,10 @@
 //! keeps.
 //!
 //! - **Large short-lived buffers come from the heap, and the heap is trimmed after a paged
-//!   relist.** A list page (500 objects, about 1.25 MB of JSON for the demo's pods) is read into
-//!   a buffer, with hyper's read buffers before it and the page's decoded objects after it.
-//!   glibc gives allocations above its mmap threshold (128 KiB at start) mappings of their own,
-//!   each faulted in and zeroed per 4 KiB and unmapped again. When kube-runtime's watcher still
+//!   relist.** A list page (500 objects: for the demo's pods about 1.25 MB of JSON, or 0.6 MB
+//!   of protobuf) is read into a buffer, with hyper's read buffers before it and the page's
+//!   decoded objects after it. glibc gives allocations above its mmap threshold (128 KiB at
+//!   start) mappings of their own, each faulted in and zeroed per 4 KiB and unmapped again. When kube-runtime's watcher still
 //!   read the pages (it made two fresh copies of each), that was about a sixth of the CPU of
 //!   syncing 3 × 50,000 watched pods; the threshold was fixed at 4 MiB, so that such buffers
 //!   reuse heap memory. (The list-then-watch, `cluster::list_watch`, now reuses one page buffer
