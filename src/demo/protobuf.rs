@@ -1,17 +1,20 @@
 //! Pods in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), which real
 //! API servers send clients that ask for it first, as client-go does for built-in kinds.
 //!
-//! The demo stores objects as JSON, so a pod is transcoded from its JSON, field by field, with
-//! the field numbers of Kubernetes' `generated.proto` files written out below for the fields a
-//! pod of this fleet can have. Written by hand because no crate maps Kubernetes JSON to
+//! The demo stores objects as JSON, so a pod is transcoded from its JSON text as it is parsed
+//! (no `serde_json::Value` between), with the field numbers of Kubernetes' `generated.proto`
+//! files written out below for the fields a pod of this fleet can have. Written by hand because no crate maps Kubernetes JSON to
 //! protobuf: k8s-openapi has no protobuf types, and the crates with prost types for Kubernetes
 //! have no JSON side. A pod with any field the tables do not name is not transcoded: a list
 //! holding one is sent as JSON, which the client accepted too; nothing is dropped.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
 use prost::encoding::{WireType, encode_key, encode_varint};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// The four bytes every Kubernetes protobuf body starts with.
@@ -241,12 +244,30 @@ const STATE_TERMINATED: &[Field] = &[
     one("containerID", 7, Text),
 ];
 
-/// A pod's `Pod` message (without the envelope: a list carries its items bare), or the first
-/// field the tables cannot encode.
-pub fn pod(object: &Value) -> Result<Bytes, Unencodable> {
-    let mut out = Vec::with_capacity(1024);
-    // apiVersion and kind are the envelope's, not the message's.
-    message(POD, object, &["apiVersion", "kind"], "", &mut out)?;
+/// A pod's `Pod` message (without the envelope: a list carries its items bare), transcoded
+/// straight from the pod's JSON text, or the first field the tables cannot encode.
+pub fn pod(json: &[u8]) -> Result<Bytes, Unencodable> {
+    let mut out = Vec::with_capacity(json.len() / 2);
+    let failed = RefCell::new(Vec::new());
+    let seed = MessageSeed {
+        fields: POD,
+        // apiVersion and kind are the envelope's, not the message's.
+        skip: &["apiVersion", "kind"],
+        out: &mut out,
+        failed: &failed,
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    seed.deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|error| {
+            let mut path = failed.take();
+            if path.is_empty() {
+                return Unencodable(format!("(not JSON: {error})"));
+            }
+            path.reverse();
+            path.retain(|name| !name.is_empty());
+            Unencodable(path.join("."))
+        })?;
     Ok(Bytes::from(out))
 }
 
@@ -288,99 +309,243 @@ fn length_delimited(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(bytes);
 }
 
-/// Writes `value`, a JSON object, as the message `fields` describe; `skip` names keys that
-/// belong elsewhere.
-fn message(
-    fields: &[Field],
-    value: &Value,
-    skip: &[&str],
-    path: &str,
-    out: &mut Vec<u8>,
-) -> Result<(), Unencodable> {
-    let object = value
-        .as_object()
-        .ok_or_else(|| Unencodable(path.to_string()))?;
-    if let Some(unknown) = object
-        .keys()
-        .find(|key| !skip.contains(&key.as_str()) && !fields.iter().any(|f| f.name == *key))
-    {
-        return Err(Unencodable(format!("{path}{unknown}")));
-    }
-    for field in fields {
-        let Some(value) = object.get(field.name).filter(|v| !v.is_null()) else {
-            continue;
-        };
-        let at = || format!("{path}{}", field.name);
-        if field.repeated {
-            let list = value.as_array().ok_or_else(|| Unencodable(at()))?;
-            for element in list {
-                one_value(field, element, &at(), out)?;
-            }
-        } else {
-            one_value(field, value, &at(), out)?;
-        }
-    }
-    Ok(())
+/// The path of the field that could not be encoded, innermost name first, filled as the
+/// error unwinds (so that the happy path builds no paths).
+type FailedPath = RefCell<Vec<String>>;
+
+/// Fails the transcoding at `name` (a field, or a map key) of the message being read.
+fn unencodable<E: de::Error>(failed: &FailedPath, name: &str) -> E {
+    failed.borrow_mut().push(name.to_string());
+    E::custom("field without a protobuf encoding")
 }
 
-/// Writes one value of a field (one element, for a repeated field).
-fn one_value(field: &Field, value: &Value, at: &str, out: &mut Vec<u8>) -> Result<(), Unencodable> {
-    let wrong = || Unencodable(at.to_string());
-    match field.wire {
-        Text => length_delimited(field.tag, value.as_str().ok_or_else(wrong)?.as_bytes(), out),
-        Integer => {
-            encode_key(field.tag, WireType::Varint, out);
-            // Negative int32 and int64 are both written as their 64-bit two's complement.
-            encode_varint(value.as_i64().ok_or_else(wrong)? as u64, out);
-        }
-        Flag => {
-            encode_key(field.tag, WireType::Varint, out);
-            encode_varint(u64::from(value.as_bool().ok_or_else(wrong)?), out);
-        }
-        Time => {
-            let time: jiff::Timestamp = value
-                .as_str()
-                .and_then(|text| text.parse().ok())
-                .ok_or_else(wrong)?;
-            let mut inner = Vec::with_capacity(12);
-            if time.as_second() != 0 {
-                encode_key(1, WireType::Varint, &mut inner);
-                encode_varint(time.as_second() as u64, &mut inner);
+/// Adds `name` to the path of an error coming out of one of its values.
+fn within<T, E>(failed: &FailedPath, name: &str, result: Result<T, E>) -> Result<T, E> {
+    if result.is_err() && !failed.borrow().is_empty() {
+        failed.borrow_mut().push(name.to_string());
+    }
+    result
+}
+
+/// Reads a JSON object as the message `fields` describe, writing its fields to `out` in the
+/// order they come (protobuf does not mind the order); `skip` names keys that belong elsewhere.
+struct MessageSeed<'a> {
+    fields: &'static [Field],
+    skip: &'static [&'static str],
+    out: &'a mut Vec<u8>,
+    failed: &'a FailedPath,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if self.skip.contains(&key.as_ref()) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             }
-            if time.subsec_nanosecond() != 0 {
-                encode_key(2, WireType::Varint, &mut inner);
-                encode_varint(i64::from(time.subsec_nanosecond()) as u64, &mut inner);
-            }
-            length_delimited(field.tag, &inner, out);
+            let Some(field) = self.fields.iter().find(|f| f.name == key) else {
+                return Err(unencodable(self.failed, &key));
+            };
+            let seed = ValueSeed {
+                field,
+                repeated: field.repeated,
+                out: &mut *self.out,
+                failed: self.failed,
+            };
+            within(self.failed, field.name, map.next_value_seed(seed))?;
         }
-        TextMap | QuantityMap => {
-            let map = value.as_object().ok_or_else(wrong)?;
-            for (key, entry) in map {
-                let text = match (field.wire, entry) {
-                    (_, Value::String(text)) => text.clone(),
-                    // A quantity may be written as a bare number; the server keeps its text.
-                    (QuantityMap, Value::Number(number)) => number.to_string(),
-                    _ => return Err(Unencodable(format!("{at}.{key}"))),
-                };
-                let mut pair = Vec::with_capacity(key.len() + text.len() + 8);
-                length_delimited(1, key.as_bytes(), &mut pair);
-                if matches!(field.wire, QuantityMap) {
-                    let mut quantity = Vec::with_capacity(text.len() + 2);
-                    length_delimited(1, text.as_bytes(), &mut quantity);
-                    length_delimited(2, &quantity, &mut pair);
-                } else {
-                    length_delimited(2, text.as_bytes(), &mut pair);
+        Ok(())
+    }
+}
+
+/// Reads one field's JSON value (`null` writes nothing; a repeated field's array writes each
+/// element as one occurrence of the field).
+struct ValueSeed<'a> {
+    field: &'static Field,
+    repeated: bool,
+    out: &'a mut Vec<u8>,
+    failed: &'a FailedPath,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl ValueSeed<'_> {
+    /// Fails the transcoding here: the enclosing messages add their field names to the path.
+    fn wrong<E: de::Error>(&self) -> E {
+        self.failed.borrow_mut().push(String::new());
+        E::custom("value of the wrong type")
+    }
+
+    /// Writes a varint field, when the field is one.
+    fn varint<E: de::Error>(self, value: u64) -> Result<(), E> {
+        encode_key(self.field.tag, WireType::Varint, self.out);
+        encode_varint(value, self.out);
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "the value of {}", self.field.name)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    /// Whatever the value is, the visitor sees it, so that a value of the wrong type fails
+    /// with its path (not with the parser's own message).
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if !self.repeated {
+            return Err(self.wrong());
+        }
+        while seq
+            .next_element_seed(ValueSeed {
+                field: self.field,
+                repeated: false,
+                out: &mut *self.out,
+                failed: self.failed,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
+        if self.repeated {
+            return Err(self.wrong());
+        }
+        match self.field.wire {
+            Text => {
+                length_delimited(self.field.tag, text.as_bytes(), self.out);
+                Ok(())
+            }
+            Time => {
+                let time: jiff::Timestamp = text.parse().map_err(|_| self.wrong::<E>())?;
+                let mut inner = Vec::with_capacity(12);
+                if time.as_second() != 0 {
+                    encode_key(1, WireType::Varint, &mut inner);
+                    encode_varint(time.as_second() as u64, &mut inner);
                 }
-                length_delimited(field.tag, &pair, out);
+                if time.subsec_nanosecond() != 0 {
+                    encode_key(2, WireType::Varint, &mut inner);
+                    encode_varint(i64::from(time.subsec_nanosecond()) as u64, &mut inner);
+                }
+                length_delimited(self.field.tag, &inner, self.out);
+                Ok(())
             }
-        }
-        Message(fields) => {
-            let mut inner = Vec::new();
-            message(fields, value, &[], &format!("{at}."), &mut inner)?;
-            length_delimited(field.tag, &inner, out);
+            _ => Err(self.wrong()),
         }
     }
-    Ok(())
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        if self.repeated {
+            return Err(self.wrong());
+        }
+        match self.field.wire {
+            // Negative int32 and int64 are both written as their 64-bit two's complement.
+            Integer => self.varint(value as u64),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        if self.repeated {
+            return Err(self.wrong());
+        }
+        match self.field.wire {
+            Integer => self.varint(value),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(self.wrong())
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        if self.repeated {
+            return Err(self.wrong());
+        }
+        match self.field.wire {
+            Flag => self.varint(u64::from(value)),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if self.repeated {
+            return Err(self.wrong());
+        }
+        match self.field.wire {
+            Message(fields) => {
+                let mut inner = Vec::new();
+                MessageSeed {
+                    fields,
+                    skip: &[],
+                    out: &mut inner,
+                    failed: self.failed,
+                }
+                .visit_map(map)?;
+                length_delimited(self.field.tag, &inner, self.out);
+                Ok(())
+            }
+            TextMap | QuantityMap => {
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let text = match map.next_value::<Value>()? {
+                        Value::String(text) => text,
+                        // A quantity may be written as a bare number; the server keeps its text.
+                        Value::Number(number) if matches!(self.field.wire, QuantityMap) => {
+                            number.to_string()
+                        }
+                        _ => return Err(unencodable(self.failed, &key)),
+                    };
+                    let mut pair = Vec::with_capacity(key.len() + text.len() + 8);
+                    length_delimited(1, key.as_bytes(), &mut pair);
+                    if matches!(self.field.wire, QuantityMap) {
+                        let mut quantity = Vec::with_capacity(text.len() + 2);
+                        length_delimited(1, text.as_bytes(), &mut quantity);
+                        length_delimited(2, &quantity, &mut pair);
+                    } else {
+                        length_delimited(2, text.as_bytes(), &mut pair);
+                    }
+                    length_delimited(self.field.tag, &pair, self.out);
+                }
+                Ok(())
+            }
+            _ => Err(self.wrong()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -389,16 +554,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_small_pod_is_written_byte_for_byte_in_field_order() {
-        let small = json!({
+    fn a_small_pod_is_written_byte_for_byte_in_the_order_its_fields_come() {
+        let small = r#"{
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"namespace": "n", "name": "a", "labels": {"k": "v"}},
+            "metadata": {"name": "a", "namespace": "n", "labels": {"k": "v"}},
             "spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": 1}}}],
                      "priority": -1},
             "status": {"conditions": [{"type": "Ready", "lastProbeTime": null,
-                       "lastTransitionTime": "1970-01-01T00:00:01.5Z"}]},
-        });
-        let bytes = pod(&small).unwrap();
+                       "lastTransitionTime": "1970-01-01T00:00:01.5Z"}]}
+        }"#;
+        let bytes = pod(small.as_bytes()).unwrap();
         #[rustfmt::skip]
         let expected: &[u8] = &[
             // metadata (1): name (1) "a", namespace (3) "n", labels (11) {k: v}
@@ -417,19 +582,28 @@ mod tests {
 
     #[test]
     fn a_field_the_tables_do_not_name_is_reported_by_its_path() {
+        let of = |value: serde_json::Value| pod(&serde_json::to_vec(&value).unwrap());
         let with_volumes = json!({"metadata": {"name": "a"},
             "spec": {"containers": [{"name": "c", "volumeMounts": []}]}});
         assert_eq!(
-            pod(&with_volumes),
+            of(with_volumes),
             Err(Unencodable("spec.containers.volumeMounts".into()))
         );
         let wrong_type = json!({"metadata": {"name": 7}});
-        assert_eq!(pod(&wrong_type), Err(Unencodable("metadata.name".into())));
+        assert_eq!(of(wrong_type), Err(Unencodable("metadata.name".into())));
         let bad_time = json!({"metadata": {"creationTimestamp": "yesterday"}});
         assert_eq!(
-            pod(&bad_time),
+            of(bad_time),
             Err(Unencodable("metadata.creationTimestamp".into()))
         );
+        let bad_label = json!({"metadata": {"labels": {"app": 7}}});
+        assert_eq!(
+            of(bad_label),
+            Err(Unencodable("metadata.labels.app".into()))
+        );
+        let not_a_list = json!({"status": {"conditions": {"type": "Ready"}}});
+        assert_eq!(of(not_a_list), Err(Unencodable("status.conditions".into())));
+        assert!(pod(b"{\"metadata\": ").is_err(), "cut JSON is no pod");
     }
 
     #[test]

@@ -20,11 +20,11 @@ pub const BROADCAST_CAPACITY: usize = 4_096;
 
 /// The protobuf message of an object of `kind`, when the demo encodes that kind and every
 /// field of the object; else the object is only ever sent as JSON.
-fn protobuf_of(kind: ServedKind, object: &Value) -> Option<Bytes> {
+fn protobuf_of(kind: ServedKind, json: &[u8]) -> Option<Bytes> {
     if kind != ServedKind::Pod {
         return None;
     }
-    protobuf::pod(object)
+    protobuf::pod(json)
         .inspect_err(|unencodable| tracing::debug!(%unencodable, "pod is sent as JSON only"))
         .ok()
 }
@@ -85,7 +85,7 @@ impl StoredObject {
             .unwrap_or_default();
         let fields = kind.field_values(&object);
         let json = Bytes::from(serde_json::to_vec(&object).unwrap_or_default());
-        let protobuf = protobuf_of(kind, &object);
+        let protobuf = protobuf_of(kind, &json);
         StoredObject {
             namespace,
             name,
@@ -468,9 +468,7 @@ impl Store {
         inner.resource_version += 1;
         let resource_version = inner.resource_version;
         let json = render(resource_version);
-        let protobuf = serde_json::from_slice(&json)
-            .ok()
-            .and_then(|object| protobuf_of(kind, &object));
+        let protobuf = protobuf_of(kind, &json);
         let stored = Arc::new(StoredObject {
             namespace: namespace.to_string(),
             name: name.to_string(),
