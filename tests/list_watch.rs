@@ -14,7 +14,7 @@ use demo_common::{DEADLINE, serve};
 use futures::{Stream, StreamExt};
 use ge_console::cluster::list_watch::{PAGE_SIZE, list_watch};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, ListParams};
+use kube::api::{Api, DeleteParams};
 use kube::runtime::watcher::{Error, Event};
 use kube::{Client, Config, ResourceExt};
 use serde_json::json;
@@ -255,15 +255,7 @@ async fn the_demo_fleets_pods_list_in_pages_as_one_plain_list_and_a_delete_is_se
         demo_common::fleet_with_load(2 * PAGE_SIZE as usize + 17, "ge-agents", 0.0).await;
     let client = demo_common::client(&fleet, "ge-staging").await;
     let pods: Api<Pod> = Api::namespaced(client, "ge-agents");
-    let mut expected: Vec<String> = pods
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(ResourceExt::name_any)
-        .collect();
-    expected.sort();
+    let expected = demo_common::sorted_names(&pods).await;
     assert!(
         expected.len() > 2 * PAGE_SIZE as usize,
         "three pages at least"

@@ -18,7 +18,7 @@ use ge_console::cluster::project::{SlimPod, decode_pod_list};
 use ge_console::cluster::protobuf::{MAGIC, PROTOBUF_OR_JSON};
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
-use kube::api::{Api, ListParams, ObjectList, PostParams};
+use kube::api::{Api, ObjectList, PostParams};
 use kube::runtime::watcher::{Error, Event};
 use pod_pages::{get_raw, projected};
 use prost::encoding::{WireType, encode_key, encode_varint};
@@ -88,31 +88,14 @@ async fn the_console_lists_the_demo_pods_in_protobuf_pages_then_watches() {
         "application/vnd.kubernetes.protobuf"
     );
     let plain: Api<Pod> = Api::namespaced(client.clone(), "ge-agents");
-    let mut expected: Vec<String> = plain
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(ResourceExt::name_any)
-        .collect();
-    expected.sort();
+    let expected = demo_common::sorted_names(&plain).await;
     assert!(
         expected.len() > 2 * PAGE_SIZE as usize,
         "three pages at least"
     );
 
     let mut stream = list_watch(Api::<SlimPod>::namespaced(client, "ge-agents")).boxed();
-    let mut listed = Vec::new();
-    loop {
-        match timeout(DEADLINE, stream.next()).await.unwrap().unwrap() {
-            Ok(Event::Init) => {}
-            Ok(Event::InitApply(pod)) => listed.push(pod.name_any()),
-            Ok(Event::InitDone) => break,
-            Ok(_) => panic!("a watch event during the list"),
-            Err(err) => panic!("the list failed: {err}"),
-        }
-    }
+    let mut listed = listed_names(&mut stream).await;
     listed.sort();
     assert_eq!(listed, expected);
 
@@ -180,6 +163,23 @@ async fn a_pod_the_demo_cannot_encode_sends_its_page_as_json_whole() {
         json_first.content_type, "application/json",
         "the client's order is kept"
     );
+}
+
+/// The names of the pods a list-then-watch lists, up to its end of the list, in list order.
+async fn listed_names<S>(stream: &mut S) -> Vec<String>
+where
+    S: futures::Stream<Item = Result<Event<SlimPod>, Error>> + Unpin,
+{
+    let mut listed = Vec::new();
+    loop {
+        match timeout(DEADLINE, stream.next()).await.unwrap().unwrap() {
+            Ok(Event::Init) => {}
+            Ok(Event::InitApply(pod)) => listed.push(pod.name_any()),
+            Ok(Event::InitDone) => return listed,
+            Ok(_) => panic!("a watch event during the list"),
+            Err(err) => panic!("the list failed: {err}"),
+        }
+    }
 }
 
 /// Writes a length-delimited protobuf field.
@@ -282,17 +282,7 @@ async fn pages_are_read_in_whichever_format_the_server_chose() {
     });
     let client = serve(app).await;
     let mut stream = list_watch(Api::<SlimPod>::namespaced(client, "ns")).boxed();
-    let mut listed = Vec::new();
-    loop {
-        match timeout(DEADLINE, stream.next()).await.unwrap().unwrap() {
-            Ok(Event::Init) => {}
-            Ok(Event::InitApply(pod)) => listed.push(pod.name_any()),
-            Ok(Event::InitDone) => break,
-            Ok(_) => panic!("a watch event during the list"),
-            Err(err) => panic!("the list failed: {err}"),
-        }
-    }
-    assert_eq!(listed, ["a", "b", "c"]);
+    assert_eq!(listed_names(&mut stream).await, ["a", "b", "c"]);
     for _ in 0..2 {
         assert_eq!(accepts.recv().await.unwrap(), PROTOBUF_OR_JSON);
     }

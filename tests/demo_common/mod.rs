@@ -61,6 +61,23 @@ pub async fn serve(app: axum::Router) -> Client {
     Client::try_from(Config::new(format!("http://{addr}").parse().unwrap())).unwrap()
 }
 
+/// The names of the objects `api` lists, sorted.
+pub async fn sorted_names<K>(api: &kube::Api<K>) -> Vec<String>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let mut names: Vec<String> = api
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(kube::ResourceExt::name_any)
+        .collect();
+    names.sort();
+    names
+}
+
 /// A demo fleet (time scale 0.1) with the real server's event TTL.
 pub async fn fleet() -> (DemoFleet, tempfile::TempDir) {
     fleet_with_ttl(ge_console::demo::DEFAULT_EVENT_TTL).await
