@@ -118,6 +118,13 @@ impl ConsoleCore {
         &self.fleet
     }
 
+    /// Ends the core: what it runs (log sessions, builds, notifiers) ends as it does when the core
+    /// is dropped, and the model is handed back.
+    pub fn into_fleet(self) -> Fleet {
+        let ConsoleCore { fleet, .. } = self;
+        fleet
+    }
+
     /// The runbook checks' findings, as last computed.
     pub fn checks(&self) -> &[CheckFinding] {
         self.checks.findings()
